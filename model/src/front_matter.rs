@@ -1,0 +1,171 @@
+//! Parsing TOML that editors write (page front matter, offerings, forms) into typed values,
+//! with errors that name the file, the line and the field, and suggest the close name for a typo.
+
+use crate::diagnostic::{Diagnostic, line_of_offset};
+use serde::de::DeserializeOwned;
+use std::path::Path;
+
+/// A Markdown file split into its `+++` TOML front matter and its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split<'a> {
+    pub front_matter: &'a str,
+    /// 1-based line of the file where the front matter's first line is.
+    pub front_matter_line: usize,
+    pub body: &'a str,
+    /// 1-based line of the file where the body starts.
+    pub body_line: usize,
+}
+
+/// Splits `+++\n<toml>\n+++\n<markdown>`. The opening delimiter must be the first line.
+pub fn split<'a>(file: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let missing = || {
+        Diagnostic::error(file, "the page does not start with front matter")
+            .at_line(1)
+            .with_help(
+                "begin the file with a line containing only +++, then the TOML fields \
+                 (title = \"...\"), then another line containing only +++",
+            )
+    };
+    let first_line_end = text.find('\n').ok_or_else(missing)?;
+    if text[..first_line_end].trim_end() != "+++" {
+        return Err(missing());
+    }
+    let rest = &text[first_line_end + 1..];
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "+++" {
+            let front_matter = &rest[..offset];
+            let body = &rest[offset + line.len()..];
+            let closing_line = 2 + front_matter.matches('\n').count();
+            return Ok(Split {
+                front_matter,
+                front_matter_line: 2,
+                body,
+                body_line: closing_line + 1,
+            });
+        }
+        offset += line.len();
+    }
+    Err(Diagnostic::error(file, "the front matter is never closed")
+        .at_line(1)
+        .with_help("add a line containing only +++ after the last front-matter field"))
+}
+
+/// Parses TOML into `T`, turning a failure into a diagnostic at the right line of `file`.
+/// `first_line` is the file line where `toml_text` begins (2 for front matter, 1 for a .toml file).
+pub fn parse<T: DeserializeOwned>(
+    file: &Path,
+    toml_text: &str,
+    first_line: usize,
+) -> Result<T, Diagnostic> {
+    toml::from_str(toml_text).map_err(|err| {
+        let line = err
+            .span()
+            .map(|span| line_of_offset(toml_text, span.start) + first_line - 1);
+        let message = err.message().trim().to_string();
+        let mut diagnostic = Diagnostic::error(file, explain(&message)).at_optional_line(line);
+        if let Some(help) = suggest_field(&message) {
+            diagnostic = diagnostic.with_help(help);
+        }
+        diagnostic
+    })
+}
+
+/// Rewrites serde's wording in terms an editor knows.
+fn explain(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let field = rest.split(',').next().unwrap_or(rest);
+        return format!("unknown field {field}");
+    }
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        return format!("the required field {rest} is missing");
+    }
+    message.to_string()
+}
+
+/// For `unknown field `titel`, expected one of `title`, ...`, suggests the closest known name.
+fn suggest_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, rest) = rest.split_once('`')?;
+    let expected: Vec<&str> = rest
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let best = expected
+        .iter()
+        .map(|name| (strsim::jaro_winkler(unknown, name), *name))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match best {
+        Some((_, name)) => Some(format!(
+            "did you mean `{name}`? The fields allowed here are: {}",
+            expected.join(", ")
+        )),
+        None if !expected.is_empty() => Some(format!(
+            "the fields allowed here are: {}",
+            expected.join(", ")
+        )),
+        None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Page {
+        title: String,
+        weight: Option<u32>,
+    }
+
+    #[test]
+    fn splits_front_matter_and_body_with_lines() {
+        let text = "+++\ntitle = \"A\"\n+++\n# Body\n";
+        let split = split(Path::new("a.md"), text).unwrap();
+        assert_eq!(split.front_matter, "title = \"A\"\n");
+        assert_eq!(split.body, "# Body\n");
+        assert_eq!(split.body_line, 4);
+    }
+
+    #[test]
+    fn missing_opening_delimiter_is_reported_at_line_one() {
+        let err = split(Path::new("a.md"), "title = \"A\"\n").unwrap_err();
+        assert_eq!(err.line, Some(1));
+        assert_eq!(err.message, "the page does not start with front matter");
+    }
+
+    #[test]
+    fn unclosed_front_matter_is_reported() {
+        let err = split(Path::new("a.md"), "+++\ntitle = \"A\"\n").unwrap_err();
+        assert_eq!(err.message, "the front matter is never closed");
+    }
+
+    #[test]
+    fn typo_gets_file_line_and_suggestion() {
+        let err = parse::<Page>(Path::new("a.md"), "title = \"A\"\nweigth = 2\n", 2).unwrap_err();
+        assert_eq!(err.line, Some(3));
+        assert_eq!(err.message, "unknown field `weigth`");
+        assert!(
+            err.help
+                .as_deref()
+                .unwrap()
+                .starts_with("did you mean `weight`?"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn wrong_type_names_the_line() {
+        let err =
+            parse::<Page>(Path::new("a.md"), "title = \"A\"\nweight = \"ten\"\n", 2).unwrap_err();
+        assert_eq!(err.line, Some(3));
+        assert!(err.message.contains("invalid type"), "{err}");
+    }
+}
