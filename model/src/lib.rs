@@ -4,13 +4,16 @@
 //! a [`Lang`] is an enum, a session time is a zoned date-time, an offering's capacity is a
 //! number. Problems are reported as [`Diagnostic`]s naming the file, line and field.
 
+pub mod config;
 pub mod datetime;
 pub mod diagnostic;
+pub mod forms;
 pub mod front_matter;
 pub mod lang;
 pub mod offering;
 
 pub use offering::{Offering, OfferingState};
 
+pub use config::SiteConfig;
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use lang::{Lang, Localized};
