@@ -67,6 +67,10 @@ pub fn parse<T: DeserializeOwned>(
         let mut diagnostic = Diagnostic::error(file, explain(&message)).at_optional_line(line);
         if let Some(help) = suggest_field(&message) {
             diagnostic = diagnostic.with_help(help);
+        } else if message.contains("date") || message.contains("time") {
+            diagnostic = diagnostic.with_help(
+                "write dates as 2025-07-10 and date-times as 2025-07-10T17:00:00 (local time)",
+            );
         }
         diagnostic
     })

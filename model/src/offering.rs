@@ -409,7 +409,7 @@ pub fn parse(path: &Path, text: &str, tz: &TimeZone) -> Result<Offering, Diagnos
             }
         }
         if let (Some(deadline), Some((_, first))) = (&registration_deadline, sessions.first())
-            && deadline > &first.start
+            && *deadline > first.start
         {
             let at = raw
                 .registration_deadline

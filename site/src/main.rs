@@ -1,1 +1,185 @@
-fn main() {}
+//! The `site` command: build, serve, check and scaffold the bilingual site.
+
+use clap::{Parser, Subcommand};
+use jiff::Zoned;
+use jiff::tz::TimeZone;
+use site::build::{self, Options};
+use site::scaffold;
+use site::serve::{self, ServeOptions};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "site",
+    version,
+    about = "Build, serve and check the bilingual Peer Support Program site"
+)]
+struct Cli {
+    /// The site's folder (holding site.toml, content/, templates/, static/).
+    #[arg(long, global = true, default_value = ".")]
+    root: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site into a folder (cleaned first).
+    Build {
+        #[arg(long, default_value = "dist")]
+        out: PathBuf,
+        /// Compute offering states at this moment instead of now: 2025-06-01T12:00 (site time
+        /// zone), 2025-06-01, or 2025-06-01T12:00:00-04:00.
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Build, serve on 127.0.0.1 with working forms, rebuild and reload on every change.
+    Serve {
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Where the served site is written (default: .passerelle/site under the root).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Report every problem in the content, with file and line; write nothing.
+    Check {
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Create the English and French files of a new page.
+    New {
+        #[arg(value_enum)]
+        kind: scaffold::Kind,
+        /// The page's path under content/<lang>/, such as activities/book-club.
+        slug: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let root = cli.root;
+    match cli.command {
+        Command::Build { out, now } => {
+            let options = Options {
+                now: resolve_now(&root, now.as_deref())?,
+                live_reload: false,
+            };
+            let out = if out.is_absolute() {
+                out
+            } else {
+                root.join(out)
+            };
+            match build::build(&root, &out, &options) {
+                Ok(report) => {
+                    for warning in &report.warnings.0 {
+                        eprintln!("{warning}");
+                    }
+                    println!("{report}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(err) => {
+                    eprintln!("{err}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Check { now } => {
+            let options = Options {
+                now: resolve_now(&root, now.as_deref())?,
+                live_reload: false,
+            };
+            match build::generate(&root, &options) {
+                Ok(output) => {
+                    for warning in &output.warnings.0 {
+                        eprintln!("{warning}");
+                    }
+                    let pages: usize = output.pages_per_lang.values().sum();
+                    println!("No problems found in {pages} pages.");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(diagnostics) => {
+                    eprintln!("{diagnostics}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Serve { port, out, now } => {
+            let fixed_now = now.is_some();
+            let now = resolve_now(&root, now.as_deref())?;
+            let out = out.unwrap_or_else(|| root.join(".passerelle/site"));
+            let options = ServeOptions {
+                root: root.clone(),
+                out: out.clone(),
+                port,
+                build: Options {
+                    now: now.clone(),
+                    live_reload: true,
+                },
+                fixed_now,
+            };
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async move {
+                let api = site_api(&root, &out, fixed_now.then_some(now)).await?;
+                serve::serve(options, api).await
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::New { kind, slug } => {
+            let today = jiff::Zoned::now().date().strftime("%Y-%m-%d").to_string();
+            for path in scaffold::create(&root, kind, &slug, &today)? {
+                println!("created {}", path.display());
+            }
+            println!("Replace every TODO, then run `site check`.");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The form handler, mounted at /api/ on the same port as the pages.
+async fn site_api(root: &Path, out: &Path, now: Option<Zoned>) -> anyhow::Result<axum::Router> {
+    let _ = (root, out, now);
+    Ok(axum::Router::new())
+}
+
+/// `--now` in the site's time zone, or the current moment.
+fn resolve_now(root: &Path, now: Option<&str>) -> anyhow::Result<Zoned> {
+    let config =
+        model::SiteConfig::load(&root.join("site.toml")).map_err(|d| anyhow::anyhow!("{d}"))?;
+    let tz = config.tz().map_err(anyhow::Error::msg)?;
+    parse_now(now, &tz)
+}
+
+fn parse_now(now: Option<&str>, tz: &TimeZone) -> anyhow::Result<Zoned> {
+    let Some(text) = now else {
+        return Ok(jiff::Timestamp::now().to_zoned(tz.clone()));
+    };
+    if let Ok(zoned) = text.parse::<Zoned>() {
+        return Ok(zoned.with_time_zone(tz.clone()));
+    }
+    if let Ok(timestamp) = text.parse::<jiff::Timestamp>() {
+        return Ok(timestamp.to_zoned(tz.clone()));
+    }
+    if let Ok(datetime) = text.parse::<jiff::civil::DateTime>() {
+        return Ok(model::datetime::zoned_local(datetime, tz)?);
+    }
+    if let Ok(date) = text.parse::<jiff::civil::Date>() {
+        return Ok(model::datetime::zoned_local(
+            date.to_datetime(jiff::civil::Time::midnight()),
+            tz,
+        )?);
+    }
+    anyhow::bail!("--now `{text}` is not a date or date-time; write 2025-06-01T12:00 or 2025-06-01")
+}

@@ -1,0 +1,687 @@
+//! The pipeline: load -> check -> render -> write. `check` runs the same stages but writes
+//! nothing, so an editor sees exactly the problems a build would hit.
+
+use crate::checks;
+use crate::content::{self, Library, Page};
+use crate::ics;
+use crate::render::{
+    self, Alternate, ChildContext, LinkContext, PageContext, SiteContext, TranslationContext,
+};
+use crate::view;
+use jiff::Zoned;
+use model::{Diagnostic, Diagnostics, Lang, datetime};
+use rayon::prelude::*;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use tera::{Context, Tera};
+
+/// How to build.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The moment offering states are computed for (build time unless `--now`).
+    pub now: Zoned,
+    /// Adds the live-reload script (only `serve` sets it).
+    pub live_reload: bool,
+}
+
+/// Every file of the site, in memory: path relative to the output folder, and its bytes.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub files: Vec<(PathBuf, Vec<u8>)>,
+    pub pages_per_lang: BTreeMap<Lang, usize>,
+    /// Problems that do not stop the build (warnings).
+    pub warnings: Diagnostics,
+}
+
+/// The path where live reload's script is served by `site serve`.
+pub const LIVE_RELOAD_SCRIPT: &str = "/_passerelle/livereload.js";
+
+/// Loads, checks and renders the site at `root` into memory.
+pub fn generate(root: &Path, options: &Options) -> Result<Output, Diagnostics> {
+    let (library, mut diagnostics) = content::load(root)?;
+    let tera = match render::load_templates(root) {
+        Ok(tera) => Some(tera),
+        Err(d) => {
+            diagnostics.push(d);
+            None
+        }
+    };
+    let template_names = tera
+        .as_ref()
+        .map(render::template_names)
+        .unwrap_or_default();
+    diagnostics.extend(checks::check(&library, &template_names));
+    diagnostics.sort();
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+    let tera = tera.expect("no template errors");
+
+    let assets = fingerprint_assets(root).map_err(|d| Diagnostics(vec![d]))?;
+    let renderer = Renderer::new(&library, &tera, options, &assets.urls);
+    let mut output = Output {
+        warnings: diagnostics,
+        ..Output::default()
+    };
+
+    let rendered: Vec<Result<(PathBuf, Vec<u8>), Diagnostic>> = library
+        .pages
+        .par_iter()
+        .map(|page| renderer.page(page))
+        .collect();
+    let mut errors = Diagnostics::default();
+    for result in rendered {
+        match result {
+            Ok(file) => output.files.push(file),
+            Err(d) => errors.push(d),
+        }
+    }
+    for extra in [renderer.root_page(), renderer.not_found_pages()] {
+        match extra {
+            Ok(files) => output.files.extend(files),
+            Err(d) => errors.push(d),
+        }
+    }
+    if errors.has_errors() {
+        errors.sort();
+        return Err(errors);
+    }
+    for page in &library.pages {
+        *output.pages_per_lang.entry(page.lang).or_default() += 1;
+    }
+    output.files.extend(assets.files);
+    output.files.extend(renderer.calendars());
+    output
+        .files
+        .push(("sitemap.xml".into(), renderer.sitemap().into_bytes()));
+    output.files.push((
+        "robots.txt".into(),
+        format!(
+            "User-agent: *\nAllow: /\nDisallow: /api/\n\nSitemap: {}/sitemap.xml\n",
+            library.config.base_url
+        )
+        .into_bytes(),
+    ));
+    output
+        .files
+        .push(("_passerelle/forms.json".into(), renderer.forms_manifest()));
+    output.files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(output)
+}
+
+/// Writes `output` into `out`, replacing whatever was there. The new site is written beside the
+/// old one and swapped in, so a server reading `out` never sees a half-written site.
+pub fn write(output: &Output, out: &Path) -> std::io::Result<()> {
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(parent) = parent {
+        std::fs::create_dir_all(parent)?;
+    }
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let staging = out.with_file_name(format!(".{name}.new"));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)?;
+    }
+    let dirs: std::collections::BTreeSet<PathBuf> = output
+        .files
+        .iter()
+        .filter_map(|(p, _)| p.parent().map(|d| staging.join(d)))
+        .collect();
+    std::fs::create_dir_all(&staging)?;
+    for dir in dirs {
+        std::fs::create_dir_all(dir)?;
+    }
+    output
+        .files
+        .par_iter()
+        .try_for_each(|(path, bytes)| std::fs::write(staging.join(path), bytes))?;
+    let old = out.with_file_name(format!(".{name}.old"));
+    if old.exists() {
+        std::fs::remove_dir_all(&old)?;
+    }
+    if out.exists() {
+        std::fs::rename(out, &old)?;
+    }
+    std::fs::rename(&staging, out)?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old)?;
+    }
+    Ok(())
+}
+
+/// What a build did, for the summary line.
+pub struct Report {
+    pub pages_per_lang: BTreeMap<Lang, usize>,
+    pub files: usize,
+    pub elapsed: Duration,
+    pub warnings: Diagnostics,
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pages: Vec<String> = self
+            .pages_per_lang
+            .iter()
+            .map(|(lang, n)| format!("{n} {lang}"))
+            .collect();
+        write!(
+            f,
+            "Built {} pages ({}) and {} files in {} ms",
+            self.pages_per_lang.values().sum::<usize>(),
+            pages.join(", "),
+            self.files,
+            self.elapsed.as_millis()
+        )
+    }
+}
+
+/// Generates and writes the site: `site build`.
+pub fn build(root: &Path, out: &Path, options: &Options) -> Result<Report, BuildError> {
+    let started = Instant::now();
+    let output = generate(root, options).map_err(BuildError::Content)?;
+    write(&output, out).map_err(|err| BuildError::Write(out.to_path_buf(), err))?;
+    Ok(Report {
+        pages_per_lang: output.pages_per_lang,
+        files: output.files.len(),
+        elapsed: started.elapsed(),
+        warnings: output.warnings,
+    })
+}
+
+/// Why a build failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("{0}")]
+    Content(Diagnostics),
+    #[error("cannot write the site to {0}: {1}")]
+    Write(PathBuf, std::io::Error),
+}
+
+/// Fingerprinted copies of `static/`: bytes under `assets/` and the name -> URL map.
+struct Assets {
+    files: Vec<(PathBuf, Vec<u8>)>,
+    urls: BTreeMap<String, String>,
+}
+
+fn fingerprint_assets(root: &Path) -> Result<Assets, Diagnostic> {
+    let dir = root.join("static");
+    let mut assets = Assets {
+        files: Vec::new(),
+        urls: BTreeMap::new(),
+    };
+    if !dir.is_dir() {
+        return Ok(assets);
+    }
+    for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+        let entry =
+            entry.map_err(|err| Diagnostic::error("static", format!("cannot read: {err}")))?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(&dir)
+            .expect("inside")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let bytes = std::fs::read(entry.path()).map_err(|err| {
+            Diagnostic::error(format!("static/{rel}"), format!("cannot read: {err}"))
+        })?;
+        let hash = Sha256::digest(&bytes);
+        let short: String = hash.iter().take(5).map(|b| format!("{b:02x}")).collect();
+        let hashed = match rel.rsplit_once('.') {
+            Some((stem, ext)) if !stem.is_empty() => format!("{stem}.{short}.{ext}"),
+            _ => format!("{rel}.{short}"),
+        };
+        assets.urls.insert(rel, format!("/assets/{hashed}"));
+        assets
+            .files
+            .push((PathBuf::from("assets").join(hashed), bytes));
+    }
+    Ok(assets)
+}
+
+/// Renders pages of one library with one set of templates.
+struct Renderer<'a> {
+    library: &'a Library,
+    tera: &'a Tera,
+    options: &'a Options,
+    assets: &'a BTreeMap<String, String>,
+    by_url: HashMap<&'a str, &'a Page>,
+    counterpart: HashMap<&'a str, &'a Page>,
+}
+
+impl<'a> Renderer<'a> {
+    fn new(
+        library: &'a Library,
+        tera: &'a Tera,
+        options: &'a Options,
+        assets: &'a BTreeMap<String, String>,
+    ) -> Self {
+        let by_url = library.pages.iter().map(|p| (p.url.as_str(), p)).collect();
+        let mut counterpart = HashMap::new();
+        for page in &library.pages {
+            if let Some(other) = library
+                .pages
+                .iter()
+                .find(|o| o.key == page.key && o.lang != page.lang)
+            {
+                counterpart.insert(page.url.as_str(), other);
+            }
+        }
+        Renderer {
+            library,
+            tera,
+            options,
+            assets,
+            by_url,
+            counterpart,
+        }
+    }
+
+    fn strings(&self, lang: Lang) -> BTreeMap<&str, String> {
+        self.library
+            .strings
+            .iter()
+            .map(|(k, v)| {
+                let text = v.get(lang);
+                let text = match lang {
+                    Lang::En => text.clone(),
+                    Lang::Fr => crate::typography::french(text),
+                };
+                (k.as_str(), text)
+            })
+            .collect()
+    }
+
+    fn register_url(&self, lang: Lang) -> String {
+        self.library
+            .pages
+            .iter()
+            .find(|p| {
+                p.lang == lang
+                    && p.front_matter
+                        .form
+                        .as_ref()
+                        .is_some_and(|f| f.get_ref() == "registration")
+            })
+            .map(|p| p.url.clone())
+            .unwrap_or_default()
+    }
+
+    fn offering_view(&self, id: &str, lang: Lang) -> Option<view::OfferingView> {
+        self.library.offering(id).map(|o| {
+            view::offering_view(
+                o,
+                lang,
+                &self.options.now,
+                self.library.config.zone_label,
+                &self.register_url(lang),
+            )
+        })
+    }
+
+    fn absolute(&self, url: &str) -> String {
+        format!("{}{url}", self.library.config.base_url)
+    }
+
+    fn alternates(&self, en: &str, fr: &str) -> Vec<Alternate> {
+        vec![
+            Alternate {
+                hreflang: Lang::En.locale(),
+                url: self.absolute(en),
+            },
+            Alternate {
+                hreflang: Lang::Fr.locale(),
+                url: self.absolute(fr),
+            },
+            Alternate {
+                hreflang: "x-default",
+                url: self.absolute("/"),
+            },
+        ]
+    }
+
+    /// The context shared by every template in `lang`.
+    fn base_context(&self, lang: Lang) -> Context {
+        let mut context = Context::new();
+        context.insert("lang", &lang);
+        context.insert("other_lang", &lang.other());
+        context.insert("t", &self.strings(lang));
+        context.insert("site", &SiteContext::new(self.library, lang, self.assets));
+        let mut nav: Vec<&Page> = self
+            .library
+            .pages
+            .iter()
+            .filter(|p| p.lang == lang && p.front_matter.in_nav)
+            .collect();
+        nav.sort_by(|a, b| (a.front_matter.weight, &a.url).cmp(&(b.front_matter.weight, &b.url)));
+        let nav: Vec<LinkContext> = nav
+            .into_iter()
+            .map(|p| LinkContext {
+                title: render::page_text(p, &p.front_matter.title),
+                url: p.url.clone(),
+                current: false,
+            })
+            .collect();
+        context.insert("nav", &nav);
+        context.insert("values", &json!({}));
+        context.insert("errors", &json!([]));
+        context
+    }
+
+    fn page(&self, page: &Page) -> Result<(PathBuf, Vec<u8>), Diagnostic> {
+        let lang = page.lang;
+        let mut context = self.base_context(lang);
+        let other = self.counterpart.get(page.url.as_str()).copied();
+        if let Some(other) = other {
+            context.insert(
+                "translation",
+                &TranslationContext {
+                    url: other.url.clone(),
+                    title: render::page_text(other, &other.front_matter.title),
+                    lang: other.lang,
+                    lang_name: other.lang.endonym(),
+                },
+            );
+            let (en, fr) = match lang {
+                Lang::En => (&page.url, &other.url),
+                Lang::Fr => (&other.url, &page.url),
+            };
+            context.insert("alternates", &self.alternates(en, fr));
+        }
+        if let Some(nav) = context.get("nav").cloned() {
+            let mut nav: Vec<serde_json::Value> = serde_json::from_value(nav).unwrap_or_default();
+            for item in &mut nav {
+                let url = item["url"].as_str().unwrap_or_default();
+                let current =
+                    page.url == url || (url != format!("/{lang}/") && page.url.starts_with(url));
+                item["current"] = json!(current);
+            }
+            context.insert("nav", &nav);
+        }
+        let children = if page.is_section {
+            let mut children: Vec<&Page> = self
+                .library
+                .pages
+                .iter()
+                .filter(|p| p.lang == lang && p.parent_url().as_deref() == Some(page.url.as_str()))
+                .collect();
+            children.sort_by(|a, b| {
+                (a.front_matter.weight, &a.url).cmp(&(b.front_matter.weight, &b.url))
+            });
+            children
+                .into_iter()
+                .map(|c| ChildContext {
+                    title: render::page_text(c, &c.front_matter.title),
+                    url: c.url.clone(),
+                    description: render::page_text(c, &c.front_matter.description),
+                    summary: c.body.summary.clone(),
+                    offering: c
+                        .front_matter
+                        .offering
+                        .as_ref()
+                        .and_then(|o| self.offering_view(o.get_ref(), lang)),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut breadcrumbs = Vec::new();
+        let mut parent = page.parent_url();
+        while let Some(url) = parent {
+            match self.by_url.get(url.as_str()) {
+                Some(p) => {
+                    breadcrumbs.push(LinkContext {
+                        title: render::page_text(p, &p.front_matter.title),
+                        url: p.url.clone(),
+                        current: false,
+                    });
+                    parent = p.parent_url();
+                }
+                None => break,
+            }
+        }
+        breadcrumbs.reverse();
+        context.insert(
+            "page",
+            &PageContext {
+                title: render::page_text(page, &page.front_matter.title),
+                description: render::page_text(page, &page.front_matter.description),
+                content: page.body.html.clone(),
+                url: page.url.clone(),
+                date_modified: page
+                    .date_modified
+                    .map(datetime::iso_date)
+                    .unwrap_or_default(),
+                is_section: page.is_section,
+                children,
+                breadcrumbs,
+            },
+        );
+        if let Some(offering) = &page.front_matter.offering {
+            context.insert("offering", &self.offering_view(offering.get_ref(), lang));
+        }
+        if let Some(form) = &page.front_matter.form
+            && let Some(definition) = self.library.form(form.get_ref())
+        {
+            context.insert(
+                "form",
+                &definition.view(lang, &self.library.offerings, &self.options.now),
+            );
+        }
+        let html = self.tera.render(page.template(), &context).map_err(|err| {
+            Diagnostic::error(
+                &page.file,
+                format!(
+                    "the template `{}` failed: {}",
+                    page.template(),
+                    render::error_chain(&err)
+                ),
+            )
+            .with_help("fix the template, or the page field it reads")
+        })?;
+        let path = PathBuf::from(page.url.trim_start_matches('/')).join("index.html");
+        Ok((path, self.finish_html(html)))
+    }
+
+    fn finish_html(&self, html: String) -> Vec<u8> {
+        if !self.options.live_reload {
+            return html.into_bytes();
+        }
+        let tag = format!("<script src=\"{LIVE_RELOAD_SCRIPT}\" defer></script>");
+        match html.find("</head>") {
+            Some(i) => format!("{}{tag}{}", &html[..i], &html[i..]).into_bytes(),
+            None => html.into_bytes(),
+        }
+    }
+
+    /// `/index.html`: the page that offers both languages.
+    fn root_page(&self) -> Result<Vec<(PathBuf, Vec<u8>)>, Diagnostic> {
+        let mut context = self.base_context(Lang::En);
+        context.insert(
+            "site_en",
+            &SiteContext::new(self.library, Lang::En, self.assets),
+        );
+        context.insert(
+            "site_fr",
+            &SiteContext::new(self.library, Lang::Fr, self.assets),
+        );
+        context.insert("t_en", &self.strings(Lang::En));
+        context.insert("t_fr", &self.strings(Lang::Fr));
+        context.insert("alternates", &self.alternates("/en/", "/fr/"));
+        let html = self
+            .tera
+            .render("root.html", &context)
+            .map_err(|err| template_error("root.html", &err))?;
+        Ok(vec![("index.html".into(), self.finish_html(html))])
+    }
+
+    /// `/en/404.html`, `/fr/404.html` and the bilingual `/404.html`.
+    fn not_found_pages(&self) -> Result<Vec<(PathBuf, Vec<u8>)>, Diagnostic> {
+        let mut files = Vec::new();
+        for lang in Lang::ALL {
+            let mut context = self.base_context(lang);
+            let other = lang.other();
+            context.insert(
+                "translation",
+                &json!({
+                    "url": format!("/{other}/404.html"),
+                    "title": "404",
+                    "lang": other,
+                    "lang_name": other.endonym(),
+                }),
+            );
+            let html = self
+                .tera
+                .render("404.html", &context)
+                .map_err(|err| template_error("404.html", &err))?;
+            files.push((
+                PathBuf::from(lang.code()).join("404.html"),
+                self.finish_html(html),
+            ));
+        }
+        if self.tera.get_template_names().any(|n| n == "root-404.html") {
+            let mut context = self.base_context(Lang::En);
+            context.insert(
+                "site_en",
+                &SiteContext::new(self.library, Lang::En, self.assets),
+            );
+            context.insert(
+                "site_fr",
+                &SiteContext::new(self.library, Lang::Fr, self.assets),
+            );
+            context.insert("t_en", &self.strings(Lang::En));
+            context.insert("t_fr", &self.strings(Lang::Fr));
+            let html = self
+                .tera
+                .render("root-404.html", &context)
+                .map_err(|err| template_error("root-404.html", &err))?;
+            files.push(("404.html".into(), self.finish_html(html)));
+        } else {
+            let english = files[0].1.clone();
+            files.push(("404.html".into(), english));
+        }
+        Ok(files)
+    }
+
+    /// One `.ics` per session and language.
+    fn calendars(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let host = self
+            .library
+            .config
+            .base_url
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .to_string();
+        let mut files = Vec::new();
+        for offering in &self.library.offerings {
+            for cohort in &offering.cohorts {
+                for (i, session) in cohort.sessions.iter().enumerate() {
+                    for lang in Lang::ALL {
+                        let title = offering.title.get(lang);
+                        let summary = match offering.parts.get(i) {
+                            Some(part) => format!("{title}: {}", part.title.get(lang)),
+                            None => title.clone(),
+                        };
+                        let page_url = self
+                            .library
+                            .pages
+                            .iter()
+                            .find(|p| {
+                                p.lang == lang
+                                    && p.front_matter
+                                        .offering
+                                        .as_ref()
+                                        .is_some_and(|o| o.get_ref() == &offering.id)
+                            })
+                            .map(|p| self.absolute(&p.url))
+                            .unwrap_or_else(|| self.absolute(&format!("/{lang}/")));
+                        let description = format!(
+                            "{} - {}",
+                            self.library.config.program.name.get(lang),
+                            offering.summary.get(lang)
+                        );
+                        let url = view::ics_url(lang, &offering.id, &cohort.id, i + 1);
+                        let text = ics::calendar(&ics::Event {
+                            uid: format!("{}-{}-{}@{host}", offering.id, cohort.id, i + 1),
+                            summary: &summary,
+                            description: &description,
+                            url: &page_url,
+                            start: &session.start,
+                            end: &session.end,
+                            stamp: &self.options.now,
+                        });
+                        files.push((
+                            PathBuf::from(url.trim_start_matches('/')),
+                            text.into_bytes(),
+                        ));
+                    }
+                }
+            }
+        }
+        files
+    }
+
+    /// `sitemap.xml` with hreflang alternates for every page pair.
+    fn sitemap(&self) -> String {
+        let mut xml = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
+        );
+        let mut pages: Vec<&Page> = self.library.pages.iter().collect();
+        pages.sort_by(|a, b| a.url.cmp(&b.url));
+        for page in pages {
+            xml.push_str(&format!(
+                "  <url>\n    <loc>{}</loc>\n",
+                self.absolute(&page.url)
+            ));
+            if let Some(date) = page.date_modified {
+                xml.push_str(&format!(
+                    "    <lastmod>{}</lastmod>\n",
+                    datetime::iso_date(date)
+                ));
+            }
+            let mut versions = vec![page];
+            if let Some(other) = self.counterpart.get(page.url.as_str()) {
+                versions.push(other);
+            }
+            versions.sort_by_key(|p| p.lang);
+            for version in versions {
+                xml.push_str(&format!(
+                    "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>\n",
+                    version.lang.locale(),
+                    self.absolute(&version.url)
+                ));
+            }
+            xml.push_str("  </url>\n");
+        }
+        xml.push_str("</urlset>\n");
+        xml
+    }
+
+    /// `_passerelle/forms.json`: which page holds each form, per language (for the handler).
+    fn forms_manifest(&self) -> Vec<u8> {
+        let mut manifest: BTreeMap<&str, BTreeMap<Lang, &str>> = BTreeMap::new();
+        for page in &self.library.pages {
+            if let Some(form) = &page.front_matter.form {
+                manifest
+                    .entry(form.get_ref().as_str())
+                    .or_default()
+                    .insert(page.lang, page.url.as_str());
+            }
+        }
+        serde_json::to_vec_pretty(&manifest).expect("serializable")
+    }
+}
+
+fn template_error(name: &str, err: &tera::Error) -> Diagnostic {
+    Diagnostic::error(
+        format!("templates/{name}"),
+        format!("the template failed: {}", render::error_chain(err)),
+    )
+}

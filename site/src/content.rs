@@ -1,0 +1,304 @@
+//! Loading: walk `content/`, parse every page, offering, form and string into typed values,
+//! and collect every problem on the way (nothing stops at the first error).
+
+use crate::markdown::{self, Rendered};
+use jiff::civil::Date;
+use model::front_matter;
+use model::offering::{self, Offering};
+use model::{Diagnostic, Diagnostics, Lang, Localized, SiteConfig};
+use rayon::prelude::*;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// A page's front matter as the editor writes it. Unknown fields are errors.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontMatter {
+    pub title: String,
+    pub description: String,
+    #[serde(default)]
+    pub translation_key: Option<String>,
+    #[serde(default)]
+    pub template: Option<Spanned<String>>,
+    #[serde(default)]
+    pub weight: i32,
+    pub date_modified: Spanned<toml::value::Datetime>,
+    #[serde(default)]
+    pub offering: Option<Spanned<String>>,
+    #[serde(default)]
+    pub form: Option<Spanned<String>>,
+    #[serde(default)]
+    pub in_nav: bool,
+}
+
+/// One page in one language, parsed and rendered to HTML.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub lang: Lang,
+    /// Path relative to the site root, for messages: `content/en/activities/_index.md`.
+    pub file: PathBuf,
+    /// Path relative to `content/<lang>/`, with `/` separators: `activities/_index.md`.
+    pub rel_path: String,
+    /// What pairs the page with its translation.
+    pub key: String,
+    /// The page's URL path: `/en/activities/`.
+    pub url: String,
+    /// `_index.md` pages list the pages beside them.
+    pub is_section: bool,
+    pub front_matter: FrontMatter,
+    /// The front matter's text, to find lines of fields.
+    pub front_matter_text: String,
+    pub date_modified: Option<Date>,
+    pub body: Rendered,
+}
+
+impl Page {
+    /// The file line of a front-matter field's value, from its span.
+    pub fn field_line(&self, span: std::ops::Range<usize>) -> usize {
+        model::diagnostic::line_of_offset(&self.front_matter_text, span.start) + 1
+    }
+
+    /// The URL of the section this page belongs to (`/en/activities/` for
+    /// `/en/activities/coffee-chat/`), or `None` for a language's home page.
+    pub fn parent_url(&self) -> Option<String> {
+        let trimmed = self.url.trim_end_matches('/');
+        let (parent, _) = trimmed.rsplit_once('/')?;
+        if parent.is_empty() {
+            None
+        } else {
+            Some(format!("{parent}/"))
+        }
+    }
+
+    /// The template that renders this page.
+    pub fn template(&self) -> &str {
+        match &self.front_matter.template {
+            Some(t) => t.get_ref(),
+            None if self.is_section => "section.html",
+            None => "page.html",
+        }
+    }
+}
+
+/// UI strings: `key = { en = "...", fr = "..." }`.
+pub type Strings = BTreeMap<String, Localized>;
+
+/// Everything the site is made of, loaded and parsed.
+#[derive(Debug, Clone)]
+pub struct Library {
+    pub root: PathBuf,
+    pub config: SiteConfig,
+    pub pages: Vec<Page>,
+    pub offerings: Vec<Offering>,
+    pub forms: Vec<model::forms::FormDef>,
+    pub strings: Strings,
+    /// Offering ids whose file exists but failed to parse (already reported).
+    pub broken_offerings: Vec<String>,
+    /// Languages with a page that failed to load (already reported): its counterpart's
+    /// "missing translation" would only be noise.
+    pub langs_with_broken_pages: Vec<Lang>,
+}
+
+impl Library {
+    pub fn offering(&self, id: &str) -> Option<&Offering> {
+        self.offerings.iter().find(|o| o.id == id)
+    }
+
+    pub fn form(&self, id: &str) -> Option<&model::forms::FormDef> {
+        self.forms.iter().find(|f| f.id == id)
+    }
+}
+
+/// Loads the site at `root`. Returns the library (possibly partial) and every problem found.
+pub fn load(root: &Path) -> Result<(Library, Diagnostics), Diagnostics> {
+    let mut diagnostics = Diagnostics::default();
+    let config = SiteConfig::load(&root.join("site.toml")).map_err(|d| {
+        Diagnostics(vec![Diagnostic {
+            file: relative(root, &d.file),
+            ..d
+        }])
+    })?;
+    let tz = config.tz().expect("checked when the config was loaded");
+
+    let mut files = Vec::new();
+    for lang in Lang::ALL {
+        let dir = root.join("content").join(lang.code());
+        if !dir.is_dir() {
+            diagnostics.push(
+                Diagnostic::error(relative(root, &dir), "the language folder is missing")
+                    .with_help(format!(
+                        "create content/{}/ with an _index.md home page",
+                        lang
+                    )),
+            );
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+            match entry {
+                Ok(entry) if entry.file_type().is_file() => {
+                    let path = entry.path().to_path_buf();
+                    if path.extension().is_some_and(|e| e == "md") {
+                        files.push((lang, dir.clone(), path));
+                    } else {
+                        diagnostics.push(
+                            Diagnostic::warning(
+                                relative(root, &path),
+                                "this file is not a Markdown page and is ignored",
+                            )
+                            .with_help("pages end in .md; put images and files in static/"),
+                        );
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => diagnostics.push(Diagnostic::error(
+                    relative(root, &dir),
+                    format!("cannot read the folder: {err}"),
+                )),
+            }
+        }
+    }
+
+    let results: Vec<Result<Page, Diagnostic>> = files
+        .par_iter()
+        .map(|(lang, dir, path)| load_page(root, *lang, dir, path))
+        .collect();
+    let mut pages = Vec::new();
+    let mut langs_with_broken_pages = Vec::new();
+    for ((lang, _, _), result) in files.iter().zip(results) {
+        match result {
+            Ok(page) => pages.push(page),
+            Err(d) => {
+                langs_with_broken_pages.push(*lang);
+                diagnostics.push(d);
+            }
+        }
+    }
+
+    let (offerings, found) = offering::load_dir(&root.join("content/offerings"), &tz);
+    let broken_offerings = found
+        .0
+        .iter()
+        .filter_map(|d| d.file.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect();
+    diagnostics.extend(found.into_iter().map(|d| Diagnostic {
+        file: relative(root, &d.file),
+        ..d
+    }));
+    let (forms, found) = model::forms::load_dir(&root.join("content/forms"));
+    diagnostics.extend(found.into_iter().map(|d| Diagnostic {
+        file: relative(root, &d.file),
+        ..d
+    }));
+    let strings = load_strings(root, &mut diagnostics);
+
+    Ok((
+        Library {
+            root: root.to_path_buf(),
+            config,
+            pages,
+            offerings,
+            forms,
+            strings,
+            broken_offerings,
+            langs_with_broken_pages,
+        },
+        diagnostics,
+    ))
+}
+
+fn load_strings(root: &Path, diagnostics: &mut Diagnostics) -> Strings {
+    let path = root.join("content/strings.toml");
+    let file = relative(root, &path);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => match front_matter::parse::<Strings>(&file, &text, 1) {
+            Ok(strings) => strings,
+            Err(d) => {
+                diagnostics.push(d);
+                Strings::new()
+            }
+        },
+        Err(err) => {
+            diagnostics.push(
+                Diagnostic::error(&file, format!("cannot read the UI strings: {err}")).with_help(
+                    "create content/strings.toml with key = { en = \"...\", fr = \"...\" } lines",
+                ),
+            );
+            Strings::new()
+        }
+    }
+}
+
+fn load_page(root: &Path, lang: Lang, lang_dir: &Path, path: &Path) -> Result<Page, Diagnostic> {
+    let file = relative(root, path);
+    let bytes = std::fs::read(path)
+        .map_err(|err| Diagnostic::error(&file, format!("cannot read the page: {err}")))?;
+    let text = String::from_utf8(bytes).map_err(|err| {
+        let valid = err.utf8_error().valid_up_to();
+        let line = model::diagnostic::line_of_offset(
+            &String::from_utf8_lossy(&err.as_bytes()[..valid]),
+            valid,
+        );
+        Diagnostic::error(&file, "the file is not valid UTF-8 text")
+            .at_line(line)
+            .with_help(
+                "save the file with UTF-8 encoding (most editors offer it under \"Save as\")",
+            )
+    })?;
+    let split = front_matter::split(&file, &text)?;
+    let fm: FrontMatter = front_matter::parse(&file, split.front_matter, split.front_matter_line)?;
+
+    let rel_path = path
+        .strip_prefix(lang_dir)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/");
+    let is_section = rel_path == "_index.md" || rel_path.ends_with("/_index.md");
+    let stem = rel_path.trim_end_matches(".md");
+    let dir_part = stem.trim_end_matches("_index").trim_end_matches('/');
+    let url = if dir_part.is_empty() {
+        format!("/{lang}/")
+    } else {
+        format!("/{lang}/{dir_part}/")
+    };
+    let key = fm
+        .translation_key
+        .clone()
+        .unwrap_or_else(|| stem.to_string());
+    let date_modified = date_of(fm.date_modified.get_ref());
+    let body = markdown::render(split.body, split.body_line, lang);
+    Ok(Page {
+        lang,
+        file,
+        rel_path,
+        key,
+        url,
+        is_section,
+        front_matter_text: split.front_matter.to_string(),
+        date_modified,
+        front_matter: fm,
+        body,
+    })
+}
+
+/// A TOML date with no time and no offset, as `date_modified` must be.
+pub fn date_of(value: &toml::value::Datetime) -> Option<Date> {
+    match (value.date, value.time, value.offset) {
+        (Some(d), None, None) => Date::new(
+            i16::try_from(d.year).ok()?,
+            i8::try_from(d.month).ok()?,
+            i8::try_from(d.day).ok()?,
+        )
+        .ok(),
+        _ => None,
+    }
+}
+
+/// `path` relative to `root` when it is inside it, for shorter messages.
+pub fn relative(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}

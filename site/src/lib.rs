@@ -1,0 +1,15 @@
+//! Passerelle's static site generator: bilingual Markdown with TOML front matter, through Tera
+//! templates, into accessible static pages.
+//!
+//! The flow is one way: [`content::load`] -> [`checks::check`] -> render -> [`build::write`].
+
+pub mod build;
+pub mod checks;
+pub mod content;
+pub mod ics;
+pub mod markdown;
+pub mod render;
+pub mod scaffold;
+pub mod serve;
+pub mod typography;
+pub mod view;

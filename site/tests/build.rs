@@ -1,0 +1,196 @@
+//! The generator against fixture sites: one valid bilingual site, and one folder per editor
+//! mistake holding only the files that differ from the valid site and the exact report expected.
+
+use jiff::Zoned;
+use site::build::{self, Options};
+use std::path::{Path, PathBuf};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn at(text: &str) -> Zoned {
+    let tz = model::datetime::time_zone("America/Toronto").unwrap();
+    model::datetime::zoned_local(text.parse().unwrap(), &tz).unwrap()
+}
+
+fn options(now: &str) -> Options {
+    Options {
+        now: at(now),
+        live_reload: false,
+    }
+}
+
+fn file<'a>(output: &'a build::Output, path: &str) -> &'a str {
+    let bytes = output
+        .files
+        .iter()
+        .find(|(p, _)| p == Path::new(path))
+        .unwrap_or_else(|| panic!("{path} was not generated"))
+        .1
+        .as_slice();
+    std::str::from_utf8(bytes).unwrap()
+}
+
+#[test]
+fn the_valid_site_builds_every_page_in_both_languages() {
+    let output = build::generate(&fixtures().join("valid"), &options("2025-06-01T12:00")).unwrap();
+    let paths: Vec<String> = output
+        .files
+        .iter()
+        .map(|(p, _)| p.display().to_string())
+        .filter(|p| !p.starts_with("assets/"))
+        .collect();
+    insta::assert_debug_snapshot!(paths);
+    assert!(output.warnings.is_empty(), "{}", output.warnings);
+}
+
+#[test]
+fn pages_render_offering_facts_from_data() {
+    let output = build::generate(&fixtures().join("valid"), &options("2025-06-01T12:00")).unwrap();
+    insta::assert_snapshot!(
+        "workshop_en",
+        file(&output, "en/activities/workshop/index.html")
+    );
+    insta::assert_snapshot!(
+        "workshop_fr",
+        file(&output, "fr/activites/atelier/index.html")
+    );
+}
+
+#[test]
+fn offering_state_follows_now() {
+    let before = build::generate(&fixtures().join("valid"), &options("2025-06-01T12:00")).unwrap();
+    let after = build::generate(&fixtures().join("valid"), &options("2026-11-26T12:00")).unwrap();
+    assert!(file(&before, "en/activities/index.html").contains("(Registration open)"));
+    assert!(file(&after, "en/activities/index.html").contains("(Past)"));
+    assert!(file(&after, "fr/activites/index.html").contains("(Terminé)"));
+}
+
+#[test]
+fn french_pages_get_french_spacing() {
+    let output = build::generate(&fixtures().join("valid"), &options("2025-06-01T12:00")).unwrap();
+    let home = file(&output, "fr/index.html");
+    assert!(home.contains("Bienvenue\u{202f}!"), "{home}");
+    assert!(home.contains("</a>\u{a0}: «\u{a0}pairs\u{a0}»"), "{home}");
+    let english = file(&output, "en/index.html");
+    assert!(english.contains("“program”"), "{english}");
+}
+
+#[test]
+fn every_page_links_its_translation_and_declares_alternates() {
+    let output = build::generate(&fixtures().join("valid"), &options("2025-06-01T12:00")).unwrap();
+    let page = file(&output, "fr/activites/atelier/index.html");
+    assert!(
+        page.contains(r#"<a lang="en" hreflang="en" href="/en/activities/workshop/">English</a>"#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"hreflang="x-default" href="https://example.ca/""#),
+        "{page}"
+    );
+    let sitemap = file(&output, "sitemap.xml");
+    assert!(sitemap.contains(
+        r#"<xhtml:link rel="alternate" hreflang="fr-CA" href="https://example.ca/fr/activites/atelier/"/>"#
+    ));
+}
+
+#[test]
+fn calendar_files_are_in_utc_and_localized() {
+    let output = build::generate(&fixtures().join("valid"), &options("2025-06-01T12:00")).unwrap();
+    let en = file(&output, "en/calendar/workshop-english-1.ics");
+    let fr = file(&output, "fr/calendar/workshop-english-1.ics");
+    assert!(en.contains("DTSTART:20250710T210000Z\r\n"), "{en}");
+    assert!(en.contains("SUMMARY:Workshop: Part one\r\n"), "{en}");
+    assert!(fr.contains("SUMMARY:Atelier: Première partie\r\n"), "{fr}");
+}
+
+#[test]
+fn assets_are_fingerprinted_and_referenced() {
+    let output = build::generate(&fixtures().join("valid"), &options("2025-06-01T12:00")).unwrap();
+    let css = output
+        .files
+        .iter()
+        .map(|(p, _)| p.display().to_string())
+        .find(|p| p.starts_with("assets/site.") && p.ends_with(".css"))
+        .expect("a fingerprinted stylesheet");
+    assert!(file(&output, "en/index.html").contains(&format!("href=\"/{css}\"")));
+}
+
+#[test]
+fn a_build_writes_a_clean_folder() {
+    let out = tempfile::tempdir().unwrap();
+    let dist = out.path().join("dist");
+    std::fs::create_dir_all(dist.join("stale")).unwrap();
+    std::fs::write(dist.join("stale/old.html"), "old").unwrap();
+    let report = build::build(
+        &fixtures().join("valid"),
+        &dist,
+        &options("2025-06-01T12:00"),
+    )
+    .unwrap();
+    assert!(!dist.join("stale").exists());
+    assert!(dist.join("en/activities/workshop/index.html").is_file());
+    assert!(
+        report
+            .to_string()
+            .starts_with("Built 6 pages (3 en, 3 fr) and "),
+        "{report}"
+    );
+}
+
+/// Copies the valid site, lays `case`'s files over it, and removes those listed in `remove.txt`.
+fn site_with_mistake(case: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&fixtures().join("valid"), dir.path());
+    copy_tree(&case.join("site"), dir.path());
+    if let Ok(list) = std::fs::read_to_string(case.join("remove.txt")) {
+        for line in list.lines().filter(|l| !l.trim().is_empty()) {
+            std::fs::remove_file(dir.path().join(line.trim())).unwrap();
+        }
+    }
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    if !from.exists() {
+        return;
+    }
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn every_editor_mistake_is_reported_with_file_line_and_fix() {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(fixtures().join("invalid"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 10, "expected a folder per mistake");
+    let mut failures = Vec::new();
+    for case in cases {
+        let site = site_with_mistake(&case);
+        let expected = std::fs::read_to_string(case.join("expected.txt")).unwrap();
+        let actual = match build::generate(site.path(), &options("2025-06-01T12:00")) {
+            Ok(_) => "(the site built without errors)".to_string(),
+            Err(diagnostics) => diagnostics.to_string(),
+        };
+        if actual.trim_end() != expected.trim_end() {
+            failures.push(format!(
+                "{}:\n--- expected\n{}\n--- actual\n{}",
+                case.display(),
+                expected.trim_end(),
+                actual.trim_end()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
