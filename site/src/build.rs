@@ -254,6 +254,12 @@ struct Renderer<'a> {
     assets: &'a BTreeMap<String, String>,
     by_url: HashMap<&'a str, &'a Page>,
     counterpart: HashMap<&'a str, &'a Page>,
+    /// Section URL -> its pages, sorted by weight then URL.
+    children: HashMap<&'a str, Vec<&'a Page>>,
+    /// The registration form's page, per language (English first).
+    register_url: [String; 2],
+    /// The ten most recently modified pages, per language (English first), for home pages.
+    recent: [Vec<&'a Page>; 2],
 }
 
 impl<'a> Renderer<'a> {
@@ -263,24 +269,73 @@ impl<'a> Renderer<'a> {
         options: &'a Options,
         assets: &'a BTreeMap<String, String>,
     ) -> Self {
-        let by_url = library.pages.iter().map(|p| (p.url.as_str(), p)).collect();
-        let mut counterpart = HashMap::new();
+        let by_url: HashMap<&str, &Page> =
+            library.pages.iter().map(|p| (p.url.as_str(), p)).collect();
+        let by_key: HashMap<(&str, Lang), &Page> = library
+            .pages
+            .iter()
+            .map(|p| ((p.key.as_str(), p.lang), p))
+            .collect();
+        let counterpart = library
+            .pages
+            .iter()
+            .filter_map(|p| {
+                by_key
+                    .get(&(p.key.as_str(), p.lang.other()))
+                    .map(|other| (p.url.as_str(), *other))
+            })
+            .collect();
+        let mut children: HashMap<&str, Vec<&Page>> = HashMap::new();
         for page in &library.pages {
-            if let Some(other) = library
-                .pages
-                .iter()
-                .find(|o| o.key == page.key && o.lang != page.lang)
+            if let Some(parent) = page.parent_url()
+                && let Some(section) = by_url.get(parent.as_str())
             {
-                counterpart.insert(page.url.as_str(), other);
+                children.entry(section.url.as_str()).or_default().push(page);
             }
         }
+        for list in children.values_mut() {
+            list.sort_by(|a, b| {
+                (a.front_matter.weight, &a.url).cmp(&(b.front_matter.weight, &b.url))
+            });
+        }
+        let register_url = Lang::ALL.map(|lang| {
+            library
+                .pages
+                .iter()
+                .find(|p| {
+                    p.lang == lang
+                        && p.front_matter
+                            .form
+                            .as_ref()
+                            .is_some_and(|f| f.get_ref() == "registration")
+                })
+                .map(|p| p.url.clone())
+                .unwrap_or_default()
+        });
+        let recent = Lang::ALL.map(|lang| {
+            let mut pages: Vec<&Page> = library
+                .pages
+                .iter()
+                .filter(|p| p.lang == lang && !p.is_section)
+                .collect();
+            pages.sort_by(|a, b| {
+                b.date_modified
+                    .cmp(&a.date_modified)
+                    .then(a.url.cmp(&b.url))
+            });
+            pages.truncate(10);
+            pages
+        });
         Renderer {
+            recent,
             library,
             tera,
             options,
             assets,
             by_url,
             counterpart,
+            children,
+            register_url,
         }
     }
 
@@ -299,19 +354,8 @@ impl<'a> Renderer<'a> {
             .collect()
     }
 
-    fn register_url(&self, lang: Lang) -> String {
-        self.library
-            .pages
-            .iter()
-            .find(|p| {
-                p.lang == lang
-                    && p.front_matter
-                        .form
-                        .as_ref()
-                        .is_some_and(|f| f.get_ref() == "registration")
-            })
-            .map(|p| p.url.clone())
-            .unwrap_or_default()
+    fn register_url(&self, lang: Lang) -> &str {
+        &self.register_url[usize::from(lang == Lang::Fr)]
     }
 
     fn offering_view(&self, id: &str, lang: Lang) -> Option<view::OfferingView> {
@@ -321,7 +365,7 @@ impl<'a> Renderer<'a> {
                 lang,
                 &self.options.now,
                 self.library.config.zone_label,
-                &self.register_url(lang),
+                self.register_url(lang),
             )
         })
     }
@@ -375,6 +419,21 @@ impl<'a> Renderer<'a> {
         context
     }
 
+    /// A page as a section or home page lists it: title, description, summary, offering.
+    fn child(&self, c: &Page, lang: Lang) -> ChildContext {
+        ChildContext {
+            title: render::page_text(c, &c.front_matter.title),
+            url: c.url.clone(),
+            description: render::page_text(c, &c.front_matter.description),
+            summary: c.body.summary.clone(),
+            offering: c
+                .front_matter
+                .offering
+                .as_ref()
+                .and_then(|o| self.offering_view(o.get_ref(), lang)),
+        }
+    }
+
     fn page(&self, page: &Page) -> Result<(PathBuf, Vec<u8>), Diagnostic> {
         let lang = page.lang;
         let mut context = self.base_context(lang);
@@ -406,28 +465,20 @@ impl<'a> Renderer<'a> {
             context.insert("nav", &nav);
         }
         let children = if page.is_section {
-            let mut children: Vec<&Page> = self
-                .library
-                .pages
+            self.children
+                .get(page.url.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or_default()
                 .iter()
-                .filter(|p| p.lang == lang && p.parent_url().as_deref() == Some(page.url.as_str()))
-                .collect();
-            children.sort_by(|a, b| {
-                (a.front_matter.weight, &a.url).cmp(&(b.front_matter.weight, &b.url))
-            });
-            children
-                .into_iter()
-                .map(|c| ChildContext {
-                    title: render::page_text(c, &c.front_matter.title),
-                    url: c.url.clone(),
-                    description: render::page_text(c, &c.front_matter.description),
-                    summary: c.body.summary.clone(),
-                    offering: c
-                        .front_matter
-                        .offering
-                        .as_ref()
-                        .and_then(|o| self.offering_view(o.get_ref(), lang)),
-                })
+                .map(|c| self.child(c, lang))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let recent: Vec<ChildContext> = if page.url == format!("/{lang}/") {
+            self.recent[usize::from(lang == Lang::Fr)]
+                .iter()
+                .map(|c| self.child(c, lang))
                 .collect()
         } else {
             Vec::new()
@@ -461,6 +512,7 @@ impl<'a> Renderer<'a> {
                     .unwrap_or_default(),
                 is_section: page.is_section,
                 children,
+                recent,
                 breadcrumbs,
             },
         );

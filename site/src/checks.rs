@@ -7,12 +7,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// Checks the library and returns every problem found.
 pub fn check(library: &Library, templates: &BTreeSet<String>) -> Diagnostics {
     let mut problems = Diagnostics::default();
+    let by_url: HashMap<&str, &Page> = library.pages.iter().map(|p| (p.url.as_str(), p)).collect();
     check_translations(library, &mut problems);
     check_urls(library, &mut problems);
     for page in &library.pages {
         check_front_matter(library, page, templates, &mut problems);
         check_headings(page, &mut problems);
-        check_links(library, page, &mut problems);
+        check_links(library, &by_url, page, &mut problems);
         check_images(page, &mut problems);
         check_raw_html(page, &mut problems);
         check_todos(page, &mut problems);
@@ -211,7 +212,12 @@ fn check_headings(page: &Page, problems: &mut Diagnostics) {
 }
 
 /// Internal links lead to a page (and a heading on it); every link has text.
-fn check_links(library: &Library, page: &Page, problems: &mut Diagnostics) {
+fn check_links(
+    library: &Library,
+    by_url: &HashMap<&str, &Page>,
+    page: &Page,
+    problems: &mut Diagnostics,
+) {
     for link in &page.body.links {
         if !link.has_text {
             problems.push(
@@ -239,7 +245,7 @@ fn check_links(library: &Library, page: &Page, problems: &mut Diagnostics) {
             } else {
                 format!("{path}/")
             };
-            library.pages.iter().find(|p| p.url == normalized)
+            by_url.get(normalized.as_str()).copied()
         } else {
             problems.push(
                 Diagnostic::error(&page.file, format!("the link `{dest}` is relative"))

@@ -149,8 +149,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// The form handler, mounted at /api/ on the same port as the pages.
+#[cfg(feature = "forms")]
 async fn site_api(root: &Path, out: &Path, now: Option<Zoned>) -> anyhow::Result<axum::Router> {
     let _ = (root, out, now);
+    Ok(axum::Router::new())
+}
+
+/// Without the `forms` feature, `serve` has no form handler.
+#[cfg(not(feature = "forms"))]
+async fn site_api(_root: &Path, _out: &Path, _now: Option<Zoned>) -> anyhow::Result<axum::Router> {
     Ok(axum::Router::new())
 }
 

