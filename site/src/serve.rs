@@ -42,8 +42,26 @@ struct Shared {
     csp: Option<HeaderValue>,
 }
 
-/// Builds, serves, watches. Returns only on a fatal error (the port is taken, say).
+/// Builds, serves on 127.0.0.1:`options.port`, watches. Returns on Ctrl+C or a fatal error.
 pub async fn serve(options: ServeOptions, api: Router) -> anyhow::Result<()> {
+    let address = SocketAddr::from(([127, 0, 0, 1], options.port));
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot listen on {address}: {err}"))?;
+    println!("Serving on http://{address}/ (Ctrl+C to stop)");
+    serve_on(listener, options, api, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// Builds, serves on `listener`, rebuilds on change, until `shutdown` completes.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    options: ServeOptions,
+    api: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let (reload, _) = broadcast::channel(16);
     let shared = Shared {
         error: Arc::new(RwLock::new(None)),
@@ -89,16 +107,24 @@ pub async fn serve(options: ServeOptions, api: Router) -> anyhow::Result<()> {
                 .not_found_service(not_found_service(options.out.clone())),
         )
         .layer(middleware::from_fn_with_state(shared, show_build_error));
-    let address = SocketAddr::from(([127, 0, 0, 1], options.port));
-    let listener = tokio::net::TcpListener::bind(address)
-        .await
-        .map_err(|err| anyhow::anyhow!("cannot listen on {address}: {err}"))?;
-    println!("Serving on http://{address}/ (Ctrl+C to stop)");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    // Live-reload connections never end by themselves: after the shutdown signal, give open
+    // requests a moment, then stop regardless.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let mut graceful = stop_rx.clone();
+    let mut deadline = stop_rx;
+    tokio::select! {
+        result = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = graceful.changed().await;
+        }) => result?,
+        () = async move {
+            let _ = deadline.changed().await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        } => {}
+    }
     drop(debouncer);
     Ok(())
 }
