@@ -315,6 +315,15 @@ pub fn parse(path: &Path, text: &str, tz: &TimeZone) -> Result<Offering, Diagnos
         cohorts.push((raw_cohort, sessions));
     }
 
+    for (number, text_line) in text.lines().enumerate() {
+        if text_line.contains("TODO") && !text_line.trim_start().starts_with('#') {
+            problems.push(
+                Diagnostic::error(path, "a TODO marker is still in the offering")
+                    .at_line(number + 1)
+                    .with_help("replace the TODO with the real text"),
+            );
+        }
+    }
     if raw.group_size == 0 {
         problems.push(
             Diagnostic::error(path, "`group_size` must be at least 1")

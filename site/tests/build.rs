@@ -194,3 +194,47 @@ fn every_editor_mistake_is_reported_with_file_line_and_fix() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+#[test]
+fn new_scaffolds_both_languages_and_check_reports_the_todos_until_replaced() {
+    let site = tempfile::tempdir().unwrap();
+    copy_tree(&fixtures().join("valid"), site.path());
+    let created = site::scaffold::create(
+        site.path(),
+        site::scaffold::Kind::Activity,
+        "activities/book-club",
+        "2026-11-26",
+    )
+    .unwrap();
+    let names: Vec<String> = created
+        .iter()
+        .map(|p| p.strip_prefix(site.path()).unwrap().display().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "content/en/activities/book-club.md",
+            "content/fr/activities/book-club.md",
+            "content/offerings/book-club.toml"
+        ]
+    );
+    let report = build::generate(site.path(), &options("2025-06-01T12:00"))
+        .unwrap_err()
+        .to_string();
+    for expected in [
+        "content/en/activities/book-club.md:2: error: a TODO marker is still in the front matter",
+        "content/en/activities/book-club.md:9: error: a TODO marker is still in the page",
+        "content/fr/activities/book-club.md:2: error: a TODO marker is still in the front matter",
+        "content/offerings/book-club.toml:2: error: a TODO marker is still in the offering",
+    ] {
+        assert!(report.contains(expected), "{report}");
+    }
+    // Creating it again would overwrite the editor's work: refused.
+    let again = site::scaffold::create(
+        site.path(),
+        site::scaffold::Kind::Activity,
+        "activities/book-club",
+        "2026-11-26",
+    );
+    assert!(again.unwrap_err().to_string().contains("already exists"));
+}
