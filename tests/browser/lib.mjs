@@ -12,8 +12,8 @@
 //
 // Exports (all documented below): BASE_URL, DIST_DIR, SITE_ROOT, CSP_FILE, DATA_DIR, OUTBOX,
 // CONCURRENCY, launchBrowser(), newGuardedContext(), watchCsp(), pagesFromDist(), urlFor(),
-// isLocalUrl(), readCsp(), readSiteConfig(), runAxe(), formatAxeViolations(), mapConcurrent(),
-// writeSummary().
+// isLocalUrl(), sitePath(), readCsp(), readSiteConfig(), runAxe(), formatAxeViolations(),
+// mapConcurrent(), writeSummary().
 
 import { chromium } from 'playwright-core';
 import { createRequire } from 'node:module';
@@ -56,6 +56,9 @@ export const WIDTHS = [1280, 320];
 /** The axe-core tags that make up WCAG 2.2 level AA. */
 export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
+/** The development-only script `site serve` adds to pages (see newGuardedContext). */
+export const LIVE_RELOAD_SCRIPT = '/_passerelle/livereload.js';
+
 const BASE_ORIGIN = new URL(BASE_URL).origin;
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -81,6 +84,9 @@ export function isLocalUrl(url) {
  * A new browser context whose requests to anything but 127.0.0.1 are aborted and recorded in
  * `external` (URLs). Routes added later to the context run first (Playwright runs the most
  * recent matching route first), so a test can still fulfil one chosen external URL itself.
+ *
+ * `site serve` adds a live-reload script to every page (not part of the published site); it is
+ * answered with an empty script so that a rebuild cannot reload a page under test.
  * Options: width (default 1280), height (default 800).
  */
 export async function newGuardedContext(browser, { width = 1280, height = 800 } = {}) {
@@ -92,6 +98,9 @@ export async function newGuardedContext(browser, { width = 1280, height = 800 } 
     external.push(url);
     return route.abort('blockedbyclient');
   });
+  await context.route(`${BASE_URL}${LIVE_RELOAD_SCRIPT}`, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/javascript', body: '// live reload: off in tests\n' }),
+  );
   return { context, external };
 }
 
