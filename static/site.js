@@ -43,6 +43,13 @@
       say(presses === 1 ? 'data-ps-exit-two-more' : 'data-ps-exit-one-more');
       timer = setTimeout(reset, 1000);
     }, true);
+    // Keep focused elements clear of the sticky bar (WCAG 2.4.11) even when its text wraps:
+    // the stylesheet's scroll-padding-top assumes one line. (CSSOM, allowed by the CSP.)
+    var fit = function () {
+      document.documentElement.style.scrollPaddingTop = (exitRoot.offsetHeight + 8) + 'px';
+    };
+    if (window.ResizeObserver) { new ResizeObserver(fit).observe(exitRoot); } else { window.addEventListener('resize', fit); }
+    fit();
     // Coming back through the back/forward cache shows the page again, not the exit state.
     window.addEventListener('pageshow', function (event) {
       if (event.persisted) { document.documentElement.classList.remove('ps-exiting'); reset(); }
