@@ -277,7 +277,7 @@ html() {
   ((${#files[@]})) || { echo "no .html files in $DIST" >&2; return 1; }
   java -jar "$VNU_JAR" --errors-only --format gnu "${files[@]}" >"$WORK/logs/vnu.log" 2>&1 || status=$?
   # Paths relative to dist: "/en/activities/index.html:12.3-12.9: error: ..."
-  sed "s#\"\\{0,1\\}file:$DIST##; s#^\"\\{0,1\\}$DIST##" "$WORK/logs/vnu.log" >&2
+  sed -E "s#^\"?(file:)?$DIST([^\"]*)\"?:#\\2:#" "$WORK/logs/vnu.log" >&2
   errors=$(grep -c ': error' "$WORK/logs/vnu.log" || true)
   figures="${#files[@]} files, $errors errors"
   ((status == 0 && errors == 0))
