@@ -1,0 +1,673 @@
+//! The router: decode -> validate -> store -> respond, for form posts (no JavaScript: a 303 to
+//! the confirmation, or the page again with its error summary) and JSON (the enhancement
+//! script: errors and the redrawn form region, or the confirmation's address).
+//!
+//! Routes (all under `/api/`, so `site serve` and the CDN can send that prefix here):
+//! - `POST /api/forms/{form}`: a submission.
+//! - `GET /api/forms/{form}/confirmation?ref=&lang=&status=`: the form's page with the
+//!   confirmation panel in place of the form.
+//! - `GET /api/forms/{form}?lang=`: back to the form's page (after a reload of an error page).
+//! - `GET /api/health`: `ok`.
+
+use crate::config::Config;
+use crate::content::{Content, ContentSource, SitePages};
+use crate::emails::{confirmation_for, support_line};
+use crate::mail::Mailer;
+use crate::origin;
+use crate::page;
+use crate::reference::Reference;
+use crate::render::{ConfirmationView, Renderer, error_chain};
+use crate::store::{
+    NewNotification, NewSubmission, NotificationKind, SeatRequest, Status, Store, StoreError,
+    SubmitOutcome,
+};
+use crate::words;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use jiff::{Timestamp, Zoned};
+use model::forms::{
+    ErrorKind, FieldError, FormDef, Invalid, MAX_BODY_BYTES, RawSubmission, SessionAvailability,
+    Submission, ui,
+};
+use model::{Lang, Localized};
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::Notify;
+
+/// How long a form-post double submit is recognised without a browser key: between one and
+/// two of these windows.
+pub const IDEMPOTENCY_WINDOW_SECONDS: i64 = 600;
+
+/// Everything a request needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    content: ContentSource,
+    pages: SitePages,
+    store: Arc<dyn Store>,
+    mailer: Arc<dyn Mailer>,
+    config: Config,
+    now: Option<Zoned>,
+    renderer: Renderer,
+    wake: Notify,
+}
+
+impl AppState {
+    /// Assembles the state. `now` fixes the clock used for the offerings' states (previews
+    /// and tests); `None` uses the real time.
+    pub fn new(
+        content: ContentSource,
+        pages: SitePages,
+        store: Arc<dyn Store>,
+        mailer: Arc<dyn Mailer>,
+        config: Config,
+        now: Option<Zoned>,
+    ) -> anyhow::Result<AppState> {
+        let renderer = Renderer::new()
+            .map_err(|err| anyhow::anyhow!("the form templates: {}", error_chain(&err)))?;
+        Ok(AppState {
+            shared: Arc::new(Shared {
+                content,
+                pages,
+                store,
+                mailer,
+                config,
+                now,
+                renderer,
+                wake: Notify::new(),
+            }),
+        })
+    }
+
+    /// The current content (reloaded when its files changed).
+    pub fn content(&self) -> Arc<Content> {
+        self.shared.content.get()
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.shared.store.as_ref()
+    }
+
+    pub fn mailer(&self) -> &dyn Mailer {
+        self.shared.mailer.as_ref()
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    pub fn renderer(&self) -> &Renderer {
+        &self.shared.renderer
+    }
+
+    /// The moment that decides which sessions are open: the fixed clock, or now.
+    pub fn now(&self, content: &Content) -> Zoned {
+        match &self.shared.now {
+            Some(fixed) => fixed.clone(),
+            None => Timestamp::now().to_zoned(content.tz.clone()),
+        }
+    }
+
+    /// Tells the notifier there is something to send.
+    pub fn wake_notifier(&self) {
+        self.shared.wake.notify_one();
+    }
+
+    /// Waits until [`AppState::wake_notifier`] is called (or was, since the last wait).
+    pub async fn notifier_woken(&self) {
+        self.shared.wake.notified().await;
+    }
+}
+
+/// The handler's routes, with their state.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/forms/{form}", post(submit).get(back_to_form))
+        .route("/api/forms/{form}/confirmation", get(confirmation))
+        .route("/api/health", get(|| async { "ok" }))
+        .with_state(state)
+}
+
+/// What happened to a request, for the log line (never personal data).
+struct Outcome {
+    status: &'static str,
+    reference: Option<Reference>,
+    response: Response,
+}
+
+impl Outcome {
+    fn new(status: &'static str, response: Response) -> Outcome {
+        Outcome {
+            status,
+            reference: None,
+            response,
+        }
+    }
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    Path(form): Path<String>,
+    request: Request,
+) -> Response {
+    let started = Instant::now();
+    let outcome = handle(&state, &form, request).await;
+    let code = outcome.response.status().as_u16();
+    tracing::info!(
+        form = %form,
+        reference = %outcome.reference.as_ref().map(Reference::as_str).unwrap_or("-"),
+        status = outcome.status,
+        http = code,
+        latency_ms = started.elapsed().as_millis() as u64,
+        "submission"
+    );
+    outcome.response
+}
+
+/// The body formats accepted.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Form,
+    Json,
+}
+
+async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
+    let (parts, body) = request.into_parts();
+    let headers = &parts.headers;
+    let format = content_type(headers);
+    if !origin::allowed(headers, state.config()) {
+        return Outcome::new(
+            "forbidden",
+            refusal(
+                StatusCode::FORBIDDEN,
+                format.unwrap_or(Format::Form),
+                words::FORBIDDEN,
+            ),
+        );
+    }
+    let Some(format) = format else {
+        return Outcome::new(
+            "unsupported",
+            refusal(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Format::Form,
+                words::BAD_REQUEST,
+            ),
+        );
+    };
+    let too_large = || {
+        Outcome::new(
+            "too_large",
+            refusal(StatusCode::PAYLOAD_TOO_LARGE, format, words::TOO_LARGE),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
+        return too_large();
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return too_large();
+    };
+    let raw = match decode(format, &bytes) {
+        Some(raw) => raw,
+        None => {
+            return Outcome::new(
+                "rejected",
+                refusal(StatusCode::BAD_REQUEST, format, words::BAD_REQUEST),
+            );
+        }
+    };
+
+    let content = state.content();
+    let Some(def) = content.form(form_id) else {
+        return Outcome::new(
+            "unknown_form",
+            refusal(StatusCode::NOT_FOUND, format, words::NOT_FOUND),
+        );
+    };
+    let lang = raw.lang();
+    if raw.is_bot() {
+        // Answer exactly as for a person, so the bot learns nothing; store nothing.
+        return Outcome::new(
+            "dropped",
+            accepted(def, lang, &Reference::generate(), Status::Received, format),
+        );
+    }
+    let now = state.now(&content);
+    let submission = match def.validate(&raw, &content.offerings, &now) {
+        Ok(submission) => submission,
+        Err(Invalid::Rejected(_)) => {
+            return Outcome::new(
+                "rejected",
+                refusal(StatusCode::BAD_REQUEST, format, words::BAD_REQUEST),
+            );
+        }
+        Err(Invalid::Fields(errors)) => {
+            return Outcome::new(
+                "invalid",
+                invalid(state, &content, def, &raw, &errors, &now, format),
+            );
+        }
+    };
+
+    // Registration: is the session still open, and is there room?
+    let mut seat = None;
+    let mut status = Status::Received;
+    if let Some(choice) = submission.session(def) {
+        match choice.availability(&content.offerings, &now) {
+            SessionAvailability::Open { capacity } => {
+                seat = Some(SeatRequest {
+                    offering: choice.offering.clone(),
+                    cohort: choice.cohort.clone().unwrap_or_default(),
+                    capacity,
+                    waitlist: submission.wants_waitlist(),
+                });
+                status = Status::Registered;
+            }
+            SessionAvailability::Interest => status = Status::Interest,
+            SessionAvailability::Closed if submission.wants_waitlist() => {
+                status = Status::Waitlisted
+            }
+            SessionAvailability::Closed => {
+                return Outcome::new(
+                    "closed",
+                    session_error(state, &content, def, &raw, ErrorKind::Closed, &now, format),
+                );
+            }
+        }
+    }
+
+    let received_at = Timestamp::now();
+    let keys = idempotency_keys(&submission, raw.idempotency_key(), received_at);
+    let notifications = notifications(state.config(), def, &submission);
+    for _ in 0..5 {
+        let new = NewSubmission {
+            reference: Reference::generate(),
+            received_at,
+            idempotency_keys: keys.clone(),
+            submission: submission.clone(),
+            seat: seat.clone(),
+            status,
+            notifications: notifications.clone(),
+        };
+        match state.store().submit(new).await {
+            Ok(SubmitOutcome::Stored { reference, status }) => {
+                state.wake_notifier();
+                return Outcome {
+                    status: "stored",
+                    response: accepted(def, lang, &reference, status, format),
+                    reference: Some(reference),
+                };
+            }
+            Ok(SubmitOutcome::Duplicate { reference, status }) => {
+                return Outcome {
+                    status: "duplicate",
+                    response: accepted(def, lang, &reference, status, format),
+                    reference: Some(reference),
+                };
+            }
+            Ok(SubmitOutcome::Full) => {
+                return Outcome::new(
+                    "full",
+                    session_error(state, &content, def, &raw, ErrorKind::Full, &now, format),
+                );
+            }
+            Err(StoreError::ReferenceTaken) => continue,
+            Err(StoreError::Backend(err)) => {
+                tracing::error!(form = %def.id, "the store failed: {err}");
+                return Outcome::new(
+                    "store_error",
+                    refusal(StatusCode::SERVICE_UNAVAILABLE, format, words::UNAVAILABLE),
+                );
+            }
+        }
+    }
+    tracing::error!(form = %def.id, "five references in a row were taken");
+    Outcome::new(
+        "store_error",
+        refusal(StatusCode::SERVICE_UNAVAILABLE, format, words::UNAVAILABLE),
+    )
+}
+
+fn content_type(headers: &HeaderMap) -> Option<Format> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let essence = value.split(';').next()?.trim().to_ascii_lowercase();
+    match essence.as_str() {
+        "application/x-www-form-urlencoded" => Some(Format::Form),
+        "application/json" => Some(Format::Json),
+        _ => None,
+    }
+}
+
+fn decode(format: Format, bytes: &[u8]) -> Option<RawSubmission> {
+    match format {
+        Format::Form => serde_urlencoded::from_bytes::<Vec<(String, String)>>(bytes)
+            .ok()
+            .map(RawSubmission::from_pairs),
+        Format::Json => serde_json::from_slice::<serde_json::Value>(bytes)
+            .ok()
+            .and_then(|value| RawSubmission::from_json(&value).ok()),
+    }
+}
+
+/// The keys that identify this submission sent twice: with the enhancement script, its key
+/// for the page plus the answers; without, the answers in this time window or the previous one.
+pub fn idempotency_keys(
+    submission: &Submission,
+    browser_key: Option<&str>,
+    now: Timestamp,
+) -> Vec<String> {
+    let hash = |parts: &[&str]| {
+        let mut hasher = Sha256::new();
+        for part in parts {
+            hasher.update(part.as_bytes());
+            hasher.update([0]);
+        }
+        hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let content = submission.canonical();
+    match browser_key {
+        Some(key) => vec![hash(&["browser", key, &content])],
+        None => {
+            let window = now.as_second().div_euclid(IDEMPOTENCY_WINDOW_SECONDS);
+            vec![
+                hash(&["window", &window.to_string(), &content]),
+                hash(&["window", &(window - 1).to_string(), &content]),
+            ]
+        }
+    }
+}
+
+/// One notification per coordinator, and the acknowledgement when the form sends one.
+fn notifications(config: &Config, def: &FormDef, submission: &Submission) -> Vec<NewNotification> {
+    let mut list: Vec<NewNotification> = config
+        .coordinators
+        .iter()
+        .map(|address| NewNotification {
+            kind: NotificationKind::Coordinator,
+            recipient: address.clone(),
+        })
+        .collect();
+    if def.acknowledges()
+        && let Some(email) = submission.email()
+    {
+        list.push(NewNotification {
+            kind: NotificationKind::Acknowledgement,
+            recipient: email.to_string(),
+        });
+    }
+    list
+}
+
+/// The confirmation page's address.
+pub fn confirmation_url(form: &str, reference: &Reference, lang: Lang, status: Status) -> String {
+    format!(
+        "/api/forms/{form}/confirmation?ref={reference}&lang={}&status={}",
+        lang.code(),
+        status.as_str()
+    )
+}
+
+fn accepted(
+    def: &FormDef,
+    lang: Lang,
+    reference: &Reference,
+    status: Status,
+    format: Format,
+) -> Response {
+    let url = confirmation_url(&def.id, reference, lang, status);
+    match format {
+        Format::Form => (
+            StatusCode::SEE_OTHER,
+            [
+                (header::LOCATION, url),
+                (header::CACHE_CONTROL, "no-store".into()),
+            ],
+        )
+            .into_response(),
+        Format::Json => private(
+            StatusCode::OK,
+            axum::Json(json!({
+                "status": status.as_str(),
+                "reference": reference.as_str(),
+                "redirect": url,
+            }))
+            .into_response(),
+        ),
+    }
+}
+
+/// Marks a response as private to this person (it may hold their answers).
+fn private(code: StatusCode, mut response: Response) -> Response {
+    *response.status_mut() = code;
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+fn html(code: StatusCode, body: String) -> Response {
+    private(
+        code,
+        (
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            Body::from(body),
+        )
+            .into_response(),
+    )
+}
+
+/// A refusal that is not about the person's answers: a short page in both languages, or JSON.
+fn refusal(
+    code: StatusCode,
+    format: Format,
+    (title, text): (Localized<&'static str>, Localized<&'static str>),
+) -> Response {
+    match format {
+        Format::Form => html(
+            code,
+            page::bilingual_message((title.en, text.en), (title.fr, text.fr)),
+        ),
+        Format::Json => private(
+            code,
+            axum::Json(json!({
+                "status": "error",
+                "message": { "en": text.en, "fr": text.fr },
+            }))
+            .into_response(),
+        ),
+    }
+}
+
+/// The answers need fixing: the page again, with the error summary and the answers kept.
+fn invalid(
+    state: &AppState,
+    content: &Content,
+    def: &FormDef,
+    raw: &RawSubmission,
+    errors: &[FieldError],
+    now: &Zoned,
+    format: Format,
+) -> Response {
+    let lang = raw.lang();
+    let view = def.view(lang, &content.offerings, now);
+    let values = raw.values(def);
+    let region = match state.renderer().form_region(&view, &values, errors) {
+        Ok(region) => region,
+        Err(err) => {
+            tracing::error!(form = %def.id, "rendering the form failed: {}", error_chain(&err));
+            return refusal(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format,
+                words::UNAVAILABLE,
+            );
+        }
+    };
+    let prefix = ui::ERROR_PREFIX.get(lang);
+    match format {
+        Format::Json => private(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({
+                "status": "invalid",
+                "errors": errors,
+                "html": region,
+                "title_prefix": format!("{prefix} "),
+            }))
+            .into_response(),
+        ),
+        Format::Form => {
+            let page = page_with(state, def, lang, def.title.get(lang), &region);
+            html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page::retitle(&page, |old| format!("{prefix} {old}")),
+            )
+        }
+    }
+}
+
+/// The session is closed or full: an error on the session field, the answers kept.
+fn session_error(
+    state: &AppState,
+    content: &Content,
+    def: &FormDef,
+    raw: &RawSubmission,
+    kind: ErrorKind,
+    now: &Zoned,
+    format: Format,
+) -> Response {
+    let field = def.session_field().expect("a session was chosen");
+    let error = def.error(field, kind, raw.lang());
+    invalid(state, content, def, raw, &[error], now, format)
+}
+
+/// The built page holding `def` in `lang` with `region` in place of its form, or a bare page
+/// when the site is not built.
+fn page_with(state: &AppState, def: &FormDef, lang: Lang, title: &str, region: &str) -> String {
+    state
+        .shared
+        .pages
+        .html(&def.id, lang)
+        .and_then(|page| page::replace_region(&page, region))
+        .unwrap_or_else(|| {
+            tracing::warn!(form = %def.id, lang = %lang, "no built page holds this form; answering with a bare page");
+            page::bare(lang, title, region)
+        })
+}
+
+#[derive(Deserialize)]
+struct ConfirmationQuery {
+    #[serde(rename = "ref")]
+    reference: Option<String>,
+    lang: Option<String>,
+    status: Option<String>,
+}
+
+async fn confirmation(
+    State(state): State<AppState>,
+    Path(form): Path<String>,
+    Query(query): Query<ConfirmationQuery>,
+) -> Response {
+    let content = state.content();
+    let (Some(def), Some(reference)) = (
+        content.form(&form),
+        query.reference.as_deref().and_then(Reference::parse),
+    ) else {
+        return refusal(StatusCode::NOT_FOUND, Format::Form, words::NOT_FOUND);
+    };
+    let lang = query
+        .lang
+        .as_deref()
+        .and_then(Lang::from_code)
+        .unwrap_or(Lang::En);
+    let status = query
+        .status
+        .as_deref()
+        .and_then(Status::parse)
+        .unwrap_or(Status::Received);
+    let text = confirmation_for(def, status);
+    let view = ConfirmationView {
+        title: text.title.get(lang).clone(),
+        reference_label: ui::REFERENCE_LABEL.get(lang).to_string(),
+        reference: reference.to_string(),
+        acknowledgement: def
+            .acknowledges()
+            .then(|| ui::ACKNOWLEDGEMENT_SENT.get(lang).to_string()),
+        next_title: ui::WHAT_HAPPENS_NEXT.get(lang).to_string(),
+        next_steps: text
+            .next_steps
+            .iter()
+            .map(|s| s.get(lang).clone())
+            .collect(),
+        support: Some(support_line(&content.site, lang)),
+    };
+    let region = match state.renderer().confirmation_region(&view, lang) {
+        Ok(region) => region,
+        Err(err) => {
+            tracing::error!(form = %def.id, "rendering the confirmation failed: {}", error_chain(&err));
+            return refusal(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Format::Form,
+                words::UNAVAILABLE,
+            );
+        }
+    };
+    let page = page_with(&state, def, lang, &view.title, &region);
+    let title = page::escape(&view.title);
+    html(
+        StatusCode::OK,
+        page::retitle(&page, |old| match page::title_suffix(old) {
+            Some(suffix) => format!("{title} - {suffix}"),
+            None => title.clone(),
+        }),
+    )
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+/// A GET on the form's address (a reload after an error page): back to the form's page.
+async fn back_to_form(
+    State(state): State<AppState>,
+    Path(form): Path<String>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = query
+        .lang
+        .as_deref()
+        .and_then(Lang::from_code)
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split([',', ';']).next())
+                .and_then(Lang::from_code)
+        })
+        .unwrap_or(Lang::En);
+    match state.shared.pages.url(&form, lang) {
+        Some(url) => (StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response(),
+        None => refusal(StatusCode::NOT_FOUND, Format::Form, words::NOT_FOUND),
+    }
+}

@@ -1,0 +1,232 @@
+//! The two emails a submission causes, built from the stored record (never from the request):
+//!
+//! - the acknowledgement of receipt, to the person, in their chosen official language: the
+//!   reference number and what happens next, and never a copy of their answers;
+//! - the coordinators' notice, in English then French: the answers with their labels, so a
+//!   coordinator can reply. For an anonymous form, only the choices (service and rating): its
+//!   written comments stay in the store, to be read in the export.
+
+use crate::mail::{AutoSubmitted, KindHeader, MailError, ReferenceHeader};
+use crate::render::Renderer;
+use crate::store::{NotificationKind, Status, StoredSubmission};
+use crate::words;
+use lettre::Message;
+use lettre::message::{Mailbox, MultiPart};
+use model::datetime;
+use model::forms::{Confirmation, FieldKind, FormDef, ui};
+use model::{Lang, Offering, SiteConfig};
+use serde::Serialize;
+use tera::Context;
+
+/// An email's subject and its two bodies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The confirmation text matching what happened to a submission.
+pub fn confirmation_for(form: &FormDef, status: Status) -> &Confirmation {
+    match status {
+        Status::Waitlisted => form.waitlisted.as_ref().unwrap_or(&form.received),
+        Status::Interest => form.interest.as_ref().unwrap_or(&form.received),
+        Status::Received | Status::Registered => &form.received,
+    }
+}
+
+/// "Your reference number: K7MW4XTA" / "Votre numéro de référence : K7MW4XTA".
+pub fn reference_line(reference: &str, lang: Lang) -> String {
+    let colon = match lang {
+        Lang::En => ":",
+        Lang::Fr => "\u{a0}:",
+    };
+    format!("{}{colon} {reference}", ui::REFERENCE_LABEL.get(lang))
+}
+
+/// The support line with the program's phone number.
+pub fn support_line(site: &SiteConfig, lang: Lang) -> String {
+    words::SUPPORT
+        .get(lang)
+        .replace("{phone}", &site.program.phone)
+}
+
+/// The acknowledgement of receipt.
+pub fn acknowledgement(
+    renderer: &Renderer,
+    site: &SiteConfig,
+    form: &FormDef,
+    stored: &StoredSubmission,
+) -> Result<Email, tera::Error> {
+    let lang = stored.submission.reply_lang();
+    let confirmation = confirmation_for(form, stored.status);
+    let subject = format!(
+        "{} ({})",
+        form.acknowledgement_subject
+            .as_ref()
+            .unwrap_or(&form.title)
+            .get(lang),
+        stored.reference
+    );
+    let mut context = Context::new();
+    context.insert("lang", &lang);
+    context.insert("subject", &subject);
+    context.insert("title", confirmation.title.get(lang));
+    context.insert("reference_label", ui::REFERENCE_LABEL.get(lang));
+    context.insert("reference", stored.reference.as_str());
+    context.insert(
+        "reference_line",
+        &reference_line(stored.reference.as_str(), lang),
+    );
+    context.insert("next_title", ui::WHAT_HAPPENS_NEXT.get(lang));
+    context.insert(
+        "next_steps",
+        &confirmation
+            .next_steps
+            .iter()
+            .map(|s| s.get(lang))
+            .collect::<Vec<_>>(),
+    );
+    context.insert("support", &support_line(site, lang));
+    context.insert(
+        "reply",
+        &words::REPLY
+            .get(lang)
+            .replace("{email}", &site.program.email),
+    );
+    context.insert("not_you", words::NOT_YOU.get(lang));
+    context.insert("program_name", site.program.name.get(lang));
+    context.insert("org_name", site.program.org_name.get(lang));
+    Ok(Email {
+        subject,
+        text: renderer.email("acknowledgement.txt", &context)?,
+        html: renderer.email("acknowledgement.html", &context)?,
+    })
+}
+
+#[derive(Serialize)]
+struct NoticeSection {
+    lang: Lang,
+    heading: String,
+    reference_line: String,
+    received_line: String,
+    status_line: String,
+    answers: Vec<NoticeAnswer>,
+    note: String,
+}
+
+#[derive(Serialize)]
+struct NoticeAnswer {
+    label: String,
+    value: String,
+}
+
+/// When a submission arrived, as people read it: "Sunday, June 1, 2025, 12 pm ET".
+pub fn when(stored: &StoredSubmission, site: &SiteConfig, lang: Lang) -> String {
+    let tz = site.tz().unwrap_or(jiff::tz::TimeZone::UTC);
+    let at = stored.received_at.to_zoned(tz);
+    let date = datetime::format_date_with_weekday(at.date(), lang);
+    let time = datetime::format_time(at.time(), lang);
+    let zone = datetime::zone_label(&at, lang, site.zone_label);
+    match lang {
+        Lang::En => format!("{date}, {time} {zone}"),
+        Lang::Fr => format!("{date}, {time} ({zone})"),
+    }
+}
+
+/// The coordinators' notice.
+pub fn coordinator_notice(
+    renderer: &Renderer,
+    site: &SiteConfig,
+    form: &FormDef,
+    stored: &StoredSubmission,
+    offerings: &[Offering],
+) -> Result<Email, tera::Error> {
+    let sections: Vec<NoticeSection> = Lang::ALL
+        .into_iter()
+        .map(|lang| {
+            let answers = form
+                .describe(&stored.submission, lang, offerings)
+                .into_iter()
+                .zip(
+                    form.fields
+                        .iter()
+                        .filter(|f| stored.submission.answers.contains_key(&f.name)),
+                )
+                .filter(|(_, field)| notice_shows(form, field.kind))
+                .map(|((label, value), _)| NoticeAnswer { label, value })
+                .collect();
+            let note = if form.anonymous {
+                words::NOTICE_ANONYMOUS
+                    .get(lang)
+                    .replace("{form}", &form.id)
+            } else {
+                words::NOTICE_PERSONAL.get(lang).to_string()
+            };
+            NoticeSection {
+                lang,
+                heading: words::NOTICE_HEADING
+                    .get(lang)
+                    .replace("{form}", form.title.get(lang)),
+                reference_line: words::REFERENCE
+                    .get(lang)
+                    .replace("{reference}", stored.reference.as_str()),
+                received_line: words::RECEIVED
+                    .get(lang)
+                    .replace("{when}", &when(stored, site, lang)),
+                status_line: words::STATUS
+                    .get(lang)
+                    .replace("{status}", words::status_label(stored.status).get(lang)),
+                answers,
+                note,
+            }
+        })
+        .collect();
+    let subject = format!(
+        "{} / {} ({})",
+        form.title.en, form.title.fr, stored.reference
+    );
+    let mut context = Context::new();
+    context.insert("subject", &subject);
+    context.insert("sections", &sections);
+    Ok(Email {
+        subject,
+        text: renderer.email("coordinator.txt", &context)?,
+        html: renderer.email("coordinator.html", &context)?,
+    })
+}
+
+/// The message to hand to a [`crate::mail::Mailer`].
+pub fn message(
+    email: &Email,
+    from: &Mailbox,
+    to: &str,
+    reply_to: Option<&Mailbox>,
+    stored: &StoredSubmission,
+    kind: NotificationKind,
+) -> Result<Message, MailError> {
+    let to: Mailbox = to
+        .parse()
+        .map_err(|_| MailError::Permanent("the recipient's address is refused".into()))?;
+    let mut builder = Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(email.subject.clone())
+        .header(ReferenceHeader(stored.reference.to_string()))
+        .header(KindHeader(kind.as_str().to_string()))
+        .header(AutoSubmitted("auto-generated".to_string()));
+    if let Some(reply_to) = reply_to {
+        builder = builder.reply_to(reply_to.clone());
+    }
+    builder
+        .multipart(MultiPart::alternative_plain_html(
+            email.text.clone(),
+            email.html.clone(),
+        ))
+        .map_err(|err| MailError::Permanent(err.to_string()))
+}
+
+/// Whether a field's answers may appear in a coordinators' notice.
+pub fn notice_shows(form: &FormDef, kind: FieldKind) -> bool {
+    !(form.anonymous && kind.is_text())
+}

@@ -1,0 +1,126 @@
+//! Running the handler on this machine: the embedded SQLite store and the `.eml` outbox, both
+//! created on first run under the data folder. `site serve` calls [`app`] and merges the router
+//! with its static files, on one port.
+
+use crate::app::{AppState, router};
+use crate::config::{Config, MailConfig, StoreConfig};
+use crate::content::{ContentSource, SitePages};
+use crate::mail::{FileMailer, Mailer};
+use crate::notifier;
+use crate::store::Store;
+use crate::store::sqlite::SqliteStore;
+use anyhow::{Context as _, anyhow};
+use jiff::Zoned;
+use jiff::civil::{Date, DateTime};
+use jiff::tz::TimeZone;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where the local handler finds the site and keeps its data.
+#[derive(Debug, Clone)]
+pub struct LocalOptions {
+    /// The site's folder: `site.toml`, `content/`, `templates/`.
+    pub root: PathBuf,
+    /// The built site (`dist/`), whose pages hold the forms.
+    pub site_dir: PathBuf,
+    /// The embedded data: the SQLite file and `outbox/` (default `<root>/.passerelle`).
+    pub data_dir: PathBuf,
+    /// A fixed clock for previews and tests: decides which sessions are open.
+    pub now: Option<Zoned>,
+}
+
+impl LocalOptions {
+    /// The defaults for a site in `root`: `<root>/dist` and `<root>/.passerelle`, real time.
+    pub fn new(root: impl Into<PathBuf>) -> LocalOptions {
+        let root = root.into();
+        LocalOptions {
+            site_dir: root.join("dist"),
+            data_dir: root.join(".passerelle"),
+            root,
+            now: None,
+        }
+    }
+}
+
+/// The router for everything under `/api/`, with its state, and the notifier running as a
+/// tokio task (must be called inside a tokio runtime).
+pub async fn app(options: LocalOptions) -> anyhow::Result<axum::Router> {
+    let state = state(&options, true)?;
+    notifier::spawn(state.clone());
+    tracing::info!(
+        data = %options.data_dir.display(),
+        "form handler ready (SQLite store and .eml outbox under the data folder)"
+    );
+    Ok(router(state))
+}
+
+/// The handler's state for `options`, without the notifier. `local` also allows posts whose
+/// origin is the request's own host (the local server, whatever its port).
+pub fn state(options: &LocalOptions, local: bool) -> anyhow::Result<AppState> {
+    let content = ContentSource::load(&options.root)
+        .with_context(|| format!("loading the site in {}", options.root.display()))?;
+    let mut config = Config::from_env(&options.data_dir, &content.get().site)?;
+    config.allow_host_origin = local;
+    let store = open_store(&config.store)?;
+    let mailer = open_mailer(&config.mail)?;
+    AppState::new(
+        content,
+        SitePages::new(&options.site_dir),
+        store,
+        mailer,
+        config,
+        options.now.clone(),
+    )
+}
+
+/// The store a configuration names.
+pub fn open_store(config: &StoreConfig) -> anyhow::Result<Arc<dyn Store>> {
+    match config {
+        StoreConfig::Sqlite(path) => Ok(Arc::new(
+            SqliteStore::open(path).with_context(|| format!("opening {}", path.display()))?,
+        )),
+    }
+}
+
+/// The mailer a configuration names.
+pub fn open_mailer(config: &MailConfig) -> anyhow::Result<Arc<dyn Mailer>> {
+    match config {
+        MailConfig::File(dir) => Ok(Arc::new(
+            FileMailer::new(dir).with_context(|| format!("creating {}", dir.display()))?,
+        )),
+    }
+}
+
+/// Reads `--now`: a full zoned time (`2025-06-01T12:00-04:00[America/Toronto]`), a local
+/// date-time in the site's zone (`2025-06-01T12:00`), or a date (its start).
+pub fn parse_now(text: &str, tz: &TimeZone) -> anyhow::Result<Zoned> {
+    let text = text.trim();
+    if let Ok(zoned) = text.parse::<Zoned>() {
+        return Ok(zoned);
+    }
+    if let Ok(datetime) = text.parse::<DateTime>() {
+        return model::datetime::zoned_local(datetime, tz).map_err(|err| anyhow!("{err}"));
+    }
+    if let Ok(date) = text.parse::<Date>() {
+        return model::datetime::zoned_local(date.to_datetime(jiff::civil::Time::midnight()), tz)
+            .map_err(|err| anyhow!("{err}"));
+    }
+    Err(anyhow!(
+        "`{text}` is not a date-time: write 2025-06-01T12:00 (in the site's time zone) or 2025-06-01"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn now_accepts_local_times_dates_and_zoned_times() {
+        let tz = TimeZone::get("America/Toronto").unwrap();
+        let local = parse_now("2025-06-01T12:00", &tz).unwrap();
+        assert_eq!(local.offset().seconds(), -4 * 3600);
+        assert_eq!(parse_now("2025-06-01", &tz).unwrap().hour(), 0);
+        assert!(parse_now("2025-06-01T12:00-04:00[America/Toronto]", &tz).is_ok());
+        assert!(parse_now("tomorrow", &tz).is_err());
+    }
+}

@@ -1,0 +1,129 @@
+//! Working on a built page's HTML: replacing the form region between the markers, and the title.
+
+use model::Lang;
+
+/// Where the form region starts.
+pub const START: &str = "<!-- passerelle:form -->";
+/// Where the form region ends.
+pub const END: &str = "<!-- /passerelle:form -->";
+
+/// `page` with the region between the markers (markers included) replaced by `region` (which
+/// carries its own markers). `None` when the page has no region.
+pub fn replace_region(page: &str, region: &str) -> Option<String> {
+    let start = page.find(START)?;
+    let end = start + page[start..].find(END)? + END.len();
+    let region = region.trim();
+    Some(format!("{}{}{}", &page[..start], region, &page[end..]))
+}
+
+/// `page` with its `<title>` text replaced by `change(old title)`. The title is HTML text: the
+/// old one comes escaped, and the new one must be too.
+pub fn retitle(page: &str, change: impl FnOnce(&str) -> String) -> String {
+    let Some(open) = page.find("<title>") else {
+        return page.to_string();
+    };
+    let from = open + "<title>".len();
+    let Some(length) = page[from..].find("</title>") else {
+        return page.to_string();
+    };
+    let to = from + length;
+    format!(
+        "{}{}{}",
+        &page[..from],
+        change(&page[from..to]),
+        &page[to..]
+    )
+}
+
+/// The site's part of a title: "Peer Support Program" in "Join a group - Peer Support Program".
+pub fn title_suffix(title: &str) -> Option<&str> {
+    title.split_once(" - ").map(|(_, suffix)| suffix)
+}
+
+/// Escapes text for HTML.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A bare page around a region, for when the built page is missing (site not built yet).
+pub fn bare(lang: Lang, title: &str, region: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n</head>\n<body>\n<main id=\"main-content\">\n{}\n</main>\n</body>\n</html>\n",
+        lang.code(),
+        escape(title),
+        region.trim()
+    )
+}
+
+/// A short page in both languages (English first), for refusals that happen before the
+/// language is known. `texts` are (title, message) pairs per language.
+pub fn bilingual_message(en: (&str, &str), fr: (&str, &str)) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{} / {}</title>\n</head>\n<body>\n<main id=\"main-content\">\n\
+         <h1>{}</h1>\n<p>{}</p>\n<div lang=\"fr\">\n<h2>{}</h2>\n<p>{}</p>\n</div>\n</main>\n</body>\n</html>\n",
+        escape(en.0),
+        escape(fr.0),
+        escape(en.0),
+        escape(en.1),
+        escape(fr.0),
+        escape(fr.1)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = "<html><head><title>Join a group - Peer Support Program</title></head>\
+        <body><h1>Join</h1><!-- passerelle:form -->\n<form>old</form>\n<!-- /passerelle:form -->\
+        <script src=\"/assets/form.1.js\" defer></script></body></html>";
+
+    #[test]
+    fn the_region_is_replaced_and_the_rest_kept() {
+        let page = replace_region(
+            PAGE,
+            "<!-- passerelle:form -->new<!-- /passerelle:form -->\n",
+        )
+        .unwrap();
+        assert!(
+            page.contains(
+                "<h1>Join</h1><!-- passerelle:form -->new<!-- /passerelle:form --><script"
+            )
+        );
+        assert!(!page.contains("old"));
+        assert_eq!(replace_region("<p>no form</p>", "x"), None);
+    }
+
+    #[test]
+    fn titles_change_and_keep_the_site_name() {
+        let page = retitle(PAGE, |old| format!("Error: {old}"));
+        assert!(page.contains("<title>Error: Join a group - Peer Support Program</title>"));
+        assert_eq!(
+            title_suffix("Join a group - Peer Support Program"),
+            Some("Peer Support Program")
+        );
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}

@@ -1,0 +1,346 @@
+//! The behaviour every [`Store`] must have, as one suite run against each backend.
+//!
+//! Each case takes a fresh, empty store and panics (like a test) when the backend misbehaves.
+//! `handler/tests/store_sqlite.rs` runs every case against SQLite; the DynamoDB store will run
+//! the same cases. [`CASES`] lists them so a backend's test file can check it runs them all.
+
+use super::{
+    NewNotification, NewSubmission, NotificationKind, SeatRequest, Status, Store, StoreError,
+    SubmitOutcome,
+};
+use crate::reference::Reference;
+use jiff::{SignedDuration, Timestamp};
+use model::Lang;
+use model::forms::{Answer, Submission};
+use std::collections::BTreeMap;
+
+/// The name of every case, in the order they are defined.
+pub const CASES: [&str; 10] = [
+    "stores_and_returns_a_submission",
+    "a_taken_reference_is_refused_and_nothing_is_stored",
+    "a_double_submit_is_stored_once",
+    "any_earlier_key_identifies_a_duplicate",
+    "a_session_takes_no_more_than_its_size",
+    "a_full_session_stores_and_queues_nothing",
+    "notifications_are_claimed_sent_and_retried",
+    "purge_deletes_old_submissions_and_their_notifications",
+    "list_returns_a_forms_submissions_oldest_first",
+    "concurrent_registrations_never_exceed_the_size",
+];
+
+/// A fixed moment, so cases do not depend on the clock.
+pub fn t0() -> Timestamp {
+    "2025-06-01T16:00:00Z".parse().expect("valid timestamp")
+}
+
+fn answers(name: &str) -> Submission {
+    Submission {
+        form: "registration".into(),
+        lang: Lang::Fr,
+        answers: BTreeMap::from([
+            ("name".to_string(), Answer::Text(name.to_string())),
+            (
+                "member_status".to_string(),
+                Answer::List(vec!["veteran".into()]),
+            ),
+            ("adult".to_string(), Answer::Confirmed(true)),
+        ]),
+    }
+}
+
+/// A submission named `name` (a made-up first name), keyed by `key`, with two notifications.
+pub fn new_submission(name: &str, key: &str) -> NewSubmission {
+    NewSubmission {
+        reference: Reference::generate(),
+        received_at: t0(),
+        idempotency_keys: vec![key.to_string()],
+        submission: answers(name),
+        seat: None,
+        status: Status::Received,
+        notifications: vec![
+            NewNotification {
+                kind: NotificationKind::Coordinator,
+                recipient: "coordinators@example.ca".into(),
+            },
+            NewNotification {
+                kind: NotificationKind::Acknowledgement,
+                recipient: "person@example.ca".into(),
+            },
+        ],
+    }
+}
+
+fn seat(cohort: &str, capacity: u32, waitlist: bool) -> Option<SeatRequest> {
+    Some(SeatRequest {
+        offering: "workshop".into(),
+        cohort: cohort.into(),
+        capacity,
+        waitlist,
+    })
+}
+
+async fn stored(store: &impl Store, new: NewSubmission) -> (Reference, Status) {
+    match store.submit(new).await.expect("submit") {
+        SubmitOutcome::Stored { reference, status } => (reference, status),
+        other => panic!("expected Stored, got {other:?}"),
+    }
+}
+
+/// A stored submission can be read back by its reference, exactly as given.
+pub async fn stores_and_returns_a_submission(store: &impl Store) {
+    let new = new_submission("Alex", "k1");
+    let reference = new.reference.clone();
+    let (got, status) = stored(store, new.clone()).await;
+    assert_eq!(got, reference);
+    assert_eq!(status, Status::Received);
+    let back = store.get(&reference).await.unwrap().expect("stored");
+    assert_eq!(back.submission, new.submission);
+    assert_eq!(back.status, Status::Received);
+    assert_eq!(back.received_at, t0());
+    let unknown = Reference::parse("AAAAAAAA").unwrap();
+    assert!(store.get(&unknown).await.unwrap().is_none());
+}
+
+/// Two submissions cannot share a reference; the second is refused whole.
+pub async fn a_taken_reference_is_refused_and_nothing_is_stored(store: &impl Store) {
+    let first = new_submission("Alex", "k1");
+    let mut second = new_submission("Robin", "k2");
+    second.reference = first.reference.clone();
+    stored(store, first).await;
+    assert!(matches!(
+        store.submit(second).await,
+        Err(StoreError::ReferenceTaken)
+    ));
+    assert_eq!(store.list("registration").await.unwrap().len(), 1);
+    let due = store
+        .claim_due(t0(), SignedDuration::from_mins(5), 100)
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 2, "only the first submission's notifications");
+}
+
+/// The same submission sent twice is stored once and both get the first reference.
+pub async fn a_double_submit_is_stored_once(store: &impl Store) {
+    let first = new_submission("Alex", "same");
+    let (reference, _) = stored(store, first).await;
+    let again = store.submit(new_submission("Alex", "same")).await.unwrap();
+    assert_eq!(
+        again,
+        SubmitOutcome::Duplicate {
+            reference,
+            status: Status::Received
+        }
+    );
+    assert_eq!(store.list("registration").await.unwrap().len(), 1);
+}
+
+/// A submission is a duplicate when any of its keys (such as the previous time window's) was
+/// recorded.
+pub async fn any_earlier_key_identifies_a_duplicate(store: &impl Store) {
+    let (reference, _) = stored(store, new_submission("Alex", "window-1")).await;
+    let mut later = new_submission("Alex", "window-2");
+    later.idempotency_keys = vec!["window-2".into(), "window-1".into()];
+    assert_eq!(
+        store.submit(later).await.unwrap(),
+        SubmitOutcome::Duplicate {
+            reference,
+            status: Status::Received
+        }
+    );
+}
+
+/// Places are counted per session; once full, people go on the waiting list if they asked,
+/// and other sessions are unaffected.
+pub async fn a_session_takes_no_more_than_its_size(store: &impl Store) {
+    let mut statuses = Vec::new();
+    for (i, waitlist) in [false, false, true, false].into_iter().enumerate() {
+        let mut new = new_submission("Alex", &format!("k{i}"));
+        new.seat = seat("english", 2, waitlist);
+        statuses.push(match store.submit(new).await.unwrap() {
+            SubmitOutcome::Stored { status, .. } => Some(status),
+            SubmitOutcome::Full => None,
+            other => panic!("unexpected {other:?}"),
+        });
+    }
+    assert_eq!(
+        statuses,
+        [
+            Some(Status::Registered),
+            Some(Status::Registered),
+            Some(Status::Waitlisted),
+            None
+        ]
+    );
+    let mut other = new_submission("Robin", "other");
+    other.seat = seat("french", 2, false);
+    assert_eq!(stored(store, other).await.1, Status::Registered);
+}
+
+/// A refusal because the session is full leaves no trace: no submission, no notification.
+pub async fn a_full_session_stores_and_queues_nothing(store: &impl Store) {
+    let mut first = new_submission("Alex", "k1");
+    first.seat = seat("english", 1, false);
+    first.notifications.clear();
+    stored(store, first).await;
+    let mut second = new_submission("Robin", "k2");
+    second.seat = seat("english", 1, false);
+    assert_eq!(store.submit(second).await.unwrap(), SubmitOutcome::Full);
+    assert_eq!(store.list("registration").await.unwrap().len(), 1);
+    let due = store
+        .claim_due(t0(), SignedDuration::from_mins(5), 100)
+        .await
+        .unwrap();
+    assert!(due.is_empty(), "{due:?}");
+}
+
+/// Notifications are claimed for a lease, sent once, and retried at the time given.
+pub async fn notifications_are_claimed_sent_and_retried(store: &impl Store) {
+    let (reference, _) = stored(store, new_submission("Alex", "k1")).await;
+    let lease = SignedDuration::from_mins(5);
+    let claimed = store.claim_due(t0(), lease, 100).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    assert!(
+        claimed
+            .iter()
+            .all(|n| n.reference == reference && n.attempts == 0)
+    );
+    let kinds: Vec<NotificationKind> = claimed.iter().map(|n| n.kind).collect();
+    assert!(kinds.contains(&NotificationKind::Coordinator));
+    assert!(kinds.contains(&NotificationKind::Acknowledgement));
+
+    // Claimed ones are not handed to a second notifier during the lease...
+    let during = t0() + SignedDuration::from_mins(1);
+    assert!(
+        store
+            .claim_due(during, lease, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // ...but come back if the first notifier died without a word.
+    let after = t0() + SignedDuration::from_mins(6);
+    let again = store.claim_due(after, lease, 100).await.unwrap();
+    assert_eq!(again.len(), 2);
+
+    let (sent, failed) = (&again[0], &again[1]);
+    store.mark_sent(&sent.id, after).await.unwrap();
+    let retry_at = after + SignedDuration::from_mins(2);
+    store
+        .mark_failed(&failed.id, Some(retry_at), "connection refused")
+        .await
+        .unwrap();
+    let before_retry = after + SignedDuration::from_mins(1);
+    assert!(
+        store
+            .claim_due(before_retry, lease, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let retried = store.claim_due(retry_at, lease, 100).await.unwrap();
+    assert_eq!(retried.len(), 1);
+    assert_eq!(retried[0].id, failed.id);
+    assert_eq!(retried[0].attempts, 1);
+
+    // Abandoned (a message that can never be sent): never claimed again.
+    store
+        .mark_failed(&retried[0].id, None, "address refused")
+        .await
+        .unwrap();
+    let much_later = t0() + SignedDuration::from_hours(48);
+    assert!(
+        store
+            .claim_due(much_later, lease, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// Retention: submissions older than the cut-off go, with their pending notifications.
+pub async fn purge_deletes_old_submissions_and_their_notifications(store: &impl Store) {
+    let mut old = new_submission("Alex", "old");
+    old.received_at = t0() - SignedDuration::from_hours(24 * 91);
+    let old_reference = old.reference.clone();
+    stored(store, old).await;
+    let (recent, _) = stored(store, new_submission("Robin", "recent")).await;
+    let deleted = store
+        .purge(t0() - SignedDuration::from_hours(24 * 90))
+        .await
+        .unwrap();
+    assert_eq!(deleted, 1);
+    assert!(store.get(&old_reference).await.unwrap().is_none());
+    assert!(store.get(&recent).await.unwrap().is_some());
+    let due = store
+        .claim_due(t0(), SignedDuration::from_mins(5), 100)
+        .await
+        .unwrap();
+    assert!(due.iter().all(|n| n.reference == recent), "{due:?}");
+    assert_eq!(due.len(), 2);
+}
+
+/// A coordinator's export: one form's submissions, oldest first.
+pub async fn list_returns_a_forms_submissions_oldest_first(store: &impl Store) {
+    let mut later = new_submission("Robin", "k2");
+    later.received_at = t0() + SignedDuration::from_mins(1);
+    let (later_ref, _) = stored(store, later).await;
+    let (first_ref, _) = stored(store, new_submission("Alex", "k1")).await;
+    let mut feedback = new_submission("x", "k3");
+    feedback.submission.form = "feedback".into();
+    stored(store, feedback).await;
+    let listed: Vec<Reference> = store
+        .list("registration")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.reference)
+        .collect();
+    assert_eq!(listed, [first_ref, later_ref]);
+}
+
+/// 50 people register at once, through several handles, for a session of 10: exactly 10 get a
+/// place, those who asked are waitlisted, the others are refused, and none is lost.
+pub async fn concurrent_registrations_never_exceed_the_size<S: Store + Clone>(handles: &[S]) {
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let store = handles[i % handles.len()].clone();
+        tasks.push(tokio::spawn(async move {
+            let mut new = new_submission(&format!("Person {i}"), &format!("key-{i}"));
+            new.seat = seat("english", 10, i % 2 == 0);
+            store.submit(new).await
+        }));
+    }
+    let (mut registered, mut waitlisted, mut full) = (0, 0, 0);
+    for task in tasks {
+        match task.await.expect("task").expect("submit") {
+            SubmitOutcome::Stored {
+                status: Status::Registered,
+                ..
+            } => registered += 1,
+            SubmitOutcome::Stored {
+                status: Status::Waitlisted,
+                ..
+            } => waitlisted += 1,
+            SubmitOutcome::Full => full += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(registered, 10);
+    assert_eq!(
+        registered + waitlisted + full,
+        50,
+        "every person got an answer"
+    );
+    let kept = handles[0].list("registration").await.unwrap();
+    assert_eq!(
+        kept.len(),
+        registered + waitlisted,
+        "every stored one is kept"
+    );
+    assert_eq!(
+        kept.iter()
+            .filter(|s| s.status == Status::Registered)
+            .count(),
+        10
+    );
+}

@@ -1,0 +1,222 @@
+//! Where submissions and their pending notifications are kept.
+//!
+//! [`Store`] is the seam between the handler and a backend: the embedded SQLite file
+//! ([`sqlite::SqliteStore`]) for local use, DynamoDB in production (a later issue). Every
+//! backend must pass [`conformance`], the one suite of behaviour tests.
+//!
+//! The contract that matters most: [`Store::submit`] is one atomic step. It checks the
+//! idempotency keys, counts the places taken in a session, stores the submission and queues its
+//! notifications together, or does nothing at all. So a session never takes more people than
+//! its size, a double submit is stored once, and a stored submission always has its
+//! notifications queued (the notifier sends them later, from the store).
+
+pub mod conformance;
+pub mod sqlite;
+
+use crate::reference::Reference;
+use jiff::{SignedDuration, Timestamp};
+use model::forms::Submission;
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::pin::Pin;
+
+/// A boxed future, so that [`Store`] and [`crate::mail::Mailer`] can be used as trait objects.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What became of a stored submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// An intake request or feedback: received, for the coordinators to act on.
+    Received,
+    /// A place in a session was taken.
+    Registered,
+    /// The session was full or closed; the person is on its waiting list.
+    Waitlisted,
+    /// Interest in an offering without dates.
+    Interest,
+}
+
+impl Status {
+    /// The name stored and shown in URLs: `received`, `registered`, `waitlisted`, `interest`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Received => "received",
+            Status::Registered => "registered",
+            Status::Waitlisted => "waitlisted",
+            Status::Interest => "interest",
+        }
+    }
+
+    /// The inverse of [`Status::as_str`].
+    pub fn parse(text: &str) -> Option<Status> {
+        [
+            Status::Received,
+            Status::Registered,
+            Status::Waitlisted,
+            Status::Interest,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// A request for a place in a session with a limited size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeatRequest {
+    pub offering: String,
+    pub cohort: String,
+    /// The most people registered in the session.
+    pub capacity: u32,
+    /// When full: store on the waiting list (true) or store nothing (false).
+    pub waitlist: bool,
+}
+
+/// Who a notification goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NotificationKind {
+    /// A coordinator: "a new submission arrived".
+    Coordinator,
+    /// The person: an acknowledgement of receipt, without their answers.
+    Acknowledgement,
+}
+
+impl NotificationKind {
+    /// `coordinator` or `acknowledgement`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Coordinator => "coordinator",
+            NotificationKind::Acknowledgement => "acknowledgement",
+        }
+    }
+
+    /// The inverse of [`NotificationKind::as_str`].
+    pub fn parse(text: &str) -> Option<NotificationKind> {
+        match text {
+            "coordinator" => Some(NotificationKind::Coordinator),
+            "acknowledgement" => Some(NotificationKind::Acknowledgement),
+            _ => None,
+        }
+    }
+}
+
+/// One email to send about a submission, to one recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNotification {
+    pub kind: NotificationKind,
+    pub recipient: String,
+}
+
+/// A submission ready to be stored.
+#[derive(Debug, Clone)]
+pub struct NewSubmission {
+    /// A freshly drawn reference; [`StoreError::ReferenceTaken`] if another has it.
+    pub reference: Reference,
+    pub received_at: Timestamp,
+    /// Keys identifying the same submission sent twice. If any is already stored, nothing is
+    /// stored and the earlier submission is returned. The first is recorded with this one.
+    pub idempotency_keys: Vec<String>,
+    pub submission: Submission,
+    /// For a registration in a session with a size: the place to take.
+    pub seat: Option<SeatRequest>,
+    /// The status when there is no seat to take (received, interest, or waitlisted when the
+    /// session is closed).
+    pub status: Status,
+    /// Who to tell, queued in the same step.
+    pub notifications: Vec<NewNotification>,
+}
+
+/// What [`Store::submit`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    /// Stored now.
+    Stored {
+        reference: Reference,
+        status: Status,
+    },
+    /// The same submission was stored before: nothing new stored; its reference and status.
+    Duplicate {
+        reference: Reference,
+        status: Status,
+    },
+    /// The session is full and the person did not ask for the waiting list: nothing stored.
+    Full,
+}
+
+/// A stored submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSubmission {
+    pub reference: Reference,
+    pub status: Status,
+    pub received_at: Timestamp,
+    pub submission: Submission,
+}
+
+/// A notification due to be sent, claimed by one notifier for a while (its lease).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingNotification {
+    /// The backend's id for the notification.
+    pub id: String,
+    pub reference: Reference,
+    pub kind: NotificationKind,
+    pub recipient: String,
+    /// Failed attempts so far.
+    pub attempts: u32,
+}
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another submission already has this reference: draw another and try again.
+    #[error("the reference is already taken")]
+    ReferenceTaken,
+    /// The backend failed (disk, network, database). The message names no person.
+    #[error("the store failed: {0}")]
+    Backend(String),
+}
+
+/// Durable storage of submissions and the outbox of their notifications.
+pub trait Store: Send + Sync + 'static {
+    /// Stores a submission and queues its notifications in one atomic step (see the module
+    /// documentation). Returns only once the submission is durable.
+    fn submit(&self, new: NewSubmission) -> BoxFuture<'_, Result<SubmitOutcome, StoreError>>;
+
+    /// The submission with this reference, if still kept.
+    fn get<'a>(
+        &'a self,
+        reference: &'a Reference,
+    ) -> BoxFuture<'a, Result<Option<StoredSubmission>, StoreError>>;
+
+    /// Every submission of `form`, oldest first (for coordinators' exports).
+    fn list<'a>(
+        &'a self,
+        form: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<StoredSubmission>, StoreError>>;
+
+    /// Up to `limit` unsent notifications due at `now`, each claimed until `now + lease` so
+    /// that two notifiers never send the same one at once.
+    fn claim_due(
+        &self,
+        now: Timestamp,
+        lease: SignedDuration,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<PendingNotification>, StoreError>>;
+
+    /// Records that a notification was sent.
+    fn mark_sent<'a>(&'a self, id: &'a str, at: Timestamp)
+    -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Records a failed attempt: retry at `retry_at`, or never (`None`, for a message that can
+    /// never be sent, such as an address the mail library refuses). `reason` names no person.
+    fn mark_failed<'a>(
+        &'a self,
+        id: &'a str,
+        retry_at: Option<Timestamp>,
+        reason: &'a str,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Deletes the submissions received before `before`, with their notifications; returns
+    /// how many submissions were deleted.
+    fn purge(&self, before: Timestamp) -> BoxFuture<'_, Result<usize, StoreError>>;
+}

@@ -1,0 +1,391 @@
+//! The embedded store: one SQLite file (`<data dir>/passerelle.sqlite3` by default).
+//!
+//! Every write is one `BEGIN IMMEDIATE` transaction, which takes SQLite's write lock before
+//! reading: two connections (two processes, or two handles in one) can never both count nine
+//! registered people and both add a tenth. The journal is WAL with `synchronous = FULL`, so a
+//! commit that returned is on disk.
+
+use super::{
+    BoxFuture, NewSubmission, NotificationKind, PendingNotification, Status, Store, StoreError,
+    StoredSubmission, SubmitOutcome,
+};
+use crate::reference::Reference;
+use jiff::{SignedDuration, Timestamp};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS submissions (
+    reference       TEXT PRIMARY KEY,
+    form            TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    received_at     INTEGER NOT NULL,       -- milliseconds since the Unix epoch
+    idempotency_key TEXT UNIQUE,
+    offering        TEXT,
+    cohort          TEXT,
+    submission      TEXT NOT NULL           -- model::forms::Submission as JSON
+);
+CREATE INDEX IF NOT EXISTS submissions_by_seat ON submissions (offering, cohort, status);
+CREATE INDEX IF NOT EXISTS submissions_by_time ON submissions (received_at);
+CREATE INDEX IF NOT EXISTS submissions_by_form ON submissions (form, received_at);
+
+CREATE TABLE IF NOT EXISTS notifications (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    reference   TEXT NOT NULL REFERENCES submissions (reference) ON DELETE CASCADE,
+    kind        TEXT NOT NULL,
+    recipient   TEXT NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    due_at      INTEGER,                    -- NULL once sent or abandoned
+    sent_at     INTEGER,
+    last_error  TEXT
+);
+CREATE INDEX IF NOT EXISTS notifications_due ON notifications (due_at) WHERE due_at IS NOT NULL;
+"#;
+
+/// A handle on the SQLite file. Cheap to clone (clones share one connection); use
+/// [`SqliteStore::reopen`] for another connection to the same file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    path: PathBuf,
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`, and its folder.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|err| {
+                StoreError::Backend(format!("cannot create {}: {err}", parent.display()))
+            })?;
+        }
+        let connection = Connection::open(path).map_err(backend)?;
+        connection
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(backend)?;
+        connection
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(backend)?;
+        connection.execute_batch(SCHEMA).map_err(backend)?;
+        Ok(SqliteStore {
+            path: path.to_path_buf(),
+            connection: Arc::new(Mutex::new(connection)),
+        })
+    }
+
+    /// Another connection to the same file (as a second process would have).
+    pub fn reopen(&self) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open(&self.path)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `work` on the connection in the blocking pool.
+    fn with<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> BoxFuture<'static, Result<T, StoreError>> {
+        let connection = Arc::clone(&self.connection);
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let mut guard = connection
+                    .lock()
+                    .map_err(|_| StoreError::Backend("the connection lock is poisoned".into()))?;
+                work(&mut guard)
+            })
+            .await
+            .map_err(|err| StoreError::Backend(format!("the store task failed: {err}")))?
+        })
+    }
+}
+
+fn backend(err: rusqlite::Error) -> StoreError {
+    StoreError::Backend(err.to_string())
+}
+
+fn millis(at: Timestamp) -> i64 {
+    at.as_millisecond()
+}
+
+fn from_millis(ms: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_millisecond(ms).map_err(|err| StoreError::Backend(err.to_string()))
+}
+
+fn parse_id(id: &str) -> Result<i64, StoreError> {
+    id.parse()
+        .map_err(|_| StoreError::Backend(format!("`{id}` is not a notification id")))
+}
+
+fn parse_status(text: &str) -> Result<Status, StoreError> {
+    Status::parse(text).ok_or_else(|| StoreError::Backend(format!("unknown status `{text}`")))
+}
+
+fn parse_reference(text: &str) -> Result<Reference, StoreError> {
+    Reference::parse(text)
+        .ok_or_else(|| StoreError::Backend("a stored reference is malformed".into()))
+}
+
+fn row_to_submission(
+    reference: String,
+    status: String,
+    received_at: i64,
+    json: String,
+) -> Result<StoredSubmission, StoreError> {
+    Ok(StoredSubmission {
+        reference: parse_reference(&reference)?,
+        status: parse_status(&status)?,
+        received_at: from_millis(received_at)?,
+        submission: serde_json::from_str(&json).map_err(|err| {
+            StoreError::Backend(format!("a stored submission is unreadable: {err}"))
+        })?,
+    })
+}
+
+impl Store for SqliteStore {
+    fn submit(&self, new: NewSubmission) -> BoxFuture<'_, Result<SubmitOutcome, StoreError>> {
+        self.with(move |connection| {
+            let tx = connection
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            for key in &new.idempotency_keys {
+                let earlier: Option<(String, String)> = tx
+                    .query_row(
+                        "SELECT reference, status FROM submissions WHERE idempotency_key = ?1",
+                        params![key],
+                        |row| Ok((row.get(0)?, row.get(1)?)),
+                    )
+                    .optional()
+                    .map_err(backend)?;
+                if let Some((reference, status)) = earlier {
+                    return Ok(SubmitOutcome::Duplicate {
+                        reference: parse_reference(&reference)?,
+                        status: parse_status(&status)?,
+                    });
+                }
+            }
+            let taken: bool = tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM submissions WHERE reference = ?1)",
+                    params![new.reference.as_str()],
+                    |row| row.get(0),
+                )
+                .map_err(backend)?;
+            if taken {
+                return Err(StoreError::ReferenceTaken);
+            }
+            let status = match &new.seat {
+                None => new.status,
+                Some(seat) => {
+                    let registered: u32 = tx
+                        .query_row(
+                            "SELECT COUNT(*) FROM submissions
+                             WHERE offering = ?1 AND cohort = ?2 AND status = 'registered'",
+                            params![seat.offering, seat.cohort],
+                            |row| row.get(0),
+                        )
+                        .map_err(backend)?;
+                    if registered < seat.capacity {
+                        Status::Registered
+                    } else if seat.waitlist {
+                        Status::Waitlisted
+                    } else {
+                        return Ok(SubmitOutcome::Full);
+                    }
+                }
+            };
+            let json = serde_json::to_string(&new.submission)
+                .map_err(|err| StoreError::Backend(err.to_string()))?;
+            tx.execute(
+                "INSERT INTO submissions
+                 (reference, form, status, received_at, idempotency_key, offering, cohort, submission)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    new.reference.as_str(),
+                    new.submission.form,
+                    status.as_str(),
+                    millis(new.received_at),
+                    new.idempotency_keys.first(),
+                    new.seat.as_ref().map(|s| &s.offering),
+                    new.seat.as_ref().map(|s| &s.cohort),
+                    json,
+                ],
+            )
+            .map_err(backend)?;
+            for notification in &new.notifications {
+                tx.execute(
+                    "INSERT INTO notifications (reference, kind, recipient, due_at)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![
+                        new.reference.as_str(),
+                        notification.kind.as_str(),
+                        notification.recipient,
+                        millis(new.received_at),
+                    ],
+                )
+                .map_err(backend)?;
+            }
+            tx.commit().map_err(backend)?;
+            Ok(SubmitOutcome::Stored {
+                reference: new.reference,
+                status,
+            })
+        })
+    }
+
+    fn get<'a>(
+        &'a self,
+        reference: &'a Reference,
+    ) -> BoxFuture<'a, Result<Option<StoredSubmission>, StoreError>> {
+        let reference = reference.as_str().to_string();
+        self.with(move |connection| {
+            let row: Option<(String, String, i64, String)> = connection
+                .query_row(
+                    "SELECT reference, status, received_at, submission
+                     FROM submissions WHERE reference = ?1",
+                    params![reference],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+                )
+                .optional()
+                .map_err(backend)?;
+            row.map(|(r, s, t, j)| row_to_submission(r, s, t, j))
+                .transpose()
+        })
+    }
+
+    fn list<'a>(
+        &'a self,
+        form: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<StoredSubmission>, StoreError>> {
+        let form = form.to_string();
+        self.with(move |connection| {
+            let mut statement = connection
+                .prepare(
+                    "SELECT reference, status, received_at, submission FROM submissions
+                     WHERE form = ?1 ORDER BY received_at, reference",
+                )
+                .map_err(backend)?;
+            let rows = statement
+                .query_map(params![form], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                })
+                .map_err(backend)?;
+            rows.map(|row| {
+                let (r, s, t, j) = row.map_err(backend)?;
+                row_to_submission(r, s, t, j)
+            })
+            .collect()
+        })
+    }
+
+    fn claim_due(
+        &self,
+        now: Timestamp,
+        lease: SignedDuration,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<PendingNotification>, StoreError>> {
+        self.with(move |connection| {
+            let tx = connection
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let due: Vec<(i64, String, String, String, u32)> = {
+                let mut statement = tx
+                    .prepare(
+                        "SELECT id, reference, kind, recipient, attempts FROM notifications
+                         WHERE due_at IS NOT NULL AND due_at <= ?1
+                         ORDER BY due_at, id LIMIT ?2",
+                    )
+                    .map_err(backend)?;
+                statement
+                    .query_map(params![millis(now), limit as i64], |row| {
+                        Ok((
+                            row.get(0)?,
+                            row.get(1)?,
+                            row.get(2)?,
+                            row.get(3)?,
+                            row.get(4)?,
+                        ))
+                    })
+                    .map_err(backend)?
+                    .collect::<Result<_, _>>()
+                    .map_err(backend)?
+            };
+            let until = millis(now) + lease.as_millis() as i64;
+            let mut claimed = Vec::with_capacity(due.len());
+            for (id, reference, kind, recipient, attempts) in due {
+                tx.execute(
+                    "UPDATE notifications SET due_at = ?1 WHERE id = ?2",
+                    params![until, id],
+                )
+                .map_err(backend)?;
+                claimed.push(PendingNotification {
+                    id: id.to_string(),
+                    reference: parse_reference(&reference)?,
+                    kind: NotificationKind::parse(&kind).ok_or_else(|| {
+                        StoreError::Backend(format!("unknown notification kind `{kind}`"))
+                    })?,
+                    recipient,
+                    attempts,
+                });
+            }
+            tx.commit().map_err(backend)?;
+            Ok(claimed)
+        })
+    }
+
+    fn mark_sent<'a>(
+        &'a self,
+        id: &'a str,
+        at: Timestamp,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let id = parse_id(id);
+        self.with(move |connection| {
+            let id = id?;
+            connection
+                .execute(
+                    "UPDATE notifications SET sent_at = ?1, due_at = NULL, last_error = NULL
+                     WHERE id = ?2",
+                    params![millis(at), id],
+                )
+                .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn mark_failed<'a>(
+        &'a self,
+        id: &'a str,
+        retry_at: Option<Timestamp>,
+        reason: &'a str,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let (id, reason) = (parse_id(id), reason.to_string());
+        self.with(move |connection| {
+            let id = id?;
+            connection
+                .execute(
+                    "UPDATE notifications
+                     SET attempts = attempts + 1, due_at = ?1, last_error = ?2 WHERE id = ?3",
+                    params![retry_at.map(millis), reason, id],
+                )
+                .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn purge(&self, before: Timestamp) -> BoxFuture<'_, Result<usize, StoreError>> {
+        self.with(move |connection| {
+            connection
+                .execute(
+                    "DELETE FROM submissions WHERE received_at < ?1",
+                    params![millis(before)],
+                )
+                .map_err(backend)
+        })
+    }
+}
