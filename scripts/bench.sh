@@ -39,9 +39,9 @@ measure() { # label, command...
   echo "$label $t $m"
 }
 
-p=$(measure passerelle target/release/site --root "$out/passerelle" build --out "$PWD/$out/dist-passerelle")
+p=$(measure passerelle "${CARGO_TARGET_DIR:-target}/release/site" --root "$out/passerelle" build --out "$PWD/$out/dist-passerelle")
 h=$(measure hugo .venv-bench/bin/hugo --quiet --source "$out/hugo" --destination "$PWD/$out/dist-hugo")
-hugo_version=$(.venv-bench/bin/hugo version | awk '{print $2}')
+hugo_version=$(.venv-bench/bin/hugo version | awk '{print $2}' | cut -d- -f1)
 pages_p=$(find "$out/dist-passerelle" -name index.html | wc -l)
 pages_h=$(find "$out/dist-hugo" -name index.html | wc -l)
 
@@ -52,3 +52,29 @@ echo "Corpus: $pairs pairs; $(nproc) cores; median of $runs clean builds"
 printf '%-22s %8s s %8d MiB  (%d index.html files)\n' "Passerelle" "$pt" "$((pm / 1024))" "$pages_p"
 printf '%-22s %8s s %8d MiB  (%d index.html files)\n' "Hugo $hugo_version" "$ht" "$((hm / 1024))" "$pages_h"
 awk -v a="$pt" -v b="$ht" 'BEGIN { printf "Passerelle / Hugo time ratio: %.2f (target: at most 0.50)\n", a / b }'
+
+echo
+echo "== site serve: rebuild after a one-page edit on a 100-pair site"
+small="$out/serve-100"
+python3 scripts/bench/generate.py 100 "$small"
+cp -r scripts/bench/passerelle/. "$small/passerelle/"
+log="$out/serve.log"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"${CARGO_TARGET_DIR:-target}/release/site" --root "$small/passerelle" serve --port "$port" --out "$PWD/$small/dist" >"$log" 2>&1 &
+serve_pid=$!
+trap 'kill $serve_pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q "Serving on" "$log" && break; sleep 0.1; done
+edits=5
+for i in $(seq "$edits"); do
+  before=$(grep -c "rebuild" "$log" || true)
+  printf '\nEdit %s.\n' "$i" >> "$small/passerelle/content/en/posts/p00042.md"
+  for _ in $(seq 100); do
+    [ "$(grep -c "rebuild" "$log" || true)" -gt "$before" ] && break
+    sleep 0.05
+  done
+  sleep 0.2
+done
+kill "$serve_pid" 2>/dev/null || true
+rebuilds=$(grep -o 'rebuild [0-9]* ms' "$log" | tail -n "$edits" | awk '{print $2}')
+echo "Rebuild times after one-page edits (ms): $(echo $rebuilds)"
+echo "Median rebuild: $(printf '%s\n' $rebuilds | median) ms (target: under 100 ms)"

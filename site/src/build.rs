@@ -154,6 +154,35 @@ pub fn write(output: &Output, out: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Writes only the files of `output` that differ from `previous` (what the last call wrote),
+/// and removes the files that are gone. `serve` uses it so an edit rewrites one page, not all.
+pub fn write_changed(
+    output: &Output,
+    out: &Path,
+    previous: &mut HashMap<PathBuf, Vec<u8>>,
+) -> std::io::Result<usize> {
+    let mut written = 0;
+    let mut current = HashMap::with_capacity(output.files.len());
+    for (path, bytes) in &output.files {
+        if previous.get(path) != Some(bytes) || !out.join(path).exists() {
+            let target = out.join(path);
+            if let Some(dir) = target.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(&target, bytes)?;
+            written += 1;
+        }
+        current.insert(path.clone(), bytes.clone());
+    }
+    for path in previous.keys() {
+        if !current.contains_key(path) {
+            let _ = std::fs::remove_file(out.join(path));
+        }
+    }
+    *previous = current;
+    Ok(written)
+}
+
 /// What a build did, for the summary line.
 pub struct Report {
     pub pages_per_lang: BTreeMap<Lang, usize>,

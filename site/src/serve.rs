@@ -11,7 +11,8 @@ use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use notify_debouncer_mini::{DebounceEventResult, new_debouncer, notify::RecursiveMode};
+use notify::{RecursiveMode, Watcher};
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -40,6 +41,8 @@ struct Shared {
     error: Arc<RwLock<Option<String>>>,
     reload: broadcast::Sender<()>,
     csp: Option<HeaderValue>,
+    /// What the last build wrote, so the next one rewrites only what changed.
+    written: Arc<std::sync::Mutex<HashMap<PathBuf, Vec<u8>>>>,
 }
 
 /// Builds, serves on 127.0.0.1:`options.port`, watches. Returns on Ctrl+C or a fatal error.
@@ -67,28 +70,36 @@ pub async fn serve_on(
         error: Arc::new(RwLock::new(None)),
         reload,
         csp: read_csp(&options.root),
+        written: Arc::default(),
     };
+    // Start from an empty folder: files left from another site must not be served.
+    if options.out.exists() {
+        std::fs::remove_dir_all(&options.out)?;
+    }
     rebuild(&options, &shared);
 
     let watcher_options = options.clone();
     let watcher_shared = shared.clone();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut debouncer = new_debouncer(
-        Duration::from_millis(30),
-        move |result: DebounceEventResult| {
-            if result.is_ok() {
-                let _ = tx.send(());
-            }
-        },
-    )?;
+    // Reading files during a build raises access events: only changes may trigger a rebuild,
+    // or every build would trigger the next.
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(event) = event
+            && !matches!(event.kind, notify::EventKind::Access(_))
+        {
+            let _ = tx.send(());
+        }
+    })?;
     for watched in ["content", "templates", "static", "site.toml"] {
         let path = options.root.join(watched);
         if path.exists() {
-            debouncer.watcher().watch(&path, RecursiveMode::Recursive)?;
+            watcher.watch(&path, RecursiveMode::Recursive)?;
         }
     }
     tokio::spawn(async move {
         while rx.recv().await.is_some() {
+            // Editors save in several steps (write, rename, chmod): wait for the burst to end.
+            tokio::time::sleep(Duration::from_millis(20)).await;
             while rx.try_recv().is_ok() {}
             let options = watcher_options.clone();
             let shared = watcher_shared.clone();
@@ -125,24 +136,39 @@ pub async fn serve_on(
             tokio::time::sleep(Duration::from_millis(500)).await;
         } => {}
     }
-    drop(debouncer);
+    drop(watcher);
     Ok(())
 }
 
 fn rebuild(options: &ServeOptions, shared: &Shared) {
     let started = Instant::now();
-    let result = build::build(&options.root, &options.out, &options.build);
+    let result = build::generate(&options.root, &options.build);
     let message = match result {
-        Ok(report) => {
-            for warning in &report.warnings.0 {
+        Ok(output) => {
+            for warning in &output.warnings.0 {
                 eprintln!("{warning}");
             }
-            println!("{report} (rebuild {} ms)", started.elapsed().as_millis());
-            None
+            let mut written = shared.written.lock().expect("lock");
+            match build::write_changed(&output, &options.out, &mut written) {
+                Ok(changed) => {
+                    let pages: usize = output.pages_per_lang.values().sum();
+                    println!(
+                        "Built {pages} pages, wrote {changed} changed files (rebuild {} ms)",
+                        started.elapsed().as_millis()
+                    );
+                    None
+                }
+                Err(err) => {
+                    let message =
+                        format!("cannot write the site to {}: {err}", options.out.display());
+                    eprintln!("{message}");
+                    Some(message)
+                }
+            }
         }
-        Err(err) => {
-            eprintln!("{err}");
-            Some(err.to_string())
+        Err(diagnostics) => {
+            eprintln!("{diagnostics}");
+            Some(diagnostics.to_string())
         }
     };
     *shared.error.write().expect("lock") = message;
