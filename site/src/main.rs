@@ -130,6 +130,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
                 fixed_now,
             };
+            init_logging();
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async move {
                 let api = site_api(&root, &out, fixed_now.then_some(now)).await?;
@@ -149,16 +150,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// The form handler, mounted at /api/ on the same port as the pages.
+/// The data folder (SQLite file, .eml outbox) is `<root>/.passerelle` unless
+/// `PASSERELLE_DATA_DIR` names another.
 #[cfg(feature = "forms")]
 async fn site_api(root: &Path, out: &Path, now: Option<Zoned>) -> anyhow::Result<axum::Router> {
-    let _ = (root, out, now);
-    Ok(axum::Router::new())
+    let mut options = handler::local::LocalOptions::new(root);
+    options.site_dir = out.to_path_buf();
+    if let Some(dir) = std::env::var_os("PASSERELLE_DATA_DIR") {
+        options.data_dir = dir.into();
+    }
+    options.now = now;
+    handler::local::app(options).await
 }
 
 /// Without the `forms` feature, `serve` has no form handler.
 #[cfg(not(feature = "forms"))]
 async fn site_api(_root: &Path, _out: &Path, _now: Option<Zoned>) -> anyhow::Result<axum::Router> {
     Ok(axum::Router::new())
+}
+
+/// Logs for `serve` (the form handler's: reference, form, status, latency; never personal data).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
 }
 
 /// `--now` in the site's time zone, or the current moment.
