@@ -35,6 +35,15 @@ pub enum Commitment {
     Closed,
 }
 
+/// What one "group" of an offering is called, for "Up to 10 participants per chat".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SizeUnit {
+    Group,
+    Event,
+    Chat,
+}
+
 /// Where an offering, or one cohort of it, stands at a given moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -62,6 +71,8 @@ struct RawOffering {
     #[serde(default)]
     session_count_max: Option<u32>,
     group_size: u32,
+    #[serde(default)]
+    size_unit: Option<SizeUnit>,
     hosts: Localized,
     #[serde(default)]
     topics: Option<Localized>,
@@ -117,6 +128,8 @@ pub struct Offering {
     pub session_count_max: Option<u32>,
     /// The most people accepted per cohort (or per chat).
     pub group_size: u32,
+    /// What the group size counts: per group (groups' default), event (activities' default), chat.
+    pub size_unit: SizeUnit,
     pub hosts: Localized,
     pub topics: Option<Localized>,
     pub commitment: Option<Commitment>,
@@ -452,6 +465,10 @@ pub fn parse(path: &Path, text: &str, tz: &TimeZone) -> Result<Offering, Diagnos
         duration_minutes: raw.duration_minutes,
         session_count_max: raw.session_count_max,
         group_size: raw.group_size,
+        size_unit: raw.size_unit.unwrap_or(match raw.kind {
+            OfferingKind::Group => SizeUnit::Group,
+            OfferingKind::Activity => SizeUnit::Event,
+        }),
         hosts: raw.hosts,
         topics: raw.topics,
         commitment: raw.commitment,

@@ -9,6 +9,7 @@ use crate::render::{
 };
 use crate::view;
 use jiff::Zoned;
+use model::offering::OfferingKind;
 use model::{Diagnostic, Diagnostics, Lang, datetime};
 use rayon::prelude::*;
 use serde_json::json;
@@ -287,6 +288,10 @@ struct Renderer<'a> {
     children: HashMap<&'a str, Vec<&'a Page>>,
     /// The registration form's page, per language (English first).
     register_url: [String; 2],
+    /// The group intake form's page, per language.
+    intake_url: [String; 2],
+    /// UI strings per language, French spacing applied.
+    words: [BTreeMap<&'a str, String>; 2],
     /// The ten most recently modified pages, per language (English first), for home pages.
     recent: [Vec<&'a Page>; 2],
 }
@@ -327,7 +332,7 @@ impl<'a> Renderer<'a> {
                 (a.front_matter.weight, &a.url).cmp(&(b.front_matter.weight, &b.url))
             });
         }
-        let register_url = Lang::ALL.map(|lang| {
+        let form_page = |form: &str, lang: Lang| {
             library
                 .pages
                 .iter()
@@ -336,11 +341,14 @@ impl<'a> Renderer<'a> {
                         && p.front_matter
                             .form
                             .as_ref()
-                            .is_some_and(|f| f.get_ref() == "registration")
+                            .is_some_and(|f| f.get_ref() == form)
                 })
                 .map(|p| p.url.clone())
                 .unwrap_or_default()
-        });
+        };
+        let register_url = Lang::ALL.map(|lang| form_page("registration", lang));
+        let intake_url = Lang::ALL.map(|lang| form_page("intake", lang));
+        let words = Lang::ALL.map(|lang| localized_strings(library, lang));
         let recent = Lang::ALL.map(|lang| {
             let mut pages: Vec<&Page> = library
                 .pages
@@ -365,26 +373,22 @@ impl<'a> Renderer<'a> {
             counterpart,
             children,
             register_url,
+            intake_url,
+            words,
         }
     }
 
-    fn strings(&self, lang: Lang) -> BTreeMap<&str, String> {
-        self.library
-            .strings
-            .iter()
-            .map(|(k, v)| {
-                let text = v.get(lang);
-                let text = match lang {
-                    Lang::En => text.clone(),
-                    Lang::Fr => crate::typography::french(text),
-                };
-                (k.as_str(), text)
-            })
-            .collect()
+    fn strings(&self, lang: Lang) -> &BTreeMap<&'a str, String> {
+        &self.words[usize::from(lang == Lang::Fr)]
     }
 
-    fn register_url(&self, lang: Lang) -> &str {
-        &self.register_url[usize::from(lang == Lang::Fr)]
+    /// The form page for an offering: intake for groups, registration for activities.
+    fn register_url(&self, kind: OfferingKind, lang: Lang) -> &str {
+        let index = usize::from(lang == Lang::Fr);
+        match kind {
+            OfferingKind::Group => &self.intake_url[index],
+            OfferingKind::Activity => &self.register_url[index],
+        }
     }
 
     fn offering_view(&self, id: &str, lang: Lang) -> Option<view::OfferingView> {
@@ -394,7 +398,8 @@ impl<'a> Renderer<'a> {
                 lang,
                 &self.options.now,
                 self.library.config.zone_label,
-                self.register_url(lang),
+                self.strings(lang),
+                self.register_url(o.kind, lang),
             )
         })
     }
@@ -758,6 +763,22 @@ impl<'a> Renderer<'a> {
         }
         serde_json::to_vec_pretty(&manifest).expect("serializable")
     }
+}
+
+/// The UI strings in `lang`, with French spacing applied to French.
+fn localized_strings(library: &Library, lang: Lang) -> BTreeMap<&str, String> {
+    library
+        .strings
+        .iter()
+        .map(|(k, v)| {
+            let text = v.get(lang);
+            let text = match lang {
+                Lang::En => text.clone(),
+                Lang::Fr => crate::typography::french(text),
+            };
+            (k.as_str(), text)
+        })
+        .collect()
 }
 
 fn template_error(name: &str, err: &tera::Error) -> Diagnostic {

@@ -370,6 +370,22 @@ fn check_todos(page: &Page, problems: &mut Diagnostics) {
 }
 
 fn check_strings(library: &Library, problems: &mut Diagnostics) {
+    let required = crate::view::REQUIRED_STRINGS
+        .iter()
+        .chain([&crate::view::COMMITMENT_CLOSED]);
+    for key in required {
+        if !library.strings.contains_key(*key) {
+            problems.push(
+                Diagnostic::error(
+                    "content/strings.toml",
+                    format!("the string `{key}` is missing (offering pages need it)"),
+                )
+                .with_help(format!(
+                    "add a line: {key} = {{ en = \"...\", fr = \"...\" }}"
+                )),
+            );
+        }
+    }
     for (key, value) in &library.strings {
         for lang in Lang::ALL {
             if value.get(lang).contains("TODO") || value.get(lang).trim().is_empty() {

@@ -1,12 +1,54 @@
 //! What templates see of an offering: every fact localized and formatted from the data, so no
-//! template ever copies prose about dates, sizes or hosts.
+//! template ever copies prose about dates, sizes or hosts. Labels and phrases come from
+//! `content/strings.toml` (see [`REQUIRED_STRINGS`]), so editors own every word.
 
 use crate::typography;
 use jiff::Zoned;
 use model::datetime::{self, ZoneLabel};
-use model::offering::{Commitment, Offering, OfferingKind, OfferingState};
+use model::offering::{Commitment, Offering, OfferingKind, OfferingState, SizeUnit};
 use model::{Lang, Localized};
 use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The strings the offering view needs; `site check` reports any that is missing.
+/// Phrases hold placeholders in braces: `{n}`, `{count}`, `{minutes}`.
+pub const REQUIRED_STRINGS: [&str; 16] = [
+    "duration",
+    "hosted_by",
+    "group_size",
+    "commitment",
+    "topics",
+    "sessions",
+    "upcoming",
+    "registration_open",
+    "registration_closed",
+    "past",
+    "minutes_value",
+    "session_count_value",
+    "group_size_per_group",
+    "group_size_per_event",
+    "group_size_per_chat",
+    "commitment_drop_in",
+];
+
+/// Also required: the closed-group commitment text.
+pub const COMMITMENT_CLOSED: &str = "commitment_closed";
+
+/// UI strings in one language, French spacing already applied.
+pub type Words<'a> = BTreeMap<&'a str, String>;
+
+fn word<'w>(words: &'w Words<'_>, key: &str) -> &'w str {
+    words.get(key).map_or("", String::as_str)
+}
+
+/// Replaces `{name}` placeholders in `phrase`.
+fn fill(phrase: &str, values: &[(&str, u32)]) -> String {
+    values
+        .iter()
+        .fold(phrase.to_string(), |text, (name, value)| {
+            text.replace(&format!("{{{name}}}"), &value.to_string())
+        })
+}
 
 /// A label and its value, such as "Duration" / "75 minutes".
 #[derive(Debug, Clone, Serialize)]
@@ -30,6 +72,7 @@ pub struct OfferingView {
     pub deadline_iso: String,
     pub parts: Vec<PartView>,
     pub cohorts: Vec<CohortView>,
+    /// The form page for this offering: registration for activities, intake for groups.
     pub register_url: String,
     pub takes_interest_only: bool,
 }
@@ -59,74 +102,17 @@ pub struct SessionView {
     pub ics_url: String,
 }
 
-/// Words the view needs that are not editor content: fixed by the language.
-struct Words {
-    duration: &'static str,
-    hosted_by: &'static str,
-    group_size: &'static str,
-    commitment: &'static str,
-    topics: &'static str,
-    sessions: &'static str,
-}
-
-fn words(lang: Lang) -> Words {
-    match lang {
-        Lang::En => Words {
-            duration: "Duration",
-            hosted_by: "Hosted by",
-            group_size: "Group size",
-            commitment: "Commitment",
-            topics: "Discussion topics",
-            sessions: "Group duration",
-        },
-        Lang::Fr => Words {
-            duration: "Durée",
-            hosted_by: "Animation",
-            group_size: "Taille du groupe",
-            commitment: "Engagement",
-            topics: "Sujets de discussion",
-            sessions: "Durée du groupe",
-        },
+/// The strings key of a state's label: never colour alone, always these words.
+pub fn state_key(state: OfferingState) -> &'static str {
+    match state {
+        OfferingState::Upcoming => "upcoming",
+        OfferingState::RegistrationOpen => "registration_open",
+        OfferingState::RegistrationClosed => "registration_closed",
+        OfferingState::Past => "past",
     }
 }
 
-/// "75 minutes" / "75 minutes"; "Up to 8 virtual sessions of 90 minutes each" for groups.
-fn minutes(n: u32, _lang: Lang) -> String {
-    format!("{n} minutes")
-}
-
-/// The state's label in `lang`: never colour alone, always these words.
-pub fn state_label(state: OfferingState, lang: Lang) -> &'static str {
-    match (state, lang) {
-        (OfferingState::Upcoming, Lang::En) => "Coming soon",
-        (OfferingState::Upcoming, Lang::Fr) => "À venir",
-        (OfferingState::RegistrationOpen, Lang::En) => "Registration open",
-        (OfferingState::RegistrationOpen, Lang::Fr) => "Inscription ouverte",
-        (OfferingState::RegistrationClosed, Lang::En) => "Registration closed",
-        (OfferingState::RegistrationClosed, Lang::Fr) => "Inscription fermée",
-        (OfferingState::Past, Lang::En) => "Past",
-        (OfferingState::Past, Lang::Fr) => "Terminé",
-    }
-}
-
-fn commitment_text(commitment: Commitment, lang: Lang) -> &'static str {
-    match (commitment, lang) {
-        (Commitment::DropIn, Lang::En) => {
-            "Drop-in: once registered, you can attend as many sessions as you like"
-        }
-        (Commitment::DropIn, Lang::Fr) => {
-            "Participation libre : une fois inscrit ou inscrite, vous assistez aux séances de votre choix"
-        }
-        (Commitment::Closed, Lang::En) => {
-            "Closed group: no new participants join after the first session, and participants attend all sessions"
-        }
-        (Commitment::Closed, Lang::Fr) => {
-            "Groupe fermé : personne ne s’ajoute après la première séance, et les participants assistent à toutes les séances"
-        }
-    }
-}
-
-/// Text shown to people, with French spacing rules when French.
+/// Text from data shown to people, with French spacing rules when French.
 fn prose(text: &str, lang: Lang) -> String {
     match lang {
         Lang::En => text.to_string(),
@@ -134,67 +120,60 @@ fn prose(text: &str, lang: Lang) -> String {
     }
 }
 
-/// Builds the view of `offering` in `lang` at `now`. `register_url` is the registration page in
-/// this language (empty when there is none); `ics_url` names each session's calendar file.
+/// Builds the view of `offering` in `lang` at `now`, with `words` (UI strings in `lang`) for
+/// labels. `register_url` is the form page for this offering (empty when there is none).
 pub fn offering_view(
     offering: &Offering,
     lang: Lang,
     now: &Zoned,
     zone_label: ZoneLabel,
+    words: &Words<'_>,
     register_url: &str,
 ) -> OfferingView {
-    let w = words(lang);
+    let w = |key: &str| word(words, key).to_string();
     let text = |l: &Localized| prose(l.get(lang), lang);
+    let minutes = |n: u32| fill(word(words, "minutes_value"), &[("n", n)]);
     let mut facts = Vec::new();
-    match (
-        offering.kind,
-        offering.session_count_max,
-        offering.duration_minutes,
-    ) {
-        (_, Some(count), Some(each)) => facts.push(Fact {
-            label: w.sessions.to_string(),
-            value: match lang {
-                Lang::En => format!("Up to {count} virtual sessions of {each} minutes each"),
-                Lang::Fr => format!("Jusqu’à {count} séances virtuelles de {each} minutes chacune"),
-            },
+    match (offering.session_count_max, offering.duration_minutes) {
+        (Some(count), Some(each)) => facts.push(Fact {
+            label: w("sessions"),
+            value: fill(
+                word(words, "session_count_value"),
+                &[("count", count), ("minutes", each)],
+            ),
         }),
-        (_, None, Some(each)) => facts.push(Fact {
-            label: w.duration.to_string(),
-            value: minutes(each, lang),
+        (None, Some(each)) => facts.push(Fact {
+            label: w("duration"),
+            value: minutes(each),
         }),
         _ => {}
     }
     facts.push(Fact {
-        label: w.hosted_by.to_string(),
+        label: w("hosted_by"),
         value: text(&offering.hosts),
     });
     if let Some(topics) = &offering.topics {
         facts.push(Fact {
-            label: w.topics.to_string(),
+            label: w("topics"),
             value: text(topics),
         });
     }
+    let size_key = match offering.size_unit {
+        SizeUnit::Group => "group_size_per_group",
+        SizeUnit::Event => "group_size_per_event",
+        SizeUnit::Chat => "group_size_per_chat",
+    };
     facts.push(Fact {
-        label: w.group_size.to_string(),
-        value: match (lang, offering.kind) {
-            (Lang::En, OfferingKind::Group) => {
-                format!("Up to {} participants per group", offering.group_size)
-            }
-            (Lang::En, OfferingKind::Activity) => {
-                format!("Up to {} participants", offering.group_size)
-            }
-            (Lang::Fr, OfferingKind::Group) => {
-                format!("Jusqu’à {} participants par groupe", offering.group_size)
-            }
-            (Lang::Fr, OfferingKind::Activity) => {
-                format!("Jusqu’à {} participants", offering.group_size)
-            }
-        },
+        label: w("group_size"),
+        value: fill(word(words, size_key), &[("n", offering.group_size)]),
     });
     if let Some(commitment) = offering.commitment {
         facts.push(Fact {
-            label: w.commitment.to_string(),
-            value: prose(commitment_text(commitment, lang), lang),
+            label: w("commitment"),
+            value: w(match commitment {
+                Commitment::DropIn => "commitment_drop_in",
+                Commitment::Closed => COMMITMENT_CLOSED,
+            }),
         });
     }
 
@@ -205,13 +184,13 @@ pub fn offering_view(
             let mut facts = Vec::new();
             if let Some(d) = part.duration_minutes {
                 facts.push(Fact {
-                    label: w.duration.to_string(),
-                    value: minutes(d, lang),
+                    label: w("duration"),
+                    value: minutes(d),
                 });
             }
             if let Some(hosts) = &part.hosts {
                 facts.push(Fact {
-                    label: w.hosted_by.to_string(),
+                    label: w("hosted_by"),
                     value: text(hosts),
                 });
             }
@@ -232,7 +211,7 @@ pub fn offering_view(
                 language: cohort.language,
                 language_name: language_name(cohort.language, lang).to_string(),
                 state,
-                state_label: state_label(state, lang).to_string(),
+                state_label: w(state_key(state)),
                 sessions: cohort
                     .sessions
                     .iter()
@@ -263,7 +242,7 @@ pub fn offering_view(
         summary: text(&offering.summary),
         kind: offering.kind,
         state,
-        state_label: state_label(state, lang).to_string(),
+        state_label: w(state_key(state)),
         facts,
         requirements: offering.requirements.iter().map(text).collect(),
         deadline_text: offering
@@ -296,4 +275,20 @@ pub fn language_name(of: Lang, in_lang: Lang) -> &'static str {
 /// Where a session's calendar file is written: `/en/calendar/<offering>-<cohort>-<n>.ics`.
 pub fn ics_url(lang: Lang, offering: &str, cohort: &str, number: usize) -> String {
     format!("/{lang}/calendar/{offering}-{cohort}-{number}.ics")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_filled() {
+        assert_eq!(
+            fill(
+                "Up to {count} sessions of {minutes} minutes",
+                &[("count", 8), ("minutes", 90)]
+            ),
+            "Up to 8 sessions of 90 minutes"
+        );
+    }
 }
