@@ -38,7 +38,11 @@ enum Failure {
 
 /// Sends every notification due now (one batch); returns how many were sent.
 pub async fn run_once(state: &AppState) -> Result<usize, StoreError> {
-    let now = Timestamp::now();
+    run_once_at(state, Timestamp::now()).await
+}
+
+/// [`run_once`] as if it were `now` (tests of retries use a later moment).
+pub async fn run_once_at(state: &AppState, now: Timestamp) -> Result<usize, StoreError> {
     let due = state.store().claim_due(now, LEASE, BATCH).await?;
     let mut sent = 0;
     for notification in &due {
@@ -55,7 +59,7 @@ pub async fn run_once(state: &AppState) -> Result<usize, StoreError> {
             }
             Err(Failure::Retry(reason)) => {
                 let attempts = notification.attempts + 1;
-                let retry_at = Timestamp::now() + backoff(attempts);
+                let retry_at = now + backoff(attempts);
                 state
                     .store()
                     .mark_failed(&notification.id, Some(retry_at), &reason)

@@ -112,7 +112,11 @@ impl Renderer {
         context.insert("values", values);
         context.insert("errors", errors);
         context.insert("lang", &form.lang);
-        self.tera.render("partials/form.html", &context)
+        Ok(self
+            .tera
+            .render("partials/form.html", &context)?
+            .trim()
+            .to_string())
     }
 
     /// The confirmation region (between the markers).
@@ -124,13 +128,17 @@ impl Renderer {
         let mut context = Context::new();
         context.insert("confirmation", confirmation);
         context.insert("lang", &lang);
-        self.tera
-            .render("partials/form/confirmation.html", &context)
+        Ok(self
+            .tera
+            .render("partials/form/confirmation.html", &context)?
+            .trim()
+            .to_string())
     }
 
     /// An email part: `email/<name>.txt` or `.html`.
     pub fn email(&self, name: &str, context: &Context) -> Result<String, tera::Error> {
-        self.tera.render(&format!("email/{name}"), context)
+        let text = self.tera.render(&format!("email/{name}"), context)?;
+        Ok(format!("{}\n", text.trim()))
     }
 }
 

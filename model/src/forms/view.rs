@@ -91,6 +91,7 @@ pub struct OptionView {
     pub label: String,
     pub hint: Option<String>,
     /// The first option's id is the field's id; the others add `-2`, `-3`...
+    /// (`hint_id` is `<id>-item-hint`, distinct from the field hint `<field id>-hint`.)
     pub id: String,
     pub hint_id: String,
 }
@@ -190,7 +191,7 @@ impl FormDef {
                     value,
                     label,
                     hint,
-                    hint_id: format!("{option_id}-hint"),
+                    hint_id: format!("{option_id}-item-hint"),
                     id: option_id,
                 }
             })

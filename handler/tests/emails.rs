@@ -1,0 +1,184 @@
+//! The emails, reviewed as snapshots (tests/snapshots/): the acknowledgement in both
+//! languages (received, waiting list), and the coordinators' notices. Text and HTML parts.
+
+mod support;
+
+use handler::Reference;
+use handler::content::Content;
+use handler::emails::{self, Email};
+use handler::render::Renderer;
+use handler::store::{Status, StoredSubmission};
+use model::forms::RawSubmission;
+use support::*;
+
+fn content() -> (tempfile::TempDir, Content) {
+    let dir = tempfile::tempdir().unwrap();
+    let options = build_site(dir.path(), OPEN);
+    let content = Content::load(&options.root).unwrap();
+    (dir, content)
+}
+
+fn stored(
+    content: &Content,
+    form: &str,
+    answers: &[(&str, &str)],
+    status: Status,
+) -> StoredSubmission {
+    let def = content.form(form).unwrap();
+    let pairs = answers
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    let submission = def
+        .validate(
+            &RawSubmission::from_pairs(pairs),
+            &content.offerings,
+            &at(OPEN),
+        )
+        .unwrap();
+    StoredSubmission {
+        reference: Reference::parse("K7MW4XTA").unwrap(),
+        status,
+        received_at: "2025-06-02T13:15:00Z".parse().unwrap(),
+        submission,
+    }
+}
+
+fn snapshot(name: &str, email: &Email) {
+    insta::assert_snapshot!(
+        format!("{name}_text"),
+        format!("Subject: {}\n\n{}", email.subject, email.text)
+    );
+    insta::assert_snapshot!(format!("{name}_html"), email.html);
+}
+
+#[test]
+fn the_acknowledgement_in_english_and_french_never_repeats_the_answers() {
+    let (_dir, content) = content();
+    let renderer = Renderer::new().unwrap();
+    for lang in ["en", "fr"] {
+        let record = stored(&content, "intake", &intake(lang), Status::Received);
+        let email = emails::acknowledgement(
+            &renderer,
+            &content.site,
+            content.form("intake").unwrap(),
+            &record,
+        )
+        .unwrap();
+        for answer in [
+            "Sam Tester",
+            "613-555-0100",
+            "peers my age",
+            "sam@example.ca",
+        ] {
+            assert!(
+                !email.text.contains(answer) && !email.html.contains(answer),
+                "{answer}"
+            );
+        }
+        snapshot(&format!("acknowledgement_intake_{lang}"), &email);
+    }
+}
+
+#[test]
+fn the_acknowledgement_of_a_waiting_list_place_says_so() {
+    let (_dir, content) = content();
+    let mut answers = registration("workshop:english", "robin@example.ca");
+    answers.retain(|(n, _)| n != "language");
+    answers.push(("language".into(), "fr".into()));
+    let record = stored(
+        &content,
+        "registration",
+        &pairs(&answers),
+        Status::Waitlisted,
+    );
+    let email = emails::acknowledgement(
+        &Renderer::new().unwrap(),
+        &content.site,
+        content.form("registration").unwrap(),
+        &record,
+    )
+    .unwrap();
+    assert!(email.text.contains("Vous êtes sur la liste d’attente"));
+    snapshot("acknowledgement_registration_waitlisted_fr", &email);
+}
+
+#[test]
+fn the_coordinators_notice_lists_the_answers_in_both_languages() {
+    let (_dir, content) = content();
+    let record = stored(&content, "intake", &intake("fr"), Status::Received);
+    let email = emails::coordinator_notice(
+        &Renderer::new().unwrap(),
+        &content.site,
+        content.form("intake").unwrap(),
+        &record,
+        &content.offerings,
+    )
+    .unwrap();
+    assert!(email.text.contains("Sam Tester"));
+    snapshot("coordinator_intake", &email);
+}
+
+#[test]
+fn the_coordinators_notice_of_feedback_leaves_the_comments_out() {
+    let (_dir, content) = content();
+    let record = stored(
+        &content,
+        "feedback",
+        &[
+            ("lang", "en"),
+            ("service", "workshop"),
+            ("rating", "poor"),
+            ("comments", "The second part felt rushed."),
+        ],
+        Status::Received,
+    );
+    let email = emails::coordinator_notice(
+        &Renderer::new().unwrap(),
+        &content.site,
+        content.form("feedback").unwrap(),
+        &record,
+        &content.offerings,
+    )
+    .unwrap();
+    assert!(!email.text.contains("rushed") && !email.html.contains("rushed"));
+    snapshot("coordinator_feedback", &email);
+}
+
+#[test]
+fn a_message_carries_its_reference_and_kind_and_refuses_bad_addresses() {
+    let (_dir, content) = content();
+    let record = stored(&content, "intake", &intake("en"), Status::Received);
+    let email = Email {
+        subject: "s".into(),
+        text: "t".into(),
+        html: "<p>h</p>".into(),
+    };
+    let from = "Peer Support Program <no-reply@passerelle.localhost>"
+        .parse()
+        .unwrap();
+    let message = emails::message(
+        &email,
+        &from,
+        "sam@example.ca",
+        None,
+        &record,
+        handler::store::NotificationKind::Acknowledgement,
+    )
+    .unwrap();
+    let raw = String::from_utf8(message.formatted()).unwrap();
+    assert!(raw.contains("X-Passerelle-Reference: K7MW4XTA"));
+    assert!(raw.contains("X-Passerelle-Kind: acknowledgement"));
+    assert!(raw.contains("Auto-Submitted: auto-generated"));
+    assert!(matches!(
+        emails::message(
+            &email,
+            &from,
+            "not an address",
+            None,
+            &record,
+            handler::store::NotificationKind::Coordinator
+        ),
+        Err(handler::mail::MailError::Permanent(_))
+    ));
+}

@@ -1,0 +1,505 @@
+//! The handler as a browser meets it: posts in, pages, redirects, stored records and outbox
+//! files out (tower's `oneshot`, no network).
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use handler::Reference;
+use handler::mail::{MailError, Mailer};
+use handler::notifier;
+use handler::store::{BoxFuture, Status};
+use jiff::{SignedDuration, Timestamp};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use support::*;
+
+#[tokio::test]
+async fn an_intake_is_stored_confirmed_and_notified() {
+    let site = TestSite::new(OPEN);
+    let response = site.post_form("intake", &intake("en")).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let url = location(&response);
+    assert!(
+        url.starts_with("/api/forms/intake/confirmation?ref=")
+            && url.ends_with("&lang=en&status=received"),
+        "{url}"
+    );
+    let reference = Reference::parse(&reference_in(&url)).unwrap();
+
+    // Stored before the person is told.
+    let stored = site.state.store().get(&reference).await.unwrap().unwrap();
+    assert_eq!(stored.status, Status::Received);
+    assert_eq!(stored.submission.text("name"), Some("Sam Tester"));
+
+    // The confirmation page: the built page, the panel in place of the form, a new title.
+    let page = text(site.get(&url).await).await;
+    assert!(
+        page.contains("<title>Request received - Peer Support Program</title>"),
+        "{page}"
+    );
+    assert!(page.contains(reference.as_str()));
+    assert!(page.contains("<p>Before the form.</p>") && page.contains("<p>After the form.</p>"));
+    assert!(!page.contains("the static form"));
+    assert!(page.contains("within one to two business days"));
+
+    // Nothing is sent until the notifier runs; then one email per recipient.
+    assert!(site.outbox().is_empty());
+    assert_eq!(notifier::run_once(&site.state).await.unwrap(), 2);
+    let outbox = site.outbox();
+    assert_eq!(outbox.len(), 2);
+    let coordinator = outbox
+        .iter()
+        .find(|m| m.contains("X-Passerelle-Kind: coordinator"))
+        .unwrap();
+    assert!(coordinator.contains("To: coordinators@passerelle.localhost"));
+    assert!(coordinator.contains(&format!("X-Passerelle-Reference: {reference}")));
+    assert!(
+        coordinator.contains("Sam Tester"),
+        "coordinators get the answers"
+    );
+    let acknowledgement = outbox
+        .iter()
+        .find(|m| m.contains("X-Passerelle-Kind: acknowledgement"))
+        .unwrap();
+    assert!(acknowledgement.contains("To: sam@example.ca"));
+    assert!(acknowledgement.contains(reference.as_str()));
+    assert!(
+        !acknowledgement.contains("Sam Tester") && !acknowledgement.contains("613-555-0100"),
+        "the person never gets a copy of their answers"
+    );
+    // Sent once.
+    assert_eq!(notifier::run_once(&site.state).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn errors_come_back_on_the_page_with_a_summary_and_the_answers_kept() {
+    let site = TestSite::new(OPEN);
+    let mut answers = intake("en");
+    answers.retain(|(n, _)| !matches!(*n, "email" | "adult" | "phone"));
+    let response = site.post_form("intake", &answers).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    let page = text(response).await;
+    assert!(
+        page.contains("<title>Error: Ask to join a group - Peer Support Program</title>"),
+        "{page}"
+    );
+    assert!(page.contains("There is a problem"));
+    // The summary links to each field, in page order.
+    let email = page
+        .find("<a href=\"#intake-email\">Enter your email address</a>")
+        .unwrap();
+    let phone = page
+        .find("<a href=\"#intake-phone\">Enter a phone number, or choose to be contacted by email only</a>")
+        .unwrap();
+    let adult = page
+        .find("<a href=\"#intake-adult\">Confirm that you are 18 or older</a>")
+        .unwrap();
+    assert!(email < phone && phone < adult);
+    // Each field shows its error, linked for screen readers.
+    assert!(page.contains(
+        "<p id=\"intake-email-error\" class=\"ps-error-message\"><span class=\"ps-visually-hidden\">Error:</span> Enter your email address</p>"
+    ));
+    assert!(page.contains("aria-describedby=\"intake-email-hint intake-email-error\""));
+    // The answers are kept.
+    assert!(page.contains("value=\"Sam Tester\""));
+    assert!(page.contains("value=\"phone\" checked"));
+    assert!(page.contains("value=\"veteran\" checked"));
+    assert!(page.contains(">A group of peers my age, please.</textarea>"));
+    // The rest of the built page is kept, the script included.
+    assert!(page.contains("<script src=\"/assets/form.0123abcd.js\" defer></script>"));
+    assert!(page.contains("<p>Before the form.</p>"));
+    // Nothing stored.
+    assert!(site.state.store().list("intake").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn errors_are_in_french_on_the_french_page() {
+    let site = TestSite::new(OPEN);
+    let mut answers = intake("fr");
+    answers.retain(|(n, _)| *n != "name");
+    answers.push(("email", "sam@"));
+    answers.retain(|(n, v)| !(*n == "email" && *v == "sam@example.ca"));
+    let response = site.post_form("intake", &answers).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = text(response).await;
+    assert!(
+        page.contains(
+            "<title>Erreur\u{a0}: Demander à joindre un groupe - Peer Support Program</title>"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("Il y a un problème"));
+    assert!(
+        page.contains("<a href=\"#intake-name\">Entrez votre nom ou le nom que vous préférez</a>")
+    );
+    assert!(
+        page.contains(
+            "Entrez une adresse courriel dans le bon format, par exemple nom@exemple.com"
+        )
+    );
+    assert!(page.contains("value=\"sam@\""));
+}
+
+#[tokio::test]
+async fn json_gets_json_errors_the_redrawn_form_and_a_reference() {
+    let site = TestSite::new(OPEN);
+    let response = site
+        .post_json(
+            "feedback",
+            serde_json::json!({"lang": "en", "rating": "good", "idempotency_key": "page-1"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = json(response).await;
+    assert_eq!(body["status"], "invalid");
+    assert_eq!(body["errors"][0]["field"], "service");
+    assert_eq!(body["errors"][0]["href"], "#feedback-service");
+    assert_eq!(body["title_prefix"], "Error: ");
+    let html = body["html"].as_str().unwrap();
+    assert!(html.starts_with("<!-- passerelle:form -->"), "{html}");
+    assert!(html.contains("ps-error-summary") && html.contains("value=\"good\" checked"));
+
+    let answers = serde_json::json!({
+        "lang": "en", "service": "workshop", "rating": "good",
+        "comments": "More evening sessions.", "idempotency_key": "page-1",
+    });
+    let first = json(site.post_json("feedback", answers.clone()).await).await;
+    assert_eq!(first["status"], "received");
+    let reference = first["reference"].as_str().unwrap();
+    assert_eq!(
+        first["redirect"],
+        format!("/api/forms/feedback/confirmation?ref={reference}&lang=en&status=received")
+    );
+    // The script's double submit (same page key, same answers): the same reference.
+    let again = json(site.post_json("feedback", answers).await).await;
+    assert_eq!(again["reference"], reference);
+    assert_eq!(site.state.store().list("feedback").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_double_form_post_is_stored_once_with_the_same_reference() {
+    let site = TestSite::new(OPEN);
+    let first = location(&site.post_form("intake", &intake("en")).await);
+    let second = location(&site.post_form("intake", &intake("en")).await);
+    assert_eq!(reference_in(&first), reference_in(&second));
+    assert_eq!(site.state.store().list("intake").await.unwrap().len(), 1);
+    // Different answers are a different submission.
+    let mut other = intake("en");
+    other.retain(|(n, _)| *n != "composition");
+    let third = location(&site.post_form("intake", &other).await);
+    assert_ne!(reference_in(&first), reference_in(&third));
+}
+
+#[tokio::test]
+async fn the_honeypot_drops_bots_silently() {
+    let site = TestSite::new(OPEN);
+    let mut answers = intake("en");
+    answers.retain(|(n, _)| *n != "website");
+    answers.push(("website", "https://spam.example"));
+    let response = site.post_form("intake", &answers).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "answered as a success"
+    );
+    let url = location(&response);
+    assert!(url.contains("status=received"));
+    assert_eq!(site.get(&url).await.status(), StatusCode::OK);
+    assert!(site.state.store().list("intake").await.unwrap().is_empty());
+    assert_eq!(notifier::run_once(&site.state).await.unwrap(), 0);
+    assert!(site.outbox().is_empty());
+}
+
+#[tokio::test]
+async fn bodies_over_16_kib_are_refused() {
+    let site = TestSite::new(OPEN);
+    let long = "x".repeat(17 * 1024);
+    let mut answers = intake("en");
+    answers.push(("composition", &long));
+    let response = site.post_form("intake", &answers).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let page = text(response).await;
+    assert!(
+        page.contains("Your answers are too long")
+            && page.contains("Vos réponses sont trop longues")
+    );
+    assert!(!page.contains("Sam Tester"));
+    // Without a Content-Length (a chunked body), the limit still holds.
+    let request = Request::post("/api/forms/intake")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(chunked(serde_urlencoded::to_string(&answers).unwrap()))
+        .unwrap();
+    assert_eq!(
+        site.send(request).await.status(),
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert!(site.state.store().list("intake").await.unwrap().is_empty());
+}
+
+/// A body in 1 KiB chunks, without a length.
+fn chunked(text: String) -> Body {
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = text
+        .into_bytes()
+        .chunks(1024)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
+    Body::from_stream(tokio_stream::iter(chunks))
+}
+
+#[tokio::test]
+async fn posts_from_other_sites_are_forbidden() {
+    let site = TestSite::new(OPEN);
+    for (name, value) in [
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "https://evil.example"),
+    ] {
+        let request = Request::post("/api/forms/intake")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(name, value)
+            .body(Body::from(
+                serde_urlencoded::to_string(intake("en")).unwrap(),
+            ))
+            .unwrap();
+        let response = site.send(request).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{name}: {value}");
+        assert!(!text(response).await.contains("Sam Tester"));
+    }
+    assert!(site.state.store().list("intake").await.unwrap().is_empty());
+    // The local server's own origin is fine.
+    let request = Request::post("/api/forms/intake")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::HOST, "127.0.0.1:8000")
+        .header(header::ORIGIN, "http://127.0.0.1:8000")
+        .body(Body::from(
+            serde_urlencoded::to_string(intake("en")).unwrap(),
+        ))
+        .unwrap();
+    assert_eq!(site.send(request).await.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn requests_no_form_can_make_get_a_plain_400_without_echo() {
+    let site = TestSite::new(OPEN);
+    let mut answers = intake("en");
+    answers.push(("is_admin", "true"));
+    let response = site.post_form("intake", &answers).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let page = text(response).await;
+    assert!(page.contains("This form could not be sent"));
+    assert!(!page.contains("Sam Tester") && !page.contains("is_admin"));
+    assert_eq!(
+        site.post_form("nope", &intake("en")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let plain = Request::post("/api/forms/intake")
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body(Body::from("name=x"))
+        .unwrap();
+    assert_eq!(
+        site.send(plain).await.status(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+}
+
+#[tokio::test]
+async fn feedback_stores_no_identity_and_its_notice_leaves_the_comments_out() {
+    let site = TestSite::new(OPEN);
+    let response = site
+        .post_form(
+            "feedback",
+            &[
+                ("lang", "fr"),
+                ("service", "chat"),
+                ("rating", "very-good"),
+                ("comments", "Merci pour la causerie du jeudi."),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let reference = Reference::parse(&reference_in(&location(&response))).unwrap();
+    let stored = site.state.store().get(&reference).await.unwrap().unwrap();
+    let keys: Vec<&str> = stored
+        .submission
+        .answers
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["comments", "rating", "service"]);
+    assert_eq!(
+        notifier::run_once(&site.state).await.unwrap(),
+        1,
+        "coordinators only"
+    );
+    let outbox = site.outbox();
+    assert_eq!(outbox.len(), 1);
+    assert!(outbox[0].contains("X-Passerelle-Kind: coordinator"));
+    assert!(!outbox[0].contains("causerie du jeudi"));
+}
+
+#[tokio::test]
+async fn a_session_takes_ten_then_refuses_or_waitlists() {
+    let site = TestSite::new(OPEN);
+    for n in 0..10 {
+        let answers = registration("workshop:english", &format!("person{n}@example.ca"));
+        let response = site.post_form("registration", &pairs(&answers)).await;
+        assert!(location(&response).ends_with("status=registered"));
+    }
+    let eleventh = registration("workshop:english", "late@example.ca");
+    let response = site.post_form("registration", &pairs(&eleventh)).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = text(response).await;
+    assert!(page.contains(
+        "<a href=\"#registration-session\">This session is full. Choose another session, or tick the box to join its waiting list</a>"
+    ));
+    assert!(page.contains("value=\"workshop:english\" checked"));
+    assert!(page.contains("value=\"late@example.ca\""));
+
+    let mut waitlisted = eleventh.clone();
+    waitlisted.push(("waitlist".into(), "yes".into()));
+    let response = site.post_form("registration", &pairs(&waitlisted)).await;
+    let url = location(&response);
+    assert!(url.ends_with("status=waitlisted"), "{url}");
+    let page = text(site.get(&url).await).await;
+    assert!(page.contains("You are on the waiting list"));
+    // The French session still has room.
+    let french = registration("workshop:french", "late@example.ca");
+    assert!(
+        location(&site.post_form("registration", &pairs(&french)).await)
+            .ends_with("status=registered")
+    );
+}
+
+#[tokio::test]
+async fn after_the_deadline_registration_is_closed_unless_waitlisted() {
+    let site = TestSite::new(CLOSED);
+    let answers = registration("workshop:english", "sam@example.ca");
+    let response = site.post_form("registration", &pairs(&answers)).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = text(response).await;
+    assert!(page.contains("Registration for this session has closed."));
+    // The form drawn again at this date offers only what is open (the chat's interest).
+    assert!(!page.contains("id=\"registration-session-2\""));
+    assert!(page.contains("value=\"chat\""));
+
+    let mut waitlisted = answers.clone();
+    waitlisted.push(("waitlist".into(), "yes".into()));
+    let url = location(&site.post_form("registration", &pairs(&waitlisted)).await);
+    assert!(url.ends_with("status=waitlisted"));
+    let interest = registration("chat", "sam@example.ca");
+    let url = location(&site.post_form("registration", &pairs(&interest)).await);
+    assert!(url.ends_with("status=interest"));
+    let page = text(site.get(&url).await).await;
+    assert!(page.contains("Interest registered"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_people_registering_at_once_for_ten_places() {
+    let site = Arc::new(TestSite::new(OPEN));
+    let mut tasks = Vec::new();
+    for n in 0..50 {
+        let site = Arc::clone(&site);
+        tasks.push(tokio::spawn(async move {
+            let mut answers = registration("workshop:english", &format!("p{n}@example.ca"));
+            if n % 2 == 0 {
+                answers.push(("waitlist".into(), "yes".into()));
+            }
+            let response = site.post_form("registration", &pairs(&answers)).await;
+            match response.status() {
+                StatusCode::SEE_OTHER => {
+                    let url = location(&response);
+                    url.rsplit("status=").next().unwrap().to_string()
+                }
+                StatusCode::UNPROCESSABLE_ENTITY => "full".to_string(),
+                other => panic!("unexpected {other}"),
+            }
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.unwrap());
+    }
+    let count = |s: &str| outcomes.iter().filter(|o| *o == s).count();
+    assert_eq!(count("registered"), 10);
+    assert_eq!(
+        count("registered") + count("waitlisted") + count("full"),
+        50
+    );
+    let stored = site.state.store().list("registration").await.unwrap();
+    assert_eq!(
+        stored.len(),
+        count("registered") + count("waitlisted"),
+        "none lost"
+    );
+    assert_eq!(
+        stored
+            .iter()
+            .filter(|s| s.status == Status::Registered)
+            .count(),
+        10
+    );
+}
+
+/// A mailer that fails while `down` is set.
+struct Flaky {
+    down: AtomicBool,
+    sent: AtomicUsize,
+    inner: handler::mail::FileMailer,
+}
+
+impl Mailer for Flaky {
+    fn send(&self, message: lettre::Message) -> BoxFuture<'_, Result<(), MailError>> {
+        Box::pin(async move {
+            if self.down.load(Ordering::SeqCst) {
+                return Err(MailError::Transient("connection refused".into()));
+            }
+            self.sent.fetch_add(1, Ordering::SeqCst);
+            self.inner.send(message).await
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_mail_outage_delays_and_never_loses() {
+    let outbox = tempfile::tempdir().unwrap();
+    let flaky = Arc::new(Flaky {
+        down: AtomicBool::new(true),
+        sent: AtomicUsize::new(0),
+        inner: handler::mail::FileMailer::new(outbox.path()).unwrap(),
+    });
+    let site = TestSite::with_mailer(OPEN, flaky.clone());
+    let response = site.post_form("intake", &intake("en")).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "acknowledged while mail is down"
+    );
+
+    let now = Timestamp::now();
+    assert_eq!(notifier::run_once_at(&site.state, now).await.unwrap(), 0);
+    // Not retried before its time...
+    let soon = now + SignedDuration::from_secs(30);
+    assert_eq!(notifier::run_once_at(&site.state, soon).await.unwrap(), 0);
+    // ...then sent once mail is back.
+    flaky.down.store(false, Ordering::SeqCst);
+    let later = now + SignedDuration::from_mins(2);
+    assert_eq!(notifier::run_once_at(&site.state, later).await.unwrap(), 2);
+    assert_eq!(flaky.sent.load(Ordering::SeqCst), 2);
+    assert_eq!(std::fs::read_dir(outbox.path()).unwrap().count(), 2);
+}
+
+#[tokio::test]
+async fn a_reload_of_the_form_address_goes_back_to_the_page() {
+    let site = TestSite::new(OPEN);
+    let response = site.get("/api/forms/intake?lang=fr").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/fr/groupes/demande/");
+    assert_eq!(site.get("/api/health").await.status(), StatusCode::OK);
+    assert_eq!(
+        site.get("/api/forms/intake/confirmation?ref=%3Cscript%3E")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}

@@ -1,0 +1,293 @@
+//! A small built site for the handler's tests: the real site.toml and form definitions, test
+//! offerings (tests/fixtures/offerings), and one built page per form and language.
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, header};
+use handler::AppState;
+use handler::config::Config;
+use handler::content::{ContentSource, SitePages};
+use handler::local::LocalOptions;
+use handler::mail::{FileMailer, Mailer};
+use handler::store::sqlite::SqliteStore;
+use jiff::Zoned;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+/// The workspace root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A local time in the site's zone.
+pub fn at(text: &str) -> Zoned {
+    let tz = jiff::tz::TimeZone::get("America/Toronto").unwrap();
+    handler::local::parse_now(text, &tz).unwrap()
+}
+
+/// Registration is open on this date (the workshop's deadline is June 27, 2025).
+pub const OPEN: &str = "2025-06-01T12:00";
+/// The workshop's deadline has passed.
+pub const CLOSED: &str = "2025-06-28T12:00";
+
+/// The built pages: (form, lang, url, title).
+pub const PAGES: [(&str, &str, &str, &str); 6] = [
+    ("intake", "en", "/en/groups/apply/", "Ask to join a group"),
+    (
+        "intake",
+        "fr",
+        "/fr/groupes/demande/",
+        "Demander à joindre un groupe",
+    ),
+    (
+        "registration",
+        "en",
+        "/en/activities/register/",
+        "Register for an activity",
+    ),
+    (
+        "registration",
+        "fr",
+        "/fr/activites/inscription/",
+        "S’inscrire à une activité",
+    ),
+    ("feedback", "en", "/en/feedback/", "Feedback"),
+    ("feedback", "fr", "/fr/commentaires/", "Commentaires"),
+];
+
+/// A site folder, its built pages and its data folder, with the handler's state.
+pub struct TestSite {
+    pub dir: TempDir,
+    pub options: LocalOptions,
+    pub state: AppState,
+    pub router: Router,
+}
+
+impl TestSite {
+    /// The site at `now`, with the default file mailer.
+    pub fn new(now: &str) -> TestSite {
+        let dir = tempfile::tempdir().unwrap();
+        let options = build_site(dir.path(), now);
+        let state = handler::local::state(&options, true).unwrap();
+        TestSite {
+            router: handler::router(state.clone()),
+            dir,
+            options,
+            state,
+        }
+    }
+
+    /// The site at `now`, sending mail through `mailer`.
+    pub fn with_mailer(now: &str, mailer: Arc<dyn Mailer>) -> TestSite {
+        let dir = tempfile::tempdir().unwrap();
+        let options = build_site(dir.path(), now);
+        let content = ContentSource::load(&options.root).unwrap();
+        let mut config = Config::from_lookup(&options.data_dir, &content.get().site, |_| None)
+            .expect("default config");
+        config.allow_host_origin = true;
+        let store = SqliteStore::open(&options.data_dir.join("passerelle.sqlite3")).unwrap();
+        let state = AppState::new(
+            content,
+            SitePages::new(&options.site_dir),
+            Arc::new(store),
+            mailer,
+            config,
+            options.now.clone(),
+        )
+        .unwrap();
+        TestSite {
+            router: handler::router(state.clone()),
+            dir,
+            options,
+            state,
+        }
+    }
+
+    /// Sends a request through the router.
+    pub async fn send(&self, request: Request<Body>) -> Response<Body> {
+        self.router.clone().oneshot(request).await.unwrap()
+    }
+
+    /// Posts `pairs` as a browser would without JavaScript.
+    pub async fn post_form(&self, form: &str, pairs: &[(&str, &str)]) -> Response<Body> {
+        self.send(form_request(form, pairs)).await
+    }
+
+    /// Posts a JSON body as the enhancement script does.
+    pub async fn post_json(&self, form: &str, body: serde_json::Value) -> Response<Body> {
+        self.send(
+            Request::post(format!("/api/forms/{form}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::ACCEPT, "application/json")
+                .header("sec-fetch-site", "same-origin")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A GET.
+    pub async fn get(&self, uri: &str) -> Response<Body> {
+        self.send(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+    }
+
+    /// The outbox's messages, as text.
+    pub fn outbox(&self) -> Vec<String> {
+        let dir = self.options.data_dir.join("outbox");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Vec::new();
+        };
+        let mut messages: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .map(|e| std::fs::read_to_string(e.path()).unwrap())
+            .collect();
+        messages.sort();
+        messages
+    }
+
+    /// A file mailer on this site's outbox (for tests building their own).
+    pub fn file_mailer(&self) -> FileMailer {
+        FileMailer::new(&self.options.data_dir.join("outbox")).unwrap()
+    }
+}
+
+/// A form post with the headers a browser sends from the site's own page.
+pub fn form_request(form: &str, pairs: &[(&str, &str)]) -> Request<Body> {
+    Request::post(format!("/api/forms/{form}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(serde_urlencoded::to_string(pairs).unwrap()))
+        .unwrap()
+}
+
+/// The body as text.
+pub async fn text(response: Response<Body>) -> String {
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+/// The body as JSON.
+pub async fn json(response: Response<Body>) -> serde_json::Value {
+    serde_json::from_str(&text(response).await).unwrap()
+}
+
+/// The Location header.
+pub fn location(response: &Response<Body>) -> String {
+    response.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The `ref` of a confirmation URL.
+pub fn reference_in(url: &str) -> String {
+    url.split("ref=").nth(1).unwrap()[..8].to_string()
+}
+
+/// Writes the site: settings, forms, offerings, built pages.
+pub fn build_site(root: &Path, now: &str) -> LocalOptions {
+    let copy_dir = |from: &Path, to: &Path| {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+            }
+        }
+    };
+    std::fs::copy(repo().join("site.toml"), root.join("site.toml")).unwrap();
+    copy_dir(&repo().join("content/forms"), &root.join("content/forms"));
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/offerings"),
+        &root.join("content/offerings"),
+    );
+    let dist = root.join("dist");
+    let mut manifest = serde_json::Map::new();
+    for (form, lang, url, title) in PAGES {
+        let entry = manifest
+            .entry(form.to_string())
+            .or_insert_with(|| serde_json::json!({}));
+        entry[lang] = serde_json::Value::from(url);
+        let file = dist.join(url.trim_start_matches('/')).join("index.html");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(
+            file,
+            format!(
+                "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<title>{title} - Peer Support Program</title>\n</head>\n\
+                 <body>\n<main id=\"main-content\">\n<h1>{title}</h1>\n<p>Before the form.</p>\n\
+                 <!-- passerelle:form -->\n<form>the static form</form>\n<!-- /passerelle:form -->\n\
+                 <script src=\"/assets/form.0123abcd.js\" defer></script>\n<p>After the form.</p>\n</main>\n</body>\n</html>\n"
+            ),
+        )
+        .unwrap();
+    }
+    std::fs::create_dir_all(dist.join("_passerelle")).unwrap();
+    std::fs::write(
+        dist.join("_passerelle/forms.json"),
+        serde_json::Value::Object(manifest).to_string(),
+    )
+    .unwrap();
+    let mut options = LocalOptions::new(root);
+    options.now = Some(at(now));
+    options
+}
+
+/// A complete intake, as a person fills it in.
+pub fn intake(lang: &str) -> Vec<(&'static str, &'static str)> {
+    let lang: &'static str = if lang == "fr" { "fr" } else { "en" };
+    vec![
+        ("lang", lang),
+        ("name", "Sam Tester"),
+        ("email", "sam@example.ca"),
+        ("language", lang),
+        ("contact_method", "phone"),
+        ("phone", "613-555-0100"),
+        ("group_type", "informal-group"),
+        ("composition", "A group of peers my age, please."),
+        ("member_status", "veteran"),
+        ("member_status", "dnd-employee"),
+        ("adult", "yes"),
+        ("affected", "yes"),
+        ("device", "yes"),
+        ("intake_meeting", "yes"),
+        ("consent_contact", "yes"),
+        ("website", ""),
+    ]
+}
+
+/// A complete registration for `session`, by a person numbered `n`.
+pub fn registration(session: &str, email: &str) -> Vec<(String, String)> {
+    [
+        ("lang", "en"),
+        ("session", session),
+        ("name", "Robin Tester"),
+        ("email", email),
+        ("language", "en"),
+        ("member_status", "current-caf"),
+        ("adult", "yes"),
+        ("affected", "yes"),
+        ("device", "yes"),
+        ("code_of_conduct", "yes"),
+        ("confidentiality", "yes"),
+        ("consent_contact", "yes"),
+    ]
+    .into_iter()
+    .map(|(n, v)| (n.to_string(), v.to_string()))
+    .collect()
+}
+
+/// Borrowed pairs from owned ones.
+pub fn pairs(owned: &[(String, String)]) -> Vec<(&str, &str)> {
+    owned
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect()
+}
