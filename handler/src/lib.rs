@@ -19,6 +19,7 @@
 //! their answers; an anonymous form's written comments never leave the store.
 
 pub mod app;
+pub mod aws;
 pub mod config;
 pub mod content;
 pub mod emails;
@@ -29,6 +30,7 @@ pub mod origin;
 pub mod page;
 pub mod reference;
 pub mod render;
+pub mod smtp;
 pub mod store;
 pub mod words;
 

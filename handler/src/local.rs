@@ -1,13 +1,17 @@
-//! Running the handler on this machine: the embedded SQLite store and the `.eml` outbox, both
-//! created on first run under the data folder. `site serve` calls [`app`] and merges the router
-//! with its static files, on one port.
+//! Running the handler on this machine: the embedded SQLite store and the `.eml` outbox by
+//! default, both created on first run under the data folder, or the backends that
+//! `PASSERELLE_STORE` and `PASSERELLE_MAIL` name (see [`crate::config`]). `site serve` calls
+//! [`app`] and merges the router with its static files, on one port; the Lambda builds its state
+//! here too.
 
 use crate::app::{AppState, router};
 use crate::config::{Config, MailConfig, StoreConfig};
 use crate::content::{ContentSource, SitePages};
 use crate::mail::{FileMailer, Mailer};
 use crate::notifier;
+use crate::smtp::SmtpMailer;
 use crate::store::Store;
+use crate::store::dynamodb::DynamoStore;
 use crate::store::sqlite::SqliteStore;
 use anyhow::{Context as _, anyhow};
 use jiff::Zoned;
@@ -47,9 +51,11 @@ impl LocalOptions {
 pub async fn app(options: LocalOptions) -> anyhow::Result<axum::Router> {
     let state = state(&options, true)?;
     notifier::spawn(state.clone());
+    let config = state.config();
     tracing::info!(
-        data = %options.data_dir.display(),
-        "form handler ready (SQLite store and .eml outbox under the data folder)"
+        store = %describe_store(&config.store),
+        mail = %describe_mail(&config.mail),
+        "form handler ready"
     );
     Ok(router(state))
 }
@@ -61,7 +67,7 @@ pub fn state(options: &LocalOptions, local: bool) -> anyhow::Result<AppState> {
         .with_context(|| format!("loading the site in {}", options.root.display()))?;
     let mut config = Config::from_env(&options.data_dir, &content.get().site)?;
     config.allow_host_origin = local;
-    let store = open_store(&config.store)?;
+    let store = open_store_for(&config)?;
     let mailer = open_mailer(&config.mail)?;
     AppState::new(
         content,
@@ -73,12 +79,25 @@ pub fn state(options: &LocalOptions, local: bool) -> anyhow::Result<AppState> {
     )
 }
 
-/// The store a configuration names.
+/// The store a configuration names (DynamoDB items expire after its retention period).
+pub fn open_store_for(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    match &config.store {
+        StoreConfig::DynamoDb { table } => Ok(Arc::new(DynamoStore::from_env(
+            table,
+            config.retention_days,
+        ))),
+        other => open_store(other),
+    }
+}
+
+/// The store a configuration names. A DynamoDB store opened here keeps items for the default
+/// 90 days; [`open_store_for`] applies `PASSERELLE_RETENTION_DAYS`.
 pub fn open_store(config: &StoreConfig) -> anyhow::Result<Arc<dyn Store>> {
     match config {
         StoreConfig::Sqlite(path) => Ok(Arc::new(
             SqliteStore::open(path).with_context(|| format!("opening {}", path.display()))?,
         )),
+        StoreConfig::DynamoDb { table } => Ok(Arc::new(DynamoStore::from_env(table, 90))),
     }
 }
 
@@ -88,6 +107,30 @@ pub fn open_mailer(config: &MailConfig) -> anyhow::Result<Arc<dyn Mailer>> {
         MailConfig::File(dir) => Ok(Arc::new(
             FileMailer::new(dir).with_context(|| format!("creating {}", dir.display()))?,
         )),
+        MailConfig::Smtp(smtp) => Ok(Arc::new(SmtpMailer::new(smtp.clone()))),
+    }
+}
+
+/// The store, for a log line ("SQLite .passerelle/passerelle.sqlite3", "DynamoDB table T").
+pub fn describe_store(store: &StoreConfig) -> String {
+    match store {
+        StoreConfig::Sqlite(path) => format!("SQLite {}", path.display()),
+        StoreConfig::DynamoDb { table } => format!("DynamoDB table {table}"),
+    }
+}
+
+/// The mail transport, for a log line (never a password).
+pub fn describe_mail(mail: &MailConfig) -> String {
+    match mail {
+        MailConfig::File(dir) => format!(".eml files in {}", dir.display()),
+        MailConfig::Smtp(smtp) => {
+            let url = url::Url::parse(&smtp.url).ok();
+            let host = url
+                .as_ref()
+                .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+                .unwrap_or_else(|| "?".into());
+            format!("SMTP {host}")
+        }
     }
 }
 

@@ -1,8 +1,8 @@
 //! Where submissions and their pending notifications are kept.
 //!
 //! [`Store`] is the seam between the handler and a backend: the embedded SQLite file
-//! ([`sqlite::SqliteStore`]) for local use, DynamoDB in production (a later issue). Every
-//! backend must pass [`conformance`], the one suite of behaviour tests.
+//! ([`sqlite::SqliteStore`]) for local use, DynamoDB in production ([`dynamodb::DynamoStore`]).
+//! Every backend must pass [`conformance`], the one suite of behaviour tests.
 //!
 //! The contract that matters most: [`Store::submit`] is one atomic step. It checks the
 //! idempotency keys, counts the places taken in a session, stores the submission and queues its
@@ -11,6 +11,7 @@
 //! notifications queued (the notifier sends them later, from the store).
 
 pub mod conformance;
+pub mod dynamodb;
 pub mod sqlite;
 
 use crate::reference::Reference;
@@ -202,6 +203,17 @@ pub trait Store: Send + Sync + 'static {
         lease: SignedDuration,
         limit: usize,
     ) -> BoxFuture<'_, Result<Vec<PendingNotification>, StoreError>>;
+
+    /// Claims the notification `id` until `now + lease` if it is unsent and due at `now`
+    /// (`None` otherwise: already sent, abandoned, claimed by another notifier, or not due).
+    /// The DynamoDB stream names notifications one by one; this conditional claim is what keeps
+    /// the stream and the sweep from both sending one.
+    fn claim<'a>(
+        &'a self,
+        id: &'a str,
+        now: Timestamp,
+        lease: SignedDuration,
+    ) -> BoxFuture<'a, Result<Option<PendingNotification>, StoreError>>;
 
     /// Records that a notification was sent.
     fn mark_sent<'a>(&'a self, id: &'a str, at: Timestamp)

@@ -1,0 +1,124 @@
+//! Sending email over SMTP (SES in production: STARTTLS on 587, rustls, no OpenSSL), behind
+//! the same [`Mailer`] trait as the `.eml` outbox.
+//!
+//! The transport is made on first use, so a server starts while the mail server is down, and
+//! the credentials (from the environment, or the Secrets Manager secret) are read then. A
+//! refused login or a lost connection drops the transport, so the next attempt reconnects and
+//! re-reads the secret: replacing the secret's placeholder takes effect without a restart.
+
+use crate::config::{SmtpConfig, SmtpCredentials};
+use crate::mail::{MailError, Mailer};
+use crate::store::BoxFuture;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde::Deserialize;
+use std::time::Duration;
+use tokio::sync::Mutex;
+
+type Transport = AsyncSmtpTransport<Tokio1Executor>;
+
+/// How long one SMTP command may take before the attempt is abandoned (and retried later).
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// An SMTP mailer.
+pub struct SmtpMailer {
+    config: SmtpConfig,
+    transport: Mutex<Option<Transport>>,
+}
+
+/// The secret's JSON, as infra/DEPLOY.md tells operators to store it.
+#[derive(Deserialize)]
+struct SecretCredentials {
+    username: String,
+    password: String,
+}
+
+impl SmtpMailer {
+    /// A mailer for `config`; nothing is connected or read until the first message.
+    pub fn new(config: SmtpConfig) -> SmtpMailer {
+        SmtpMailer {
+            config,
+            transport: Mutex::new(None),
+        }
+    }
+
+    async fn transport(&self) -> Result<Transport, MailError> {
+        let mut slot = self.transport.lock().await;
+        if let Some(transport) = slot.as_ref() {
+            return Ok(transport.clone());
+        }
+        let mut builder = Transport::from_url(&self.config.url)
+            .map_err(|err| MailError::Transient(format!("the SMTP URL: {err}")))?
+            .timeout(Some(TIMEOUT));
+        match &self.config.credentials {
+            SmtpCredentials::None => {}
+            SmtpCredentials::Plain { username, password } => {
+                builder = builder.credentials(Credentials::new(username.clone(), password.clone()));
+            }
+            SmtpCredentials::Secret(id) => {
+                let secret = read_secret(id).await?;
+                builder = builder.credentials(Credentials::new(secret.username, secret.password));
+            }
+        }
+        let transport = builder.build();
+        *slot = Some(transport.clone());
+        Ok(transport)
+    }
+
+    async fn send_now(&self, message: Message) -> Result<(), MailError> {
+        let transport = self.transport().await?;
+        match transport.send(message).await {
+            Ok(_) => Ok(()),
+            Err(err) => {
+                let code = err.status().map(u16::from);
+                // Only a refusal of this message's recipient is final; anything else (the
+                // server down, a refused login, a full mailbox, throttling) is retried later.
+                let permanent = matches!(code, Some(550 | 551 | 553));
+                if !err.is_response() || matches!(code, Some(421 | 454 | 530 | 535)) {
+                    *self.transport.lock().await = None;
+                }
+                let reason = format!("SMTP: {err}");
+                Err(if permanent {
+                    MailError::Permanent(reason)
+                } else {
+                    MailError::Transient(reason)
+                })
+            }
+        }
+    }
+}
+
+impl Mailer for SmtpMailer {
+    fn send(&self, message: Message) -> BoxFuture<'_, Result<(), MailError>> {
+        Box::pin(self.send_now(message))
+    }
+}
+
+/// Reads `{"username","password"}` from Secrets Manager. Until an operator replaces the
+/// stack's placeholder, this fails and notifications stay pending.
+async fn read_secret(id: &str) -> Result<SecretCredentials, MailError> {
+    let client = aws_sdk_secretsmanager::Client::new(crate::aws::sdk_config().await);
+    let output = client
+        .get_secret_value()
+        .secret_id(id)
+        .send()
+        .await
+        .map_err(|err| {
+            MailError::Transient(format!(
+                "reading the SMTP secret: {}",
+                aws_sdk_secretsmanager::error::DisplayErrorContext(&err)
+            ))
+        })?;
+    let text = output.secret_string().ok_or_else(|| {
+        MailError::Transient(
+            "the SMTP secret holds no text: store {\"username\",\"password\"}".into(),
+        )
+    })?;
+    // The error names the shape expected, never the secret's contents.
+    serde_json::from_str(text).map_err(|_| {
+        MailError::Transient(
+            "the SMTP secret is not {\"username\": ..., \"password\": ...} yet (infra/DEPLOY.md)"
+                .into(),
+        )
+    })
+}

@@ -1,0 +1,1 @@
+//! Tests against real servers (placeholder while the suite is written).
