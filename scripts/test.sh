@@ -158,28 +158,34 @@ tools() {
     rustup component add rustfmt clippy
   fi
 
+  local did=()
   if [[ -x $CHROMIUM ]]; then
     note "chromium: $("$CHROMIUM" --version 2>/dev/null | tail -n 1)"
+    did+=("chromium reused")
   else
     note "installing Debian's chromium (apt-get)"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >"$WORK/logs/apt.log" 2>&1 ||
       { tail -n 20 "$WORK/logs/apt.log" >&2; return 1; }
     note "chromium: $("$CHROMIUM" --version 2>/dev/null | tail -n 1)"
+    did+=("chromium installed")
   fi
 
   # npm ci only when node_modules is missing or older than the lock file.
   if [[ -f node_modules/.package-lock.json && -f $VNU_JAR && -d node_modules/playwright-core &&
     -d node_modules/axe-core && ! package-lock.json -nt node_modules/.package-lock.json ]]; then
     note "node_modules: reused"
+    did+=("node_modules reused")
   else
     note "node_modules: npm ci"
     npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+    did+=("npm ci")
   fi
 
   local stamp="$VENV/.passerelle-requirements"
   if [[ -x $VENV/bin/python && -f $stamp && $(<"$stamp") == "${PY_REQUIREMENTS[*]}" ]]; then
     note "$VENV: reused (${PY_REQUIREMENTS[*]})"
+    did+=("$VENV reused")
   else
     note "$VENV: installing ${PY_REQUIREMENTS[*]}"
     if [[ ! -x $VENV/bin/python ]] && ! python3 -m venv "$VENV" 2>"$WORK/logs/venv.log"; then
@@ -189,8 +195,10 @@ tools() {
     fi
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PY_REQUIREMENTS[@]}"
     printf '%s' "${PY_REQUIREMENTS[*]}" >"$stamp"
+    did+=("$VENV installed")
   fi
-  figures="chromium, node_modules, $VENV ready"
+  figures=$(printf '%s, ' "${did[@]}")
+  figures=${figures%, }
 }
 
 # --- 1-2. Rust style and lints ----------------------------------------------------------------
@@ -307,7 +315,9 @@ browser() {
     const s = fs.existsSync(dir + "/site.json") ? JSON.parse(fs.readFileSync(dir + "/site.json")) : null;
     if (!s) { console.log("no figures (site.test.mjs did not finish)"); process.exit(0); }
     const big = s.largestPage ? `${s.largestPage.url.replace(/^https?:\/\/[^/]+/, "")} ${s.largestPage.bytes} B` : "n/a";
-    console.log(`${s.pages} pages (${s.en} en, ${s.fr} fr), ${s.axeRuns} axe runs, ${s.axeViolations} violations, largest ${big}`);
+    const t = (ms) => ms === undefined ? "?" : (ms / 1000).toFixed(0) + "s";
+    console.log(`${s.pages} pages (${s.en} en, ${s.fr} fr), ${s.axeRuns} axe runs, ${s.axeViolations} violations, ` +
+      `largest ${big}; survey ${t(s.timings.survey)}, keyboard ${t(s.timings.keyboard)}`);
   ' "$WORK/summary")
   return "$status"
 }
