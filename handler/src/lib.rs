@@ -28,6 +28,7 @@ pub mod mail;
 pub mod notifier;
 pub mod origin;
 pub mod page;
+pub mod private_dir;
 pub mod reference;
 pub mod render;
 pub mod smtp;

@@ -31,9 +31,10 @@ pub struct FileMailer {
 }
 
 impl FileMailer {
-    /// A mailer writing into `dir`, created if needed.
+    /// A mailer writing into `dir`, created if needed (readable by this user only: the
+    /// messages hold personal information).
     pub fn new(dir: &Path) -> std::io::Result<FileMailer> {
-        std::fs::create_dir_all(dir)?;
+        crate::private_dir::create(dir)?;
         Ok(FileMailer {
             dir: dir.to_path_buf(),
             transport: AsyncFileTransport::new(dir),

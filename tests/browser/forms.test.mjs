@@ -197,7 +197,8 @@ for (const lang of ['en', 'fr']) {
         await page.keyboard.press('Enter');
         await page.waitForFunction(() => document.activeElement?.id === 'intake-email');
         // Fixing the mistakes sends it.
-        await page.fill('#intake-email', `fixed-${lang}-${RUN}@example.ca`);
+        await page.keyboard.press('ControlOrMeta+A');
+        await page.keyboard.type(`fixed-${lang}-${RUN}@example.ca`);
         await tick(page, '#intake-adult');
         await tick(page, '#intake-consent-contact');
         await send(page, 'intake');
@@ -222,7 +223,9 @@ for (const lang of ['en', 'fr']) {
         assert.ok((await page.title()).startsWith(`${WORDS[lang].error} `));
         assert.equal(await page.inputValue('#intake-email'), 'sam@example');
         assert.ok(await page.isChecked('#intake-adult'));
-        await page.fill('#intake-email', `nojs-${lang}-${RUN}@example.ca`);
+        await page.locator('#intake-email').focus();
+        await page.keyboard.press('ControlOrMeta+A');
+        await page.keyboard.type(`nojs-${lang}-${RUN}@example.ca`);
         await send(page, 'intake');
         const reference = await confirmation(page, 'intake', lang, lang === 'en' ? 'Request received' : 'Demande reçue');
         assert.equal((await emailsAbout(reference, 2)).length, 2);

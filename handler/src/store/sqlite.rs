@@ -57,11 +57,16 @@ impl SqliteStore {
         if let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(parent).map_err(|err| {
+            crate::private_dir::create(parent).map_err(|err| {
                 StoreError::Backend(format!("cannot create {}: {err}", parent.display()))
             })?;
         }
         let connection = Connection::open(path).map_err(backend)?;
+        // Personal information: readable by this user only (SQLite gives the -wal and -shm
+        // files the database's permissions).
+        crate::private_dir::restrict_file(path).map_err(|err| {
+            StoreError::Backend(format!("cannot restrict {}: {err}", path.display()))
+        })?;
         connection
             .busy_timeout(std::time::Duration::from_secs(10))
             .map_err(backend)?;
