@@ -330,7 +330,7 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
                 tracing::error!(form = %def.id, "the store failed: {err}");
                 return Outcome::new(
                     "store_error",
-                    refusal(StatusCode::SERVICE_UNAVAILABLE, format, words::UNAVAILABLE),
+                    not_received(state, &content, def, lang, format),
                 );
             }
         }
@@ -338,8 +338,50 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
     tracing::error!(form = %def.id, "five references in a row were taken");
     Outcome::new(
         "store_error",
-        refusal(StatusCode::SERVICE_UNAVAILABLE, format, words::UNAVAILABLE),
+        not_received(state, &content, def, lang, format),
     )
+}
+
+/// Nothing could be stored: 503, in the person's language, with the program's phone number;
+/// the form's page around the message when the site is built. No notification was queued.
+fn not_received(
+    state: &AppState,
+    content: &Content,
+    def: &FormDef,
+    lang: Lang,
+    format: Format,
+) -> Response {
+    let (title, text) = words::NOT_RECEIVED;
+    let phone = &content.site.program.phone;
+    let message = |l: Lang| text.get(l).replace("{phone}", phone);
+    match format {
+        Format::Json => private(
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({
+                "status": "unavailable",
+                "title": title.get(lang),
+                "message": { "en": message(Lang::En), "fr": message(Lang::Fr) },
+            }))
+            .into_response(),
+        ),
+        Format::Form => {
+            let region = format!(
+                "<!-- passerelle:form -->\n<div class=\"ps-form-region\">\n\
+                 <div class=\"ps-error-summary\" tabindex=\"-1\" autofocus>\n<div role=\"alert\">\n\
+                 <h2 class=\"ps-error-summary__title\">{}</h2>\n\
+                 <div class=\"ps-error-summary__body\"><p class=\"ps-body\">{}</p></div>\n\
+                 </div>\n</div>\n</div>\n<!-- /passerelle:form -->",
+                page::escape(title.get(lang)),
+                page::escape(&message(lang)),
+            );
+            let page = page_with(state, def, lang, title.get(lang), &region);
+            let prefix = ui::ERROR_PREFIX.get(lang);
+            html(
+                StatusCode::SERVICE_UNAVAILABLE,
+                page::retitle(&page, |old| format!("{prefix} {old}")),
+            )
+        }
+    }
 }
 
 fn content_type(headers: &HeaderMap) -> Option<Format> {

@@ -165,19 +165,7 @@ impl Config {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> anyhow::Result<Config> {
         let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let store = match var("PASSERELLE_STORE") {
-            None => StoreConfig::Sqlite(data_dir.join("passerelle.sqlite3")),
-            Some(spec) => match spec.split_once(':') {
-                Some(("sqlite", path)) if !path.is_empty() => StoreConfig::Sqlite(path.into()),
-                Some(("dynamodb", table)) if is_table_name(table) => StoreConfig::DynamoDb {
-                    table: table.to_string(),
-                },
-                _ => bail!(
-                    "PASSERELLE_STORE=`{spec}` is not supported: write sqlite:PATH or dynamodb:TABLE \
-                     (a table name is 3 to 255 letters, digits, `_`, `-` or `.`)"
-                ),
-            },
-        };
+        let store = store_from_lookup(data_dir, &lookup)?;
         let mail = match var("PASSERELLE_MAIL") {
             None => MailConfig::File(data_dir.join("outbox")),
             Some(spec) => match spec.split_once(':') {
@@ -258,6 +246,33 @@ impl Config {
             retention_days,
         })
     }
+}
+
+/// `PASSERELLE_STORE` from the process environment.
+pub fn store_from_env(data_dir: &Path) -> anyhow::Result<StoreConfig> {
+    store_from_lookup(data_dir, &|name: &str| std::env::var(name).ok())
+}
+
+/// `PASSERELLE_STORE` through `lookup`.
+pub fn store_from_lookup(
+    data_dir: &Path,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<StoreConfig> {
+    Ok(
+        match lookup("PASSERELLE_STORE").filter(|v| !v.trim().is_empty()) {
+            None => StoreConfig::Sqlite(data_dir.join("passerelle.sqlite3")),
+            Some(spec) => match spec.split_once(':') {
+                Some(("sqlite", path)) if !path.is_empty() => StoreConfig::Sqlite(path.into()),
+                Some(("dynamodb", table)) if is_table_name(table) => StoreConfig::DynamoDb {
+                    table: table.to_string(),
+                },
+                _ => bail!(
+                    "PASSERELLE_STORE=`{spec}` is not supported: write sqlite:PATH or dynamodb:TABLE \
+                     (a table name is 3 to 255 letters, digits, `_`, `-` or `.`)"
+                ),
+            },
+        },
+    )
 }
 
 /// DynamoDB's rule for table names.

@@ -23,6 +23,8 @@ pub mod aws;
 pub mod config;
 pub mod content;
 pub mod emails;
+pub mod export;
+pub mod lambda;
 pub mod local;
 pub mod mail;
 pub mod notifier;

@@ -1,4 +1,5 @@
-//! The `handler` binary: a local server, or an AWS Lambda when `AWS_LAMBDA_RUNTIME_API` is set.
+//! The `handler` binary: a local server and coordinators' commands, or an AWS Lambda when
+//! `AWS_LAMBDA_RUNTIME_API` is set (`PASSERELLE_LAMBDA_ENTRY` = `api` or `notifier`).
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -40,12 +41,31 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
-    /// Print one form's stored submissions as JSON lines (for coordinators; holds personal
-    /// information: keep the output safe).
+    /// Write one form's stored submissions as CSV to standard output, from the configured
+    /// store (the output holds personal information: keep it safe, delete it when done).
     Export {
         /// The form's id: intake, registration, feedback.
         #[arg(long)]
         form: String,
+        /// Only the registrations for this offering (its file name: coffee-chat).
+        #[arg(long)]
+        offering: Option<String>,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Create the DynamoDB table named by PASSERELLE_STORE=dynamodb:TABLE (or --table) with
+    /// the production key design, on the configured endpoint (a local server, a first run;
+    /// CloudFormation creates it in production).
+    CreateTable {
+        #[arg(long)]
+        table: Option<String>,
+    },
+    /// Delete the submissions older than PASSERELLE_RETENTION_DAYS (90) from the configured
+    /// store. DynamoDB's TTL does this on its own; the embedded store relies on this command
+    /// (and on the local server's hourly pass).
+    Purge {
         #[arg(long, default_value = ".")]
         root: PathBuf,
         #[arg(long)]
@@ -74,7 +94,7 @@ async fn main() -> anyhow::Result<()> {
             .with_env_filter(filter)
             .without_time()
             .init();
-        return run_lambda().await;
+        return handler::lambda::run(handler::lambda::Entry::from_env()?).await;
     }
     tracing_subscriber::fmt().with_env_filter(filter).init();
     match Cli::parse().command {
@@ -113,36 +133,58 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Export {
             form,
+            offering,
             root,
             data_dir,
         } => {
             let state = local::state(&options(root, None, data_dir), false)?;
-            for stored in state.store().list(&form).await? {
-                let line = serde_json::json!({
-                    "reference": stored.reference,
-                    "status": stored.status,
-                    "received_at": stored.received_at.to_string(),
-                    "lang": stored.submission.lang,
-                    "answers": stored.submission.answers,
-                });
-                println!("{line}");
+            let content = state.content();
+            let def = content.form(&form).ok_or_else(|| {
+                let known: Vec<&str> = content.forms.iter().map(|f| f.id.as_str()).collect();
+                anyhow::anyhow!(
+                    "there is no form `{form}`: write one of {}",
+                    known.join(", ")
+                )
+            })?;
+            let submissions = state.store().list(&form).await?;
+            let rows = handler::export::write_csv(
+                std::io::stdout().lock(),
+                def,
+                &submissions,
+                offering.as_deref(),
+                &content.tz,
+            )?;
+            eprintln!("{rows} submission(s) exported");
+            Ok(())
+        }
+        Command::CreateTable { table } => {
+            let table = match table {
+                Some(table) => table,
+                None => match handler::config::store_from_env(&PathBuf::from(".passerelle"))? {
+                    handler::config::StoreConfig::DynamoDb { table } => table,
+                    _ => anyhow::bail!(
+                        "name the table: --table NAME, or PASSERELLE_STORE=dynamodb:NAME"
+                    ),
+                },
+            };
+            let store = handler::store::dynamodb::DynamoStore::from_env(&table, 90);
+            if store.create_table().await? {
+                println!(
+                    "created table {table} (keys pk/sk, index gsi1, stream, TTL on expires_at)"
+                );
+            } else {
+                println!("table {table} already exists; nothing changed");
             }
             Ok(())
         }
+        Command::Purge { root, data_dir } => {
+            let state = local::state(&options(root, None, data_dir), false)?;
+            let days = state.config().retention_days;
+            let before =
+                jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * i64::from(days));
+            let deleted = state.store().purge(before).await?;
+            println!("{deleted} submission(s) older than {days} days deleted");
+            Ok(())
+        }
     }
-}
-
-/// The Lambda: the same router, the site's files deployed beside the binary.
-/// `PASSERELLE_ROOT` (default `.`) holds site.toml and content/; `PASSERELLE_SITE_DIR`
-/// (default `<root>/dist`) the built pages; the embedded store defaults to /tmp until the
-/// production backends arrive. No background notifier runs between invocations: a scheduled
-/// invocation of `handler notify` (or its production successor) sends the outbox.
-async fn run_lambda() -> anyhow::Result<()> {
-    let root = PathBuf::from(std::env::var("PASSERELLE_ROOT").unwrap_or_else(|_| ".".into()));
-    let site_dir = std::env::var_os("PASSERELLE_SITE_DIR").map(PathBuf::from);
-    let options = options(root, site_dir, Some(PathBuf::from("/tmp/passerelle")));
-    let state = local::state(&options, false)?;
-    lambda_http::run(handler::router(state))
-        .await
-        .map_err(|err| anyhow::anyhow!("the Lambda runtime stopped: {err}"))
 }

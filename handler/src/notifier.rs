@@ -46,43 +46,73 @@ pub async fn run_once_at(state: &AppState, now: Timestamp) -> Result<usize, Stor
     let due = state.store().claim_due(now, LEASE, BATCH).await?;
     let mut sent = 0;
     for notification in &due {
-        let reference = notification.reference.as_str();
-        let kind = notification.kind.as_str();
-        match deliver(state, notification).await {
-            Ok(()) => {
-                state
-                    .store()
-                    .mark_sent(&notification.id, Timestamp::now())
-                    .await?;
-                sent += 1;
-                tracing::info!(reference, kind, "notification sent");
-            }
-            Err(Failure::Retry(reason)) => {
-                let attempts = notification.attempts + 1;
-                let retry_at = now + backoff(attempts);
-                state
-                    .store()
-                    .mark_failed(&notification.id, Some(retry_at), &reason)
-                    .await?;
-                tracing::warn!(reference, kind, attempts, %reason, "notification not sent; will retry");
-            }
-            Err(Failure::Abandon(reason)) => {
-                state
-                    .store()
-                    .mark_failed(&notification.id, None, &reason)
-                    .await?;
-                tracing::error!(reference, kind, %reason, "notification can never be sent");
-            }
+        if send_claimed(state, notification, now).await? {
+            sent += 1;
         }
     }
     Ok(sent)
 }
 
+/// Claims the notification `id` (as a DynamoDB stream record names it) and sends it; `false`
+/// when there was nothing to do (sent already, held by another notifier, not due) or the
+/// sending failed and was rescheduled. An error means the store could not be reached: the
+/// caller should try again.
+pub async fn send_by_id(state: &AppState, id: &str, now: Timestamp) -> Result<bool, StoreError> {
+    match state.store().claim(id, now, LEASE).await? {
+        Some(notification) => send_claimed(state, &notification, now).await,
+        None => Ok(false),
+    }
+}
+
+/// Sends one claimed notification and records the outcome: sent (`true`), or failed and
+/// rescheduled with backoff, or abandoned (`false`).
+pub async fn send_claimed(
+    state: &AppState,
+    notification: &PendingNotification,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let reference = notification.reference.as_str();
+    let kind = notification.kind.as_str();
+    match deliver(state, notification).await {
+        Ok(()) => {
+            state
+                .store()
+                .mark_sent(&notification.id, Timestamp::now())
+                .await?;
+            tracing::info!(reference, kind, "notification sent");
+            Ok(true)
+        }
+        Err(Failure::Retry(reason)) => {
+            let attempts = notification.attempts + 1;
+            let retry_at = now + backoff(attempts);
+            state
+                .store()
+                .mark_failed(&notification.id, Some(retry_at), &reason)
+                .await?;
+            tracing::warn!(reference, kind, attempts, %reason, "notification not sent; will retry");
+            Ok(false)
+        }
+        Err(Failure::Abandon(reason)) => {
+            state
+                .store()
+                .mark_failed(&notification.id, None, &reason)
+                .await?;
+            tracing::error!(reference, kind, %reason, "notification can never be sent");
+            Ok(false)
+        }
+    }
+}
+
 /// Sends until nothing is due (several batches if needed).
 pub async fn drain(state: &AppState) -> Result<usize, StoreError> {
+    drain_at(state, Timestamp::now()).await
+}
+
+/// [`drain`] as if it were `now`.
+pub async fn drain_at(state: &AppState, now: Timestamp) -> Result<usize, StoreError> {
     let mut total = 0;
     loop {
-        let sent = run_once(state).await?;
+        let sent = run_once_at(state, now).await?;
         total += sent;
         if sent < BATCH {
             return Ok(total);

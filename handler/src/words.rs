@@ -71,6 +71,19 @@ pub const UNAVAILABLE: (Words, Words) = (
     },
 );
 
+/// The page when the store could not take a submission (DynamoDB or the disk unreachable), in
+/// the person's language: `{phone}` is the program's number from site.toml.
+pub const NOT_RECEIVED: (Words, Words) = (
+    Localized {
+        en: "We could not receive your form",
+        fr: "Nous n’avons pas pu recevoir votre formulaire",
+    },
+    Localized {
+        en: "Nothing was saved. Please try again in a few minutes, or call {phone}.",
+        fr: "Rien n’a été enregistré. Veuillez réessayer dans quelques minutes ou appeler le {phone}.",
+    },
+);
+
 /// The page for an unknown form or a malformed confirmation link.
 pub const NOT_FOUND: (Words, Words) = (
     Localized {

@@ -1,0 +1,112 @@
+//! `handler export`: one form's submissions as CSV, from whichever store is configured, for
+//! coordinators (the output holds personal information: keep it safe, delete it when done).
+//!
+//! Columns: `reference`, `form`, `offering`, `session`, `status` (received, registered,
+//! waitlisted, interest), `created` (the site's time zone, RFC 3339), then one column per field
+//! of the form, named as the form names it, in the form's order. A list of ticked boxes is
+//! joined with "; ", a ticked confirmation is `yes`. Answers that a spreadsheet would run as a
+//! formula (starting with `=`, `+`, `-`, `@`) are prefixed with `'`.
+
+use crate::store::StoredSubmission;
+use jiff::tz::TimeZone;
+use model::forms::{Answer, FieldKind, FormDef};
+use std::io::Write;
+
+/// The fixed columns before the form's own.
+pub const COLUMNS: [&str; 6] = [
+    "reference",
+    "form",
+    "offering",
+    "session",
+    "status",
+    "created",
+];
+
+/// Writes `submissions` of `form` (only those for `offering`, when given) as CSV to `out`;
+/// returns how many rows were written.
+pub fn write_csv(
+    out: impl Write,
+    form: &FormDef,
+    submissions: &[StoredSubmission],
+    offering: Option<&str>,
+    tz: &TimeZone,
+) -> anyhow::Result<usize> {
+    if offering.is_some() && form.session_field().is_none() {
+        anyhow::bail!(
+            "the {} form has no session to filter by: leave out --offering",
+            form.id
+        );
+    }
+    let fields: Vec<_> = form
+        .fields
+        .iter()
+        .filter(|f| f.kind != FieldKind::Session)
+        .collect();
+    let mut writer = csv::Writer::from_writer(out);
+    let mut header: Vec<&str> = COLUMNS.to_vec();
+    header.extend(fields.iter().map(|f| f.name.as_str()));
+    writer.write_record(&header)?;
+    let mut rows = 0;
+    for stored in submissions {
+        let choice = stored.submission.session(form);
+        if let Some(wanted) = offering
+            && choice.as_ref().is_none_or(|c| c.offering != wanted)
+        {
+            continue;
+        }
+        let mut record = vec![
+            stored.reference.to_string(),
+            stored.submission.form.clone(),
+            choice
+                .as_ref()
+                .map(|c| c.offering.clone())
+                .unwrap_or_default(),
+            choice
+                .as_ref()
+                .and_then(|c| c.cohort.clone())
+                .unwrap_or_default(),
+            stored.status.as_str().to_string(),
+            stored
+                .received_at
+                .to_zoned(tz.clone())
+                .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                .to_string(),
+        ];
+        for field in &fields {
+            let value = match stored.submission.answers.get(&field.name) {
+                None => String::new(),
+                Some(Answer::Text(text)) => text.clone(),
+                Some(Answer::List(values)) => values.join("; "),
+                Some(Answer::Confirmed(true)) => "yes".to_string(),
+                Some(Answer::Confirmed(false)) => "no".to_string(),
+            };
+            record.push(defuse(value));
+        }
+        writer.write_record(&record)?;
+        rows += 1;
+    }
+    writer.flush()?;
+    Ok(rows)
+}
+
+/// Keeps a spreadsheet from running an answer as a formula (OWASP "CSV injection").
+fn defuse(value: String) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_defused_and_text_is_kept() {
+        assert_eq!(defuse("=HYPERLINK(\"x\")".into()), "'=HYPERLINK(\"x\")");
+        assert_eq!(defuse("-1+2".into()), "'-1+2");
+        assert_eq!(defuse("Sam".into()), "Sam");
+        assert_eq!(defuse("613-555-0100".into()), "613-555-0100");
+    }
+}

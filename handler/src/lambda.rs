@@ -1,0 +1,194 @@
+//! The two AWS Lambda entry points of the one binary, chosen by `PASSERELLE_LAMBDA_ENTRY`:
+//!
+//! - `api` (the default): the same [`router`](crate::router) as the local server, through
+//!   `lambda_http` (API Gateway HTTP API, payload 2.0).
+//! - `notifier`: invoked by the table's stream (batches of records) and by a schedule every 5
+//!   minutes (EventBridge's "Scheduled Event"). A stream record that shows a pending
+//!   notification is sent at once; the sweep sends whatever is still due (after a mail outage,
+//!   or a stream batch given up on). Both claim each notification with a conditional update
+//!   first, so they never both send one. Stream records the store could not be reached for are
+//!   reported in `batchItemFailures`, and Lambda retries from there.
+//!
+//! The site's files are deployed beside the binary: `PASSERELLE_ROOT` (default: the working
+//! directory, the zip's root in Lambda) holds site.toml and content/; `PASSERELLE_SITE_DIR`
+//! (default `<root>/dist`) the built pages that hold the forms.
+
+use crate::app::AppState;
+use crate::local::{self, LocalOptions};
+use crate::notifier;
+use crate::store::StoreError;
+use crate::store::dynamodb::{GSI1PK, PENDING, PK, SK};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+/// Which function this process is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    Api,
+    Notifier,
+}
+
+impl Entry {
+    /// Reads `PASSERELLE_LAMBDA_ENTRY` (`api` when unset).
+    pub fn from_env() -> anyhow::Result<Entry> {
+        match std::env::var("PASSERELLE_LAMBDA_ENTRY").as_deref() {
+            Err(_) | Ok("") | Ok("api") => Ok(Entry::Api),
+            Ok("notifier") => Ok(Entry::Notifier),
+            Ok(other) => anyhow::bail!(
+                "PASSERELLE_LAMBDA_ENTRY=`{other}` is not an entry point: write api or notifier"
+            ),
+        }
+    }
+}
+
+/// The handler's state in Lambda: the site beside the binary, the backends from the
+/// environment (`PASSERELLE_STORE=dynamodb:...`, `PASSERELLE_MAIL=smtp://...`).
+pub fn state() -> anyhow::Result<AppState> {
+    let root = PathBuf::from(std::env::var("PASSERELLE_ROOT").unwrap_or_else(|_| ".".into()));
+    let mut options = LocalOptions::new(root);
+    if let Some(dir) = std::env::var_os("PASSERELLE_SITE_DIR") {
+        options.site_dir = dir.into();
+    }
+    // Only /tmp is writable in Lambda (for an embedded store, if one is ever named).
+    options.data_dir = PathBuf::from("/tmp/passerelle");
+    local::state(&options, false)
+}
+
+/// Runs the entry point until the Lambda runtime stops.
+pub async fn run(entry: Entry) -> anyhow::Result<()> {
+    let state = state()?;
+    tracing::info!(
+        entry = ?entry,
+        store = %local::describe_store(&state.config().store),
+        mail = %local::describe_mail(&state.config().mail),
+        "Lambda ready"
+    );
+    let result = match entry {
+        Entry::Api => lambda_http::run(crate::router(state)).await,
+        Entry::Notifier => {
+            lambda_http::lambda_runtime::run(lambda_http::service_fn(
+                move |event: lambda_http::LambdaEvent<Value>| {
+                    let state = state.clone();
+                    async move {
+                        notify(&state, &event.payload, Timestamp::now())
+                            .await
+                            .map_err(lambda_http::Error::from)
+                    }
+                },
+            ))
+            .await
+        }
+    };
+    result.map_err(|err| anyhow::anyhow!("the Lambda runtime stopped: {err}"))
+}
+
+/// One notifier invocation: a stream batch (answered with `batchItemFailures`) or a sweep
+/// (answered with how many were sent; an error makes Lambda retry the invocation).
+pub async fn notify(state: &AppState, event: &Value, now: Timestamp) -> Result<Value, StoreError> {
+    match event.get("Records").and_then(Value::as_array) {
+        Some(records) => Ok(stream_batch(state, records, now).await),
+        None => {
+            let sent = notifier::drain_at(state, now).await?;
+            Ok(json!({ "sent": sent }))
+        }
+    }
+}
+
+async fn stream_batch(state: &AppState, records: &[Value], now: Timestamp) -> Value {
+    let mut failures = Vec::new();
+    let mut sent = 0;
+    for record in records {
+        let Some(id) = pending_notification(record) else {
+            continue;
+        };
+        match notifier::send_by_id(state, &id, now).await {
+            Ok(true) => sent += 1,
+            Ok(false) => {}
+            Err(err) => {
+                tracing::error!("stream record not processed, to be retried: {err}");
+                if let Some(sequence) = record
+                    .pointer("/dynamodb/SequenceNumber")
+                    .and_then(Value::as_str)
+                {
+                    failures.push(json!({ "itemIdentifier": sequence }));
+                }
+            }
+        }
+    }
+    tracing::info!(
+        records = records.len(),
+        sent,
+        failed = failures.len(),
+        "stream batch"
+    );
+    json!({ "batchItemFailures": failures })
+}
+
+/// The notification id a stream record announces: an inserted or modified item still in the
+/// index's PENDING partition, keyed `SUB#<reference>` / `NOTE#<n>`. Anything else (a
+/// submission, an idempotency key, a place counter, a removal, a sent notification) is `None`.
+pub fn pending_notification(record: &Value) -> Option<String> {
+    let event = record.get("eventName")?.as_str()?;
+    if !matches!(event, "INSERT" | "MODIFY") {
+        return None;
+    }
+    let image = record.pointer("/dynamodb/NewImage")?;
+    let text = |name: &str| image.get(name)?.get("S")?.as_str();
+    if text(GSI1PK)? != PENDING {
+        return None;
+    }
+    let reference = text(PK)?.strip_prefix("SUB#")?;
+    let index = text(SK)?.strip_prefix("NOTE#")?;
+    Some(format!("{reference}-{index}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(event: &str, gsi1pk: &str, sk: &str) -> Value {
+        json!({
+            "eventID": "1",
+            "eventName": event,
+            "eventSource": "aws:dynamodb",
+            "dynamodb": {
+                "Keys": { "pk": { "S": "SUB#K7MW4XTA" }, "sk": { "S": sk } },
+                "NewImage": {
+                    "pk": { "S": "SUB#K7MW4XTA" },
+                    "sk": { "S": sk },
+                    "gsi1pk": { "S": gsi1pk },
+                    "recipient": { "S": "someone@example.ca" }
+                },
+                "SequenceNumber": "111",
+                "StreamViewType": "NEW_AND_OLD_IMAGES"
+            }
+        })
+    }
+
+    #[test]
+    fn only_pending_notifications_are_picked_from_the_stream() {
+        assert_eq!(
+            pending_notification(&record("INSERT", "PENDING", "NOTE#001")).as_deref(),
+            Some("K7MW4XTA-001")
+        );
+        assert_eq!(
+            pending_notification(&record("MODIFY", "PENDING", "NOTE#002")).as_deref(),
+            Some("K7MW4XTA-002")
+        );
+        assert_eq!(
+            pending_notification(&record("INSERT", "FORM#intake", "SUBMISSION")),
+            None
+        );
+        assert_eq!(
+            pending_notification(&record("REMOVE", "PENDING", "NOTE#001")),
+            None
+        );
+        let mut sent = record("MODIFY", "PENDING", "NOTE#001");
+        sent["dynamodb"]["NewImage"]
+            .as_object_mut()
+            .unwrap()
+            .remove("gsi1pk");
+        assert_eq!(pending_notification(&sent), None);
+    }
+}
