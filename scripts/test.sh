@@ -190,6 +190,7 @@ tools() {
     note "$VENV: installing ${PY_REQUIREMENTS[*]}"
     if [[ ! -x $VENV/bin/python ]] && ! python3 -m venv "$VENV" 2>"$WORK/logs/venv.log"; then
       rm -rf "$VENV" # Debian's python3 needs python3-venv for ensurepip
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
       as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
       python3 -m venv "$VENV"
     fi
