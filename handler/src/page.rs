@@ -40,21 +40,7 @@ pub fn title_suffix(title: &str) -> Option<&str> {
     title.split_once(" - ").map(|(_, suffix)| suffix)
 }
 
-/// Escapes text for HTML.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use model::html::escape;
 
 /// A bare page around a region, for when the built page is missing (site not built yet).
 pub fn bare(lang: Lang, title: &str, region: &str) -> String {

@@ -52,6 +52,53 @@ pub fn split<'a>(file: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
         .with_help("add a line containing only +++ after the last front-matter field"))
 }
 
+/// Reads a file an editor wrote as text, reporting a missing file or invalid UTF-8 (with the
+/// line where the bad bytes are) as a diagnostic.
+pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
+    let bytes = std::fs::read(path)
+        .map_err(|err| Diagnostic::error(path, format!("cannot read the file: {err}")))?;
+    String::from_utf8(bytes).map_err(|err| {
+        let valid = err.utf8_error().valid_up_to();
+        let line = line_of_offset(&String::from_utf8_lossy(&err.as_bytes()[..valid]), valid);
+        Diagnostic::error(path, "the file is not valid UTF-8 text")
+            .at_line(line)
+            .with_help(
+                "save the file with UTF-8 encoding (most editors offer it under \"Save as\")",
+            )
+    })
+}
+
+/// Every `.toml` file directly in `dir`, sorted by name, with its text; a missing folder is
+/// empty, and unreadable files are reported.
+pub fn toml_files(dir: &Path) -> (Vec<(std::path::PathBuf, String)>, crate::Diagnostics) {
+    let mut files = Vec::new();
+    let mut diagnostics = crate::Diagnostics::default();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return (files, diagnostics),
+        Err(err) => {
+            diagnostics.push(Diagnostic::error(
+                dir,
+                format!("cannot read the folder: {err}"),
+            ));
+            return (files, diagnostics);
+        }
+    };
+    let mut paths: Vec<std::path::PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        match read_text(&path) {
+            Ok(text) => files.push((path, text)),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    (files, diagnostics)
+}
+
 /// Parses TOML into `T`, turning a failure into a diagnostic at the right line of `file`.
 /// `first_line` is the file line where `toml_text` begins (2 for front matter, 1 for a .toml file).
 pub fn parse<T: DeserializeOwned>(

@@ -9,6 +9,7 @@ pub mod datetime;
 pub mod diagnostic;
 pub mod forms;
 pub mod front_matter;
+pub mod html;
 pub mod lang;
 pub mod offering;
 

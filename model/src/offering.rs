@@ -226,44 +226,12 @@ impl Offering {
 
 /// Every offering under `content/offerings/`, sorted by id, and every problem found.
 pub fn load_dir(dir: &Path, tz: &TimeZone) -> (Vec<Offering>, Diagnostics) {
+    let (files, mut diagnostics) = front_matter::toml_files(dir);
     let mut offerings = Vec::new();
-    let mut diagnostics = Diagnostics::default();
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            return (offerings, diagnostics);
-        }
-        Err(err) => {
-            diagnostics.push(Diagnostic::error(
-                dir,
-                format!("cannot read the folder: {err}"),
-            ));
-            return (offerings, diagnostics);
-        }
-    };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    paths.sort();
-    for path in paths {
-        match std::fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => match parse(&path, &text, tz) {
-                    Ok(offering) => offerings.push(offering),
-                    Err(found) => diagnostics.extend(found),
-                },
-                Err(err) => diagnostics.push(
-                    Diagnostic::error(&path, "the file is not valid UTF-8 text")
-                        .at_line(line_of_offset(
-                            &String::from_utf8_lossy(err.as_bytes()),
-                            err.utf8_error().valid_up_to(),
-                        ))
-                        .with_help("save the file with UTF-8 encoding"),
-                ),
-            },
-            Err(err) => diagnostics.push(Diagnostic::error(&path, format!("cannot read: {err}"))),
+    for (path, text) in files {
+        match parse(&path, &text, tz) {
+            Ok(offering) => offerings.push(offering),
+            Err(found) => diagnostics.extend(found),
         }
     }
     (offerings, diagnostics)

@@ -587,8 +587,9 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// `/index.html`: the page that offers both languages.
-    fn root_page(&self) -> Result<Vec<(PathBuf, Vec<u8>)>, Diagnostic> {
+    /// The context of pages in both languages (the root page and the root 404): English as
+    /// `lang`, and each language's site facts and strings side by side.
+    fn bilingual_context(&self) -> Context {
         let mut context = self.base_context(Lang::En);
         context.insert(
             "site_en",
@@ -598,8 +599,14 @@ impl<'a> Renderer<'a> {
             "site_fr",
             &SiteContext::new(self.library, Lang::Fr, self.assets),
         );
-        context.insert("t_en", &self.strings(Lang::En));
-        context.insert("t_fr", &self.strings(Lang::Fr));
+        context.insert("t_en", self.strings(Lang::En));
+        context.insert("t_fr", self.strings(Lang::Fr));
+        context
+    }
+
+    /// `/index.html`: the page that offers both languages.
+    fn root_page(&self) -> Result<Vec<(PathBuf, Vec<u8>)>, Diagnostic> {
+        let mut context = self.bilingual_context();
         context.insert("alternates", &self.alternates("/en/", "/fr/"));
         let html = self
             .tera
@@ -633,17 +640,7 @@ impl<'a> Renderer<'a> {
             ));
         }
         if self.tera.get_template_names().any(|n| n == "root-404.html") {
-            let mut context = self.base_context(Lang::En);
-            context.insert(
-                "site_en",
-                &SiteContext::new(self.library, Lang::En, self.assets),
-            );
-            context.insert(
-                "site_fr",
-                &SiteContext::new(self.library, Lang::Fr, self.assets),
-            );
-            context.insert("t_en", &self.strings(Lang::En));
-            context.insert("t_fr", &self.strings(Lang::Fr));
+            let context = self.bilingual_context();
             let html = self
                 .tera
                 .render("root-404.html", &context)

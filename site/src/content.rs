@@ -233,19 +233,9 @@ fn load_strings(root: &Path, diagnostics: &mut Diagnostics) -> Strings {
 
 fn load_page(root: &Path, lang: Lang, lang_dir: &Path, path: &Path) -> Result<Page, Diagnostic> {
     let file = relative(root, path);
-    let bytes = std::fs::read(path)
-        .map_err(|err| Diagnostic::error(&file, format!("cannot read the page: {err}")))?;
-    let text = String::from_utf8(bytes).map_err(|err| {
-        let valid = err.utf8_error().valid_up_to();
-        let line = model::diagnostic::line_of_offset(
-            &String::from_utf8_lossy(&err.as_bytes()[..valid]),
-            valid,
-        );
-        Diagnostic::error(&file, "the file is not valid UTF-8 text")
-            .at_line(line)
-            .with_help(
-                "save the file with UTF-8 encoding (most editors offer it under \"Save as\")",
-            )
+    let text = front_matter::read_text(path).map_err(|d| Diagnostic {
+        file: file.clone(),
+        ..d
     })?;
     let split = front_matter::split(&file, &text)?;
     let fm: FrontMatter = front_matter::parse(&file, split.front_matter, split.front_matter_line)?;

@@ -67,26 +67,9 @@ pub fn load_templates(root: &Path) -> Result<Tera, Diagnostic> {
     tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
         .map_err(|err| Diagnostic::error("templates", error_chain(&err)))?;
     tera.autoescape_on(vec![".html", ".xml"]);
-    tera.set_escape_fn(escape_html);
+    tera.set_escape_fn(model::html::escape);
     tera.register_filter("french_spacing", french_spacing);
     Ok(tera)
-}
-
-/// Escapes text for HTML content and quoted attributes. Unlike Tera's default it leaves `/`
-/// alone, so URLs stay readable and pages stay small.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// Template names, for checking `template = "..."` in front matter.

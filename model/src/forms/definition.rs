@@ -402,35 +402,12 @@ impl FormDef {
 
 /// Every form under `content/forms/`, sorted by id, and every problem found.
 pub fn load_dir(dir: &Path) -> (Vec<FormDef>, Diagnostics) {
+    let (files, mut diagnostics) = crate::front_matter::toml_files(dir);
     let mut forms = Vec::new();
-    let mut diagnostics = Diagnostics::default();
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return (forms, diagnostics),
-        Err(err) => {
-            diagnostics.push(Diagnostic::error(
-                dir,
-                format!("cannot read the folder: {err}"),
-            ));
-            return (forms, diagnostics);
-        }
-    };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    paths.sort();
-    for path in paths {
-        match std::fs::read_to_string(&path) {
-            Ok(text) => match parse(&path, &text) {
-                Ok(form) => forms.push(form),
-                Err(found) => diagnostics.extend(found),
-            },
-            Err(err) => diagnostics.push(
-                Diagnostic::error(&path, format!("cannot read the form definition: {err}"))
-                    .with_help("save the file as UTF-8 text"),
-            ),
+    for (path, text) in files {
+        match parse(&path, &text) {
+            Ok(form) => forms.push(form),
+            Err(found) => diagnostics.extend(found),
         }
     }
     (forms, diagnostics)
