@@ -9,9 +9,10 @@
 #   - node_modules from package-lock.json (playwright-core, axe-core, vnu-jar; no install
 #     scripts, so no browser or JRE is ever downloaded);
 #   - .venv-test with moto[server] (a DynamoDB API) and aiosmtpd (an SMTP server).
-# Then: (1) rustfmt, (2) clippy, (3) local DynamoDB and SMTP servers, (4) cargo test,
-# (5) site check + build, (6) the W3C Nu HTML checker, (7) the browser gates against
-# `site serve`, (8) scripts/test-infra.sh. Every server binds 127.0.0.1 and is stopped on exit.
+# Then: (1) rustfmt, (2) clippy, (3) local DynamoDB and SMTP servers, (4) cargo test (with the
+# handler's service-tests), (5) site check + build, (6) the W3C Nu HTML checker, (7) the browser
+# gates against `site serve`, (8) scripts/test-infra.sh. Every server binds 127.0.0.1 and is
+# stopped on exit.
 #
 # Environment (all optional):
 #   PASSERELLE_TEST_NOW   build and serve at this moment (site --now), for reproducible states
@@ -28,6 +29,9 @@ readonly VENV=.venv-test
 readonly PY_REQUIREMENTS=("moto[server]==5.2.5" "aiosmtpd==1.4.6")
 readonly CHROMIUM=/usr/bin/chromium
 readonly VNU_JAR=node_modules/vnu-jar/build/dist/vnu.jar
+# The handler's tests against real servers (moto, aiosmtpd) build only with this feature; clippy
+# gets it too, so those tests are linted as well.
+readonly FEATURES=(--features passerelle-handler/service-tests)
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 readonly TARGET_DIR
 NOW_ARGS=()
@@ -209,8 +213,8 @@ fmt() {
 }
 
 clippy() {
-  cargo clippy --workspace --all-targets -- -D warnings
-  figures="workspace, all targets, -D warnings"
+  cargo clippy --workspace --all-targets "${FEATURES[@]}" -- -D warnings
+  figures="workspace, all targets, ${FEATURES[*]}, -D warnings"
 }
 
 # --- 3. Local DynamoDB (moto) and SMTP (aiosmtpd) ---------------------------------------------
@@ -230,6 +234,8 @@ backends() {
   export AWS_EC2_METADATA_DISABLED=true # never ask 169.254.169.254 for credentials
   export PASSERELLE_TEST_SMTP="smtp://127.0.0.1:$smtp_port"
   export PASSERELLE_TEST_MAILDIR="$WORK/Maildir"
+  # A Python with aiosmtpd, for tests that start and stop their own SMTP servers.
+  export PASSERELLE_TEST_PYTHON="$ROOT/$VENV/bin/python"
   note "PASSERELLE_TEST_DYNAMODB_ENDPOINT=$PASSERELLE_TEST_DYNAMODB_ENDPOINT"
   note "PASSERELLE_TEST_SMTP=$PASSERELLE_TEST_SMTP"
   note "PASSERELLE_TEST_MAILDIR=$PASSERELLE_TEST_MAILDIR"
@@ -239,7 +245,7 @@ backends() {
 # --- 4. Rust tests ----------------------------------------------------------------------------
 rust_tests() {
   local status=0
-  cargo test --workspace 2>&1 | tee "$WORK/logs/cargo-test.log" || status=$?
+  cargo test --workspace "${FEATURES[@]}" 2>&1 | tee "$WORK/logs/cargo-test.log" || status=$?
   ((status == 0)) || return "$status"
   figures=$(awk '/^test result:/ { p += $4; f += $6; i += $8 } END { printf "%d passed, %d failed, %d ignored", p, f, i }' \
     "$WORK/logs/cargo-test.log")
