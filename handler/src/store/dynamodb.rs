@@ -8,6 +8,13 @@
 //! the cancellation reasons say which condition failed: "already registered" (a duplicate),
 //! "reference taken", or "full".
 //!
+//! One write at a time per process (a tokio mutex around each write). In Lambda an instance
+//! serves one request at a time, so the lock is never contended there; across instances,
+//! DynamoDB's transactions are serializable and the conditions decide. The lock is for the
+//! local server against moto, whose `TransactWriteItems` is not atomic under concurrent
+//! requests (it checks and applies without a lock, and restores a copy of the whole table when
+//! one condition fails, undoing writes made meanwhile): serialized, moto behaves as DynamoDB does.
+//!
 //! Retention: every item of a submission carries `expires_at` (seconds since the epoch,
 //! received time + `PASSERELLE_RETENTION_DAYS`), the table's TTL attribute. DynamoDB deletes
 //! expired items within a day or two, so reads also skip anything past `expires_at`.
@@ -50,6 +57,9 @@ pub const PENDING: &str = "PENDING";
 pub const SUBMISSION_SK: &str = "SUBMISSION";
 
 type Item = HashMap<String, AttributeValue>;
+
+/// Serializes this process's writes (see the module documentation).
+static WRITES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A clock, so tests can read the store as of a fixed moment.
 type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
@@ -121,6 +131,7 @@ impl DynamoStore {
                 .build()
                 .map_err(build_error)
         };
+        let _write = WRITES.lock().await;
         let created = client
             .create_table()
             .table_name(&self.table)
@@ -544,6 +555,7 @@ impl DynamoStore {
         take_seat: bool,
     ) -> Result<Result<(), Cancelled>, StoreError> {
         let (items, roles) = self.transaction(new, status, take_seat)?;
+        let _write = WRITES.lock().await;
         let result = self
             .client()
             .await
@@ -738,6 +750,7 @@ impl DynamoStore {
         lease: SignedDuration,
     ) -> Result<Option<PendingNotification>, StoreError> {
         let until = (now + lease).as_millisecond();
+        let _write = WRITES.lock().await;
         let id_sort = {
             let pk = match key.get(PK) {
                 Some(AttributeValue::S(pk)) => pk.trim_start_matches("SUB#").to_string(),
@@ -865,12 +878,14 @@ impl Store for DynamoStore {
         at: Timestamp,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
+            let key = note_key(id)?;
+            let _write = WRITES.lock().await;
             let result = self
                 .client()
                 .await
                 .update_item()
                 .table_name(&self.table)
-                .set_key(Some(note_key(id)?))
+                .set_key(Some(key))
                 .update_expression("SET #sent = :at REMOVE #gpk, #gsk, #due, #err")
                 .condition_expression("attribute_exists(#pk)")
                 .expression_attribute_names("#sent", "sent_at")
@@ -927,6 +942,7 @@ impl Store for DynamoStore {
                 None => update
                     .update_expression("SET #att = #att + :one, #err = :reason REMOVE #gpk, #gsk, #due"),
             };
+            let _write = WRITES.lock().await;
             match update.send().await {
                 Ok(_) => Ok(()),
                 Err(err) if condition_failed(&err) => Ok(()),
@@ -968,6 +984,7 @@ impl Store for DynamoStore {
                 if matches!(item.get(SK), Some(AttributeValue::S(sk)) if sk == SUBMISSION_SK) {
                     submissions += 1;
                 }
+                let _write = WRITES.lock().await;
                 client
                     .delete_item()
                     .table_name(&self.table)

@@ -1,0 +1,302 @@
+//! The servers the tests talk to, and a site wired to them.
+
+use crate::support::build_site;
+use aws_config::BehaviorVersion;
+use aws_sdk_dynamodb::Client;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response};
+use handler::AppState;
+use handler::config::{Config, SmtpConfig, SmtpCredentials};
+use handler::content::{ContentSource, SitePages};
+use handler::mail::Mailer;
+use handler::smtp::SmtpMailer;
+use handler::store::Store;
+use handler::store::dynamodb::DynamoStore;
+use serde::Deserialize;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+/// A variable the service tests need; a clear failure when it is missing.
+pub fn required(name: &str) -> String {
+    match std::env::var(name) {
+        Ok(value) if !value.trim().is_empty() => value,
+        _ => panic!(
+            "{name} is not set. The service tests need local servers: run scripts/test.sh, which \
+             starts moto and aiosmtpd on 127.0.0.1 and sets PASSERELLE_TEST_DYNAMODB_ENDPOINT, \
+             AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, PASSERELLE_TEST_SMTP, \
+             PASSERELLE_TEST_MAILDIR and PASSERELLE_TEST_PYTHON (see handler/tests/services/main.rs)"
+        ),
+    }
+}
+
+/// A DynamoDB client for `endpoint`, with the SDK's usual configuration otherwise.
+pub async fn client_for(endpoint: &str) -> Client {
+    for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"] {
+        required(name);
+    }
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .timeout_config(handler::aws::timeouts())
+        .load()
+        .await;
+    Client::new(&config)
+}
+
+/// A client for the test DynamoDB server.
+pub async fn dynamodb() -> Client {
+    client_for(&required("PASSERELLE_TEST_DYNAMODB_ENDPOINT")).await
+}
+
+/// A name no other test (or run) uses.
+pub fn unique(name: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let short: String = name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(40)
+        .collect();
+    format!(
+        "t-{short}-{}-{nanos}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A new table on the test server, with the production key design, and a store on it.
+pub async fn table(name: &str, retention_days: u32) -> DynamoStore {
+    let store = DynamoStore::new(dynamodb().await, &unique(name), retention_days);
+    assert!(store.create_table().await.expect("create the table"));
+    store
+}
+
+/// A port nothing listens on (for "the server is down").
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A store whose DynamoDB refuses every connection (the server is stopped).
+pub async fn unreachable_store() -> DynamoStore {
+    let endpoint = format!("http://127.0.0.1:{}", free_port());
+    DynamoStore::new(client_for(&endpoint).await, "unreachable", 90)
+}
+
+/// An SMTP mailer for `url` (no credentials: local servers).
+pub fn smtp_mailer(url: &str) -> Arc<dyn Mailer> {
+    Arc::new(SmtpMailer::new(SmtpConfig {
+        url: handler::config::smtp_url(url).expect("an SMTP URL"),
+        credentials: SmtpCredentials::None,
+    }))
+}
+
+/// A built site whose handler uses `store` and `mailer`, with its own coordinator address.
+pub struct Site {
+    /// The site's folder, kept for the test's length.
+    pub _dir: TempDir,
+    pub state: AppState,
+    pub router: Router,
+    pub coordinator: String,
+}
+
+impl Site {
+    pub fn new(now: &str, store: Arc<dyn Store>, mailer: Arc<dyn Mailer>) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let options = build_site(dir.path(), now);
+        let content = ContentSource::load(&options.root).unwrap();
+        let coordinator = format!("{}@coordinators.example.ca", unique("c"));
+        let mut config = Config::from_lookup(&options.data_dir, &content.get().site, |name| {
+            (name == "PASSERELLE_COORDINATORS").then(|| coordinator.clone())
+        })
+        .unwrap();
+        config.allow_host_origin = true;
+        let state = AppState::new(
+            content,
+            SitePages::new(&options.site_dir),
+            store,
+            mailer,
+            config,
+            options.now.clone(),
+        )
+        .unwrap();
+        Site {
+            router: handler::router(state.clone()),
+            _dir: dir,
+            state,
+            coordinator,
+        }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Response<Body> {
+        self.router.clone().oneshot(request).await.unwrap()
+    }
+
+    pub async fn post_form(&self, form: &str, pairs: &[(&str, &str)]) -> Response<Body> {
+        self.send(crate::support::form_request(form, pairs)).await
+    }
+}
+
+/// One message as the SMTP server stored it.
+#[derive(Debug, Deserialize)]
+pub struct Mail {
+    /// The envelope recipients (aiosmtpd's X-RcptTo).
+    pub rcpt: String,
+    pub to: String,
+    pub subject: String,
+    pub reference: Option<String>,
+    pub kind: Option<String>,
+    pub content_type: String,
+    pub parts: Vec<String>,
+    pub text: String,
+    pub html: String,
+    /// Every header name and value, to check no answer leaked into one.
+    pub headers: String,
+}
+
+const READ_MAILDIR: &str = r#"
+import email, json, mailbox, sys
+from email import policy
+out = []
+for key, message in mailbox.Maildir(sys.argv[1], factory=None, create=False).items():
+    m = email.message_from_bytes(message.as_bytes(), policy=policy.default)
+    text = html = ""
+    for part in m.walk():
+        if part.get_content_type() == "text/plain":
+            text = part.get_content()
+        elif part.get_content_type() == "text/html":
+            html = part.get_content()
+    out.append({
+        "rcpt": str(m.get("X-RcptTo", "")),
+        "to": str(m.get("To", "")),
+        "subject": str(m.get("Subject", "")),
+        "reference": m.get("X-Passerelle-Reference"),
+        "kind": m.get("X-Passerelle-Kind"),
+        "content_type": m.get_content_type(),
+        "parts": [p.get_content_type() for p in m.walk()],
+        "text": text,
+        "html": html,
+        "headers": "\n".join(f"{k}: {v}" for k, v in m.items()),
+    })
+print(json.dumps(out))
+"#;
+
+/// Every message in a Maildir (read with Python's `mailbox` and `email`, which decode MIME
+/// headers and bodies as a mail client would).
+pub fn read_maildir(dir: &Path) -> Vec<Mail> {
+    if !dir.join("new").exists() {
+        return Vec::new();
+    }
+    let output = Command::new(required("PASSERELLE_TEST_PYTHON"))
+        .arg("-c")
+        .arg(READ_MAILDIR)
+        .arg(dir)
+        .output()
+        .expect("run PASSERELLE_TEST_PYTHON");
+    assert!(
+        output.status.success(),
+        "reading the Maildir failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The messages about `reference` in the shared test server's Maildir.
+pub fn mail_about(reference: &str) -> Vec<Mail> {
+    read_maildir(Path::new(&required("PASSERELLE_TEST_MAILDIR")))
+        .into_iter()
+        .filter(|m| m.reference.as_deref() == Some(reference))
+        .collect()
+}
+
+/// A private aiosmtpd on its own port and Maildir, to stop and start.
+pub struct SmtpServer {
+    pub port: u16,
+    pub maildir: TempDir,
+    child: Option<Child>,
+}
+
+impl SmtpServer {
+    /// Starts a server and waits for its greeting.
+    pub fn start() -> SmtpServer {
+        let mut server = SmtpServer {
+            port: free_port(),
+            maildir: tempfile::tempdir().unwrap(),
+            child: None,
+        };
+        server.restart();
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    pub fn dir(&self) -> PathBuf {
+        self.maildir.path().join("Maildir")
+    }
+
+    /// Starts it again on the same port and Maildir.
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "already running");
+        let child = Command::new(required("PASSERELLE_TEST_PYTHON"))
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{}", self.port))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(self.dir())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start aiosmtpd with PASSERELLE_TEST_PYTHON");
+        self.child = Some(child);
+        let started = Instant::now();
+        loop {
+            if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
+                use std::io::Read;
+                let mut greeting = [0u8; 3];
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(2)))
+                    .unwrap();
+                if stream.read_exact(&mut greeting).is_ok() && &greeting == b"220" {
+                    return;
+                }
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "aiosmtpd did not start on port {}",
+                self.port
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Stops it (the port then refuses connections).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn messages(&self) -> Vec<Mail> {
+        read_maildir(&self.dir())
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,136 @@
+//! SMTP delivery to a real server (aiosmtpd), and nothing lost while it is down.
+
+use crate::env::{Site, SmtpServer, mail_about, required, smtp_mailer, table};
+use crate::support::{OPEN, intake, location, reference_in};
+use axum::http::StatusCode;
+use handler::notifier;
+use jiff::{SignedDuration, Timestamp};
+use model::Lang;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// Each email reaches its recipient, the acknowledgement in the person's language, both with
+/// the reference, as text and HTML alternatives, and no answer in any header.
+#[tokio::test]
+async fn each_email_reaches_its_recipient_in_their_language() {
+    let store = table("smtp", 90).await;
+    let site = Site::new(
+        OPEN,
+        Arc::new(store),
+        smtp_mailer(&required("PASSERELLE_TEST_SMTP")),
+    );
+    for lang in [Lang::En, Lang::Fr] {
+        let response = site.post_form("intake", &intake(lang.code())).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let reference = reference_in(&location(&response));
+        let sent = notifier::drain(&site.state).await.unwrap();
+        assert_eq!(sent, 2, "{lang}");
+
+        let content = site.state.content();
+        let form = content.form("intake").unwrap();
+        let mail = mail_about(&reference);
+        assert_eq!(mail.len(), 2, "{mail:#?}");
+        let ack = mail
+            .iter()
+            .find(|m| m.kind.as_deref() == Some("acknowledgement"))
+            .expect("an acknowledgement");
+        assert_eq!(ack.rcpt, "sam@example.ca");
+        assert_eq!(ack.to, "sam@example.ca");
+        let subject = form
+            .acknowledgement_subject
+            .as_ref()
+            .unwrap_or(&form.title)
+            .get(lang);
+        assert_eq!(ack.subject, format!("{subject} ({reference})"));
+        let notice = mail
+            .iter()
+            .find(|m| m.kind.as_deref() == Some("coordinator"))
+            .expect("a coordinator's notice");
+        assert_eq!(notice.rcpt, site.coordinator);
+        assert_eq!(
+            notice.subject,
+            format!("{} / {} ({reference})", form.title.en, form.title.fr)
+        );
+        for message in &mail {
+            assert_eq!(message.content_type, "multipart/alternative");
+            assert!(message.parts.contains(&"text/plain".to_string()));
+            assert!(message.parts.contains(&"text/html".to_string()));
+            assert!(message.text.contains(&reference) && message.html.contains(&reference));
+            assert!(
+                !message.headers.contains("Sam Tester") && !message.headers.contains("613-555"),
+                "no answer in a header: {}",
+                message.headers
+            );
+        }
+        // The person's copy carries no answers at all.
+        assert!(!ack.text.contains("Sam Tester") && !ack.text.contains("613-555-0100"));
+    }
+}
+
+/// With the SMTP server stopped, submissions are still accepted and stored; once it is back,
+/// every pending email is delivered exactly once per recipient, and a second run sends nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_is_lost_while_the_mail_server_is_down() {
+    let mut server = SmtpServer::start();
+    let store = table("smtp-outage", 90).await;
+    let site = Site::new(OPEN, Arc::new(store), smtp_mailer(&server.url()));
+    server.stop();
+
+    let mut references = Vec::new();
+    for n in 0..3 {
+        let name = format!("Person {n}");
+        let email = format!("person{n}@example.ca");
+        let answers: Vec<(&str, &str)> = intake("en")
+            .into_iter()
+            .map(|(field, value)| match field {
+                "name" => (field, name.as_str()),
+                "email" => (field, email.as_str()),
+                _ => (field, value),
+            })
+            .collect();
+        let response = site.post_form("intake", &answers).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "accepted while mail is down"
+        );
+        let reference = reference_in(&location(&response));
+        let stored = site
+            .state
+            .store()
+            .get(&handler::Reference::parse(&reference).unwrap())
+            .await
+            .unwrap();
+        assert!(stored.is_some(), "stored while mail is down");
+        references.push(reference);
+    }
+    let now = Timestamp::now();
+    assert_eq!(notifier::drain_at(&site.state, now).await.unwrap(), 0);
+    assert!(server.messages().is_empty());
+
+    server.restart();
+    // Before the retry time nothing is due; after it, everything is sent once.
+    assert_eq!(notifier::drain_at(&site.state, now).await.unwrap(), 0);
+    let later = now + SignedDuration::from_mins(5);
+    assert_eq!(notifier::drain_at(&site.state, later).await.unwrap(), 6);
+    let mail = server.messages();
+    assert_eq!(mail.len(), 6, "{mail:#?}");
+    let pairs: BTreeSet<(String, String)> = mail
+        .iter()
+        .map(|m| (m.rcpt.clone(), m.reference.clone().unwrap()))
+        .collect();
+    assert_eq!(pairs.len(), 6, "one message per recipient and reference");
+    for (n, reference) in references.iter().enumerate() {
+        assert!(pairs.contains(&(format!("person{n}@example.ca"), reference.clone())));
+        assert!(pairs.contains(&(site.coordinator.clone(), reference.clone())));
+    }
+
+    // A second run (and a much later one) sends nothing more.
+    assert_eq!(notifier::drain_at(&site.state, later).await.unwrap(), 0);
+    let much_later = now + SignedDuration::from_hours(3);
+    assert_eq!(
+        notifier::drain_at(&site.state, much_later).await.unwrap(),
+        0
+    );
+    assert_eq!(server.messages().len(), 6);
+}

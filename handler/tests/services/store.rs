@@ -1,0 +1,247 @@
+//! The store conformance suite (the same cases the SQLite store passes) against DynamoDB, and
+//! what only DynamoDB has: the table's design, TTL, and its cancellation reasons.
+
+use crate::env::{dynamodb, table};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, KeyType, ProjectionType, StreamViewType, TimeToLiveStatus,
+};
+use handler::store::conformance::{self, CASES, NOTIFIER_CASES, new_submission, t0};
+use handler::store::dynamodb::{DynamoStore, EXPIRES_AT, GSI1};
+use handler::store::{SeatRequest, Status, Store, SubmitOutcome};
+use jiff::SignedDuration;
+
+/// A fresh table, read as of the cases' fixed moment (their submissions are dated 2025).
+async fn fresh(name: &str) -> DynamoStore {
+    table(name, 90).await.with_clock(t0)
+}
+
+macro_rules! conformance_cases {
+    ($($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let store = fresh(stringify!($case)).await;
+                conformance::$case(&store).await;
+            }
+        )*
+
+        #[test]
+        fn every_conformance_case_runs_against_dynamodb() {
+            let here = [$(stringify!($case)),*, "concurrent_registrations_never_exceed_the_size"];
+            assert_eq!(here.len(), CASES.len() + NOTIFIER_CASES.len());
+            for case in CASES.iter().chain(&NOTIFIER_CASES) {
+                assert!(here.contains(case), "{case} is not run against DynamoDB");
+            }
+        }
+    };
+}
+
+conformance_cases!(
+    stores_and_returns_a_submission,
+    a_taken_reference_is_refused_and_nothing_is_stored,
+    a_double_submit_is_stored_once,
+    any_earlier_key_identifies_a_duplicate,
+    a_session_takes_no_more_than_its_size,
+    a_full_session_stores_and_queues_nothing,
+    notifications_are_claimed_sent_and_retried,
+    purge_deletes_old_submissions_and_their_notifications,
+    list_returns_a_forms_submissions_oldest_first,
+    a_notification_is_claimed_by_id_once,
+);
+
+/// Five clients (as five Lambda instances would have), fifty people at once, ten places.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_registrations_never_exceed_the_size() {
+    let first = fresh("concurrent").await;
+    let mut handles = vec![first.clone()];
+    for _ in 0..4 {
+        handles.push(DynamoStore::new(dynamodb().await, first.table(), 90).with_clock(t0));
+    }
+    conformance::concurrent_registrations_never_exceed_the_size(&handles).await;
+}
+
+/// `handler create-table` makes what infra/template.yaml declares: the two cannot drift.
+#[tokio::test]
+async fn the_created_table_matches_the_template() {
+    let store = table("design", 90).await;
+    let client = dynamodb().await;
+    let table = client
+        .describe_table()
+        .table_name(store.table())
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let keys: Vec<(String, KeyType)> = table
+        .key_schema()
+        .iter()
+        .map(|k| (k.attribute_name().to_string(), k.key_type().clone()))
+        .collect();
+    assert_eq!(
+        keys,
+        [("pk".into(), KeyType::Hash), ("sk".into(), KeyType::Range)]
+    );
+    let index = &table.global_secondary_indexes()[0];
+    assert_eq!(index.index_name(), Some(GSI1));
+    let index_keys: Vec<&str> = index
+        .key_schema()
+        .iter()
+        .map(|k| k.attribute_name())
+        .collect();
+    assert_eq!(index_keys, ["gsi1pk", "gsi1sk"]);
+    assert_eq!(
+        index.projection().unwrap().projection_type(),
+        Some(&ProjectionType::All)
+    );
+    assert_eq!(
+        table.stream_specification().unwrap().stream_view_type(),
+        Some(&StreamViewType::NewAndOldImages)
+    );
+    let ttl = client
+        .describe_time_to_live()
+        .table_name(store.table())
+        .send()
+        .await
+        .unwrap()
+        .time_to_live_description
+        .unwrap();
+    assert_eq!(ttl.attribute_name(), Some(EXPIRES_AT));
+    assert_eq!(ttl.time_to_live_status(), Some(&TimeToLiveStatus::Enabled));
+
+    let template =
+        std::fs::read_to_string(crate::support::repo().join("infra/template.yaml")).unwrap();
+    for line in [
+        "- { AttributeName: pk, KeyType: HASH }",
+        "- { AttributeName: sk, KeyType: RANGE }",
+        "IndexName: gsi1",
+        "- { AttributeName: gsi1pk, KeyType: HASH }",
+        "- { AttributeName: gsi1sk, KeyType: RANGE }",
+        "Projection: { ProjectionType: ALL }",
+        "AttributeName: expires_at",
+        "StreamViewType: NEW_AND_OLD_IMAGES",
+    ] {
+        assert!(
+            template.contains(line),
+            "infra/template.yaml no longer says `{line}`"
+        );
+    }
+    // Creating it again changes nothing.
+    assert!(!store.create_table().await.unwrap());
+}
+
+/// Every item carries `expires_at` (received + retention); an item past it is not read, even
+/// before DynamoDB's TTL deletes it, and its idempotency key no longer counts.
+#[tokio::test]
+async fn expired_items_are_not_read() {
+    let store = table("expiry", 90).await;
+    let at_arrival = store.clone().with_clock(t0);
+    let new = new_submission("Alex", "same-key");
+    let reference = new.reference.clone();
+    assert!(matches!(
+        at_arrival.submit(new).await.unwrap(),
+        SubmitOutcome::Stored { .. }
+    ));
+
+    let client = dynamodb().await;
+    let items = client
+        .query()
+        .table_name(store.table())
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", AttributeValue::S(format!("SUB#{reference}")))
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap();
+    assert_eq!(items.len(), 3, "the submission and its two notifications");
+    let expected = (t0() + SignedDuration::from_hours(24 * 90)).as_second();
+    for item in &items {
+        assert_eq!(
+            item.get(EXPIRES_AT),
+            Some(&AttributeValue::N(expected.to_string())),
+            "{:?}",
+            item.get("sk")
+        );
+    }
+
+    let the_day_before = store
+        .clone()
+        .with_clock(|| t0() + SignedDuration::from_hours(24 * 90 - 1));
+    assert!(the_day_before.get(&reference).await.unwrap().is_some());
+    let after = store
+        .clone()
+        .with_clock(|| t0() + SignedDuration::from_hours(24 * 90));
+    assert!(after.get(&reference).await.unwrap().is_none());
+    assert!(after.list("registration").await.unwrap().is_empty());
+    // The same answers again, after retention: a new submission, not a duplicate.
+    let mut again = new_submission("Alex", "same-key");
+    again.received_at = t0() + SignedDuration::from_hours(24 * 90);
+    assert!(matches!(
+        after.submit(again).await.unwrap(),
+        SubmitOutcome::Stored { .. }
+    ));
+}
+
+/// The transaction's cancellation reasons tell a person already registered (their earlier
+/// reference) from a full session, whichever comes first.
+#[tokio::test]
+async fn full_and_already_registered_are_told_apart() {
+    let store = table("reasons", 90).await.with_clock(t0);
+    let seat = |waitlist| {
+        Some(SeatRequest {
+            offering: "workshop".into(),
+            cohort: "english".into(),
+            capacity: 1,
+            waitlist,
+        })
+    };
+    let mut first = new_submission("Alex", "alex");
+    first.seat = seat(false);
+    let reference = first.reference.clone();
+    assert!(matches!(
+        store.submit(first).await.unwrap(),
+        SubmitOutcome::Stored {
+            status: Status::Registered,
+            ..
+        }
+    ));
+    let mut other = new_submission("Robin", "robin");
+    other.seat = seat(false);
+    assert_eq!(store.submit(other).await.unwrap(), SubmitOutcome::Full);
+    // Alex again, now that the session is full: already registered, with Alex's reference.
+    let mut again = new_submission("Alex", "alex");
+    again.seat = seat(false);
+    assert_eq!(
+        store.submit(again).await.unwrap(),
+        SubmitOutcome::Duplicate {
+            reference,
+            status: Status::Registered
+        }
+    );
+    // Robin asks for the waiting list: stored as waitlisted, the counter untouched.
+    let mut waiting = new_submission("Robin", "robin-waiting");
+    waiting.seat = seat(true);
+    assert!(matches!(
+        store.submit(waiting).await.unwrap(),
+        SubmitOutcome::Stored {
+            status: Status::Waitlisted,
+            ..
+        }
+    ));
+    let counter = dynamodb()
+        .await
+        .get_item()
+        .table_name(store.table())
+        .key("pk", AttributeValue::S("OFFERING#workshop".into()))
+        .key("sk", AttributeValue::S("SESSION#english".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert_eq!(
+        counter.get("registered"),
+        Some(&AttributeValue::N("1".into()))
+    );
+}
