@@ -225,7 +225,8 @@ backends() {
   wait_for moto "$last_pid" 60 "$(http_ok "http://127.0.0.1:$moto_port/moto-api/")"
 
   smtp_port=$(free_port)
-  mkdir -p "$WORK/Maildir"
+  # Not created here: Python's mailbox.Maildir makes cur/, new/ and tmp/ only when it makes the
+  # folder itself.
   start smtp "$VENV/bin/python" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$WORK/Maildir"
   wait_for smtp "$last_pid" 30 "$(smtp_ok "$smtp_port")"
 
