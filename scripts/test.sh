@@ -94,7 +94,7 @@ on_exit() {
   fi
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    for _ in {1..25}; do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -9 "$pid" 2>/dev/null || true
   done
   if [[ ${PASSERELLE_KEEP_TMP:-} == 1 ]]; then
@@ -112,8 +112,9 @@ start() {
   local name=$1
   shift
   "$@" >"$WORK/logs/$name.log" 2>&1 &
-  pids+=("$!")
   last_pid=$!
+  pids+=("$last_pid")
+  disown "$last_pid" # stopped by on_exit; no "Killed" job notices
 }
 
 free_port() {
