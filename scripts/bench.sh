@@ -39,6 +39,8 @@ measure() { # label, command...
   echo "$label $t $m"
 }
 
+# A failed build inside $(...) would not stop the script: check once, loudly, first.
+"${CARGO_TARGET_DIR:-target}/release/site" --root "$out/passerelle" check >/dev/null
 p=$(measure passerelle "${CARGO_TARGET_DIR:-target}/release/site" --root "$out/passerelle" build --out "$PWD/$out/dist-passerelle")
 h=$(measure hugo .venv-bench/bin/hugo --quiet --source "$out/hugo" --destination "$PWD/$out/dist-hugo")
 hugo_version=$(.venv-bench/bin/hugo version | awk '{print $2}' | cut -d- -f1)
