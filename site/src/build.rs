@@ -292,6 +292,10 @@ struct Renderer<'a> {
     intake_url: [String; 2],
     /// UI strings per language, French spacing applied.
     words: [BTreeMap<&'a str, String>; 2],
+    /// The main navigation per language (pages with `in_nav`), by weight then URL.
+    nav: [Vec<LinkContext>; 2],
+    /// The context every page starts from, per language.
+    base: [Context; 2],
     /// The ten most recently modified pages, per language (English first), for home pages.
     recent: [Vec<&'a Page>; 2],
 }
@@ -363,7 +367,27 @@ impl<'a> Renderer<'a> {
             pages.truncate(10);
             pages
         });
-        Renderer {
+        let nav = Lang::ALL.map(|lang| {
+            let mut pages: Vec<&Page> = library
+                .pages
+                .iter()
+                .filter(|p| p.lang == lang && p.front_matter.in_nav)
+                .collect();
+            pages.sort_by(|a, b| {
+                (a.front_matter.weight, &a.url).cmp(&(b.front_matter.weight, &b.url))
+            });
+            pages
+                .into_iter()
+                .map(|p| LinkContext {
+                    title: render::page_text(p, &p.front_matter.title),
+                    url: p.url.clone(),
+                    current: false,
+                })
+                .collect()
+        });
+        let mut renderer = Renderer {
+            nav,
+            base: [Context::new(), Context::new()],
             recent,
             library,
             tera,
@@ -375,7 +399,9 @@ impl<'a> Renderer<'a> {
             register_url,
             intake_url,
             words,
-        }
+        };
+        renderer.base = Lang::ALL.map(|lang| renderer.make_base_context(lang));
+        renderer
     }
 
     fn strings(&self, lang: Lang) -> &BTreeMap<&'a str, String> {
@@ -427,27 +453,17 @@ impl<'a> Renderer<'a> {
 
     /// The context shared by every template in `lang`.
     fn base_context(&self, lang: Lang) -> Context {
+        self.base[usize::from(lang == Lang::Fr)].clone()
+    }
+
+    /// The context every page in `lang` starts from, built once per language.
+    fn make_base_context(&self, lang: Lang) -> Context {
         let mut context = Context::new();
         context.insert("lang", &lang);
         context.insert("other_lang", &lang.other());
-        context.insert("t", &self.strings(lang));
+        context.insert("t", self.strings(lang));
         context.insert("site", &SiteContext::new(self.library, lang, self.assets));
-        let mut nav: Vec<&Page> = self
-            .library
-            .pages
-            .iter()
-            .filter(|p| p.lang == lang && p.front_matter.in_nav)
-            .collect();
-        nav.sort_by(|a, b| (a.front_matter.weight, &a.url).cmp(&(b.front_matter.weight, &b.url)));
-        let nav: Vec<LinkContext> = nav
-            .into_iter()
-            .map(|p| LinkContext {
-                title: render::page_text(p, &p.front_matter.title),
-                url: p.url.clone(),
-                current: false,
-            })
-            .collect();
-        context.insert("nav", &nav);
+        context.insert("nav", &self.nav[usize::from(lang == Lang::Fr)]);
         context.insert("values", &json!({}));
         context.insert("errors", &json!([]));
         context
@@ -488,16 +504,16 @@ impl<'a> Renderer<'a> {
             };
             context.insert("alternates", &self.alternates(en, fr));
         }
-        if let Some(nav) = context.get("nav").cloned() {
-            let mut nav: Vec<serde_json::Value> = serde_json::from_value(nav).unwrap_or_default();
-            for item in &mut nav {
-                let url = item["url"].as_str().unwrap_or_default();
-                let current =
-                    page.url == url || (url != format!("/{lang}/") && page.url.starts_with(url));
-                item["current"] = json!(current);
-            }
-            context.insert("nav", &nav);
-        }
+        let home = format!("/{lang}/");
+        let nav: Vec<LinkContext> = self.nav[usize::from(lang == Lang::Fr)]
+            .iter()
+            .map(|item| LinkContext {
+                current: page.url == item.url
+                    || (item.url != home && page.url.starts_with(&item.url)),
+                ..item.clone()
+            })
+            .collect();
+        context.insert("nav", &nav);
         let children = if page.is_section {
             self.children
                 .get(page.url.as_str())
