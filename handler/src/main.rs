@@ -61,6 +61,10 @@ enum Command {
     CreateTable {
         #[arg(long)]
         table: Option<String>,
+        /// Leave out the stream (it only feeds the notifier Lambda): for local benchmarks, as
+        /// moto copies every stream record with the table on each transaction.
+        #[arg(long)]
+        without_stream: bool,
     },
     /// Delete the submissions older than PASSERELLE_RETENTION_DAYS (90) from the configured
     /// store. DynamoDB's TTL does this on its own; the embedded store relies on this command
@@ -157,7 +161,10 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("{rows} submission(s) exported");
             Ok(())
         }
-        Command::CreateTable { table } => {
+        Command::CreateTable {
+            table,
+            without_stream,
+        } => {
             let table = match table {
                 Some(table) => table,
                 None => match handler::config::store_from_env(&PathBuf::from(".passerelle"))? {
@@ -168,9 +175,14 @@ async fn main() -> anyhow::Result<()> {
                 },
             };
             let store = handler::store::dynamodb::DynamoStore::from_env(&table, 90);
-            if store.create_table().await? {
+            if store.create_table_with(!without_stream).await? {
+                let stream = if without_stream {
+                    "no stream"
+                } else {
+                    "stream"
+                };
                 println!(
-                    "created table {table} (keys pk/sk, index gsi1, stream, TTL on expires_at)"
+                    "created table {table} (keys pk/sk, index gsi1, {stream}, TTL on expires_at)"
                 );
             } else {
                 println!("table {table} already exists; nothing changed");

@@ -116,6 +116,13 @@ impl DynamoStore {
     /// Creates the table with the production key design (the same as infra/template.yaml) and
     /// turns on TTL. Returns `false` when the table already exists (nothing changed).
     pub async fn create_table(&self) -> Result<bool, StoreError> {
+        self.create_table_with(true).await
+    }
+
+    /// [`DynamoStore::create_table`], with or without the stream. Only the notifier Lambda
+    /// reads the stream; a local benchmark leaves it out because moto copies every stream
+    /// record along with the table on each transaction.
+    pub async fn create_table_with(&self, stream: bool) -> Result<bool, StoreError> {
         let client = self.client().await;
         let attribute = |name: &str| {
             AttributeDefinition::builder()
@@ -155,13 +162,17 @@ impl DynamoStore {
                     .build()
                     .map_err(build_error)?,
             )
-            .stream_specification(
-                StreamSpecification::builder()
-                    .stream_enabled(true)
-                    .stream_view_type(StreamViewType::NewAndOldImages)
-                    .build()
-                    .map_err(build_error)?,
-            )
+            .set_stream_specification(if stream {
+                Some(
+                    StreamSpecification::builder()
+                        .stream_enabled(true)
+                        .stream_view_type(StreamViewType::NewAndOldImages)
+                        .build()
+                        .map_err(build_error)?,
+                )
+            } else {
+                None
+            })
             .send()
             .await;
         match created {
