@@ -28,10 +28,23 @@ pub struct SmtpMailer {
 
 /// The secret's JSON, as infra/DEPLOY.md tells operators to store it.
 #[derive(Deserialize)]
-struct SecretCredentials {
-    username: String,
-    password: String,
+pub struct SecretCredentials {
+    pub username: String,
+    pub password: String,
 }
+
+impl std::fmt::Debug for SecretCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SecretCredentials {{ username: {:?}, password: <hidden> }}",
+            self.username
+        )
+    }
+}
+
+/// The user name infra/template.yaml puts in the secret until an operator replaces it.
+pub const PLACEHOLDER_PREFIX: &str = "REPLACE-WITH";
 
 impl SmtpMailer {
     /// A mailer for `config`; nothing is connected or read until the first message.
@@ -56,7 +69,8 @@ impl SmtpMailer {
                 builder = builder.credentials(Credentials::new(username.clone(), password.clone()));
             }
             SmtpCredentials::Secret(id) => {
-                let secret = read_secret(id).await?;
+                let client = aws_sdk_secretsmanager::Client::new(crate::aws::sdk_config().await);
+                let secret = read_secret(&client, id).await?;
                 builder = builder.credentials(Credentials::new(secret.username, secret.password));
             }
         }
@@ -95,9 +109,12 @@ impl Mailer for SmtpMailer {
 }
 
 /// Reads `{"username","password"}` from Secrets Manager. Until an operator replaces the
-/// stack's placeholder, this fails and notifications stay pending.
-async fn read_secret(id: &str) -> Result<SecretCredentials, MailError> {
-    let client = aws_sdk_secretsmanager::Client::new(crate::aws::sdk_config().await);
+/// stack's placeholder, this fails (a transient error: notifications stay pending and the log
+/// says what to do). Errors describe the secret's shape, never its contents.
+pub async fn read_secret(
+    client: &aws_sdk_secretsmanager::Client,
+    id: &str,
+) -> Result<SecretCredentials, MailError> {
     let output = client
         .get_secret_value()
         .secret_id(id)
@@ -114,11 +131,18 @@ async fn read_secret(id: &str) -> Result<SecretCredentials, MailError> {
             "the SMTP secret holds no text: store {\"username\",\"password\"}".into(),
         )
     })?;
-    // The error names the shape expected, never the secret's contents.
-    serde_json::from_str(text).map_err(|_| {
+    let secret: SecretCredentials = serde_json::from_str(text).map_err(|_| {
         MailError::Transient(
-            "the SMTP secret is not {\"username\": ..., \"password\": ...} yet (infra/DEPLOY.md)"
+            "the SMTP secret is not {\"username\": ..., \"password\": ...} (infra/DEPLOY.md)"
                 .into(),
         )
-    })
+    })?;
+    if secret.username.starts_with(PLACEHOLDER_PREFIX) || secret.username.is_empty() {
+        return Err(MailError::Transient(
+            "the SMTP secret still holds the stack's placeholder: store the SES SMTP credentials \
+             (infra/DEPLOY.md, \"After the first deploy\")"
+                .into(),
+        ));
+    }
+    Ok(secret)
 }

@@ -134,3 +134,45 @@ async fn nothing_is_lost_while_the_mail_server_is_down() {
     );
     assert_eq!(server.messages().len(), 6);
 }
+
+/// SMTP credentials from Secrets Manager (moto serves that API too): refused while the
+/// stack's placeholder is there, with a message that names neither value; read once filled.
+#[tokio::test]
+async fn smtp_credentials_come_from_the_secret_once_it_is_filled() {
+    use handler::mail::MailError;
+    use handler::smtp::read_secret;
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(required("PASSERELLE_TEST_DYNAMODB_ENDPOINT"))
+        .load()
+        .await;
+    let client = aws_sdk_secretsmanager::Client::new(&config);
+    let name = crate::env::unique("smtp-secret");
+    // What infra/template.yaml generates: the placeholder user name and a random password.
+    client
+        .create_secret()
+        .name(&name)
+        .secret_string(r#"{"username":"REPLACE-WITH-SES-SMTP-USERNAME","password":"Zq8random"}"#)
+        .send()
+        .await
+        .unwrap();
+    match read_secret(&client, &name).await {
+        Err(MailError::Transient(message)) => {
+            assert!(message.contains("placeholder"), "{message}");
+            assert!(!message.contains("Zq8random"), "{message}");
+        }
+        other => panic!("expected a transient error, got {other:?}"),
+    }
+    client
+        .put_secret_value()
+        .secret_id(&name)
+        .secret_string(r#"{"username":"AKIAEXAMPLE","password":"s3cret"}"#)
+        .send()
+        .await
+        .unwrap();
+    let secret = read_secret(&client, &name).await.unwrap();
+    assert_eq!(
+        (secret.username.as_str(), secret.password.as_str()),
+        ("AKIAEXAMPLE", "s3cret")
+    );
+    assert!(!format!("{secret:?}").contains("s3cret"));
+}
