@@ -15,7 +15,6 @@ use crate::store::dynamodb::DynamoStore;
 use crate::store::sqlite::SqliteStore;
 use anyhow::{Context as _, anyhow};
 use jiff::Zoned;
-use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -137,20 +136,7 @@ pub fn describe_mail(mail: &MailConfig) -> String {
 /// Reads `--now`: a full zoned time (`2025-06-01T12:00-04:00[America/Toronto]`), a local
 /// date-time in the site's zone (`2025-06-01T12:00`), or a date (its start).
 pub fn parse_now(text: &str, tz: &TimeZone) -> anyhow::Result<Zoned> {
-    let text = text.trim();
-    if let Ok(zoned) = text.parse::<Zoned>() {
-        return Ok(zoned);
-    }
-    if let Ok(datetime) = text.parse::<DateTime>() {
-        return model::datetime::zoned_local(datetime, tz).map_err(|err| anyhow!("{err}"));
-    }
-    if let Ok(date) = text.parse::<Date>() {
-        return model::datetime::zoned_local(date.to_datetime(jiff::civil::Time::midnight()), tz)
-            .map_err(|err| anyhow!("{err}"));
-    }
-    Err(anyhow!(
-        "`{text}` is not a date-time: write 2025-06-01T12:00 (in the site's time zone) or 2025-06-01"
-    ))
+    model::datetime::parse_moment(text, tz).map_err(|err| anyhow!(err))
 }
 
 #[cfg(test)]

@@ -234,6 +234,28 @@ pub fn time_zone(name: &str) -> Result<TimeZone, String> {
     TimeZone::get(name).map_err(|err| format!("unknown time zone `{name}`: {err}"))
 }
 
+/// Reads a moment given on a command line (`--now`): a local date-time in `tz`
+/// (`2025-06-01T12:00`), a date (its start), an RFC 3339 time with offset, or a zoned time
+/// (`2025-06-01T12:00-04:00[America/Toronto]`). The result is in `tz`.
+pub fn parse_moment(text: &str, tz: &TimeZone) -> Result<Zoned, String> {
+    let text = text.trim();
+    if let Ok(zoned) = text.parse::<Zoned>() {
+        return Ok(zoned.with_time_zone(tz.clone()));
+    }
+    if let Ok(timestamp) = text.parse::<Timestamp>() {
+        return Ok(timestamp.to_zoned(tz.clone()));
+    }
+    if let Ok(datetime) = text.parse::<DateTime>() {
+        return zoned_local(datetime, tz).map_err(|err| err.to_string());
+    }
+    if let Ok(date) = text.parse::<Date>() {
+        return zoned_local(date.to_datetime(Time::midnight()), tz).map_err(|err| err.to_string());
+    }
+    Err(format!(
+        "`{text}` is not a date-time: write 2025-06-01T12:00 (in the site's time zone) or 2025-06-01"
+    ))
+}
+
 /// The current instant in `tz`.
 pub fn now_in(tz: &TimeZone) -> Zoned {
     Timestamp::now().to_zoned(tz.clone())

@@ -185,23 +185,10 @@ fn resolve_now(root: &Path, now: Option<&str>) -> anyhow::Result<Zoned> {
 }
 
 fn parse_now(now: Option<&str>, tz: &TimeZone) -> anyhow::Result<Zoned> {
-    let Some(text) = now else {
-        return Ok(jiff::Timestamp::now().to_zoned(tz.clone()));
-    };
-    if let Ok(zoned) = text.parse::<Zoned>() {
-        return Ok(zoned.with_time_zone(tz.clone()));
+    match now {
+        None => Ok(jiff::Timestamp::now().to_zoned(tz.clone())),
+        Some(text) => {
+            model::datetime::parse_moment(text, tz).map_err(|err| anyhow::anyhow!("--now {err}"))
+        }
     }
-    if let Ok(timestamp) = text.parse::<jiff::Timestamp>() {
-        return Ok(timestamp.to_zoned(tz.clone()));
-    }
-    if let Ok(datetime) = text.parse::<jiff::civil::DateTime>() {
-        return Ok(model::datetime::zoned_local(datetime, tz)?);
-    }
-    if let Ok(date) = text.parse::<jiff::civil::Date>() {
-        return Ok(model::datetime::zoned_local(
-            date.to_datetime(jiff::civil::Time::midnight()),
-            tz,
-        )?);
-    }
-    anyhow::bail!("--now `{text}` is not a date or date-time; write 2025-06-01T12:00 or 2025-06-01")
 }
