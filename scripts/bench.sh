@@ -27,31 +27,41 @@ echo "== Building Passerelle (release, without the form handler: the build path 
 cargo build --quiet --release -p site --no-default-features
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-measure() { # label, command...
-  local label="$1"; shift
-  local times=() mems=()
-  for _ in $(seq "$runs"); do
-    rm -rf "$out/dist-$label"
-    /usr/bin/time -f "%e %M" -o "$out/time-$label" "$@" >/dev/null
-    read -r t m < "$out/time-$label"
-    times+=("$t"); mems+=("$m")
-  done
-  local t m
-  t=$(printf '%s\n' "${times[@]}" | median)
-  m=$(printf '%s\n' "${mems[@]}" | median)
-  echo "$label $t $m"
-}
 
-# A failed build inside $(...) would not stop the script: check once, loudly, first.
+# A failed build inside the loop would go unnoticed: check once, loudly, first.
 "${CARGO_TARGET_DIR:-target}/release/site" --root "$out/passerelle" check >/dev/null
-p=$(measure passerelle "${CARGO_TARGET_DIR:-target}/release/site" --root "$out/passerelle" build --out "$PWD/$out/dist-passerelle")
-h=$(measure hugo "$hugo_bin" --quiet --source "$out/hugo" --destination "$PWD/$out/dist-hugo")
-hugo_version=$("$hugo_bin" version | grep -o 'v[0-9][0-9.]*' | head -n 1)
-pages_p=$(find "$out/dist-passerelle" -name index.html | wc -l)
-pages_h=$(find "$out/dist-hugo" -name index.html | wc -l)
 
-read -r _ pt pm <<<"$p"
-read -r _ ht hm <<<"$h"
+# Fair conditions for both tools. On ext4 without a journal (this machine's disk), creating a
+# file walks past every inode deleted in the last 30 s (vm.dirty_expire_centisecs), so a build
+# made right after `rm -rf` of 20,000 pages measures the rm, not the builder: here it moved a
+# 2 s build to 14 s. So nothing is deleted while timing: each run writes a fresh folder; the
+# earlier deletions are let settle first; the tools take turns so drift hits both alike.
+sync
+sleep 31
+declare -A times mems
+for run in $(seq "$runs"); do
+  for label in passerelle hugo; do
+    dest="$PWD/$out/dist-$label-$run"
+    case $label in
+      passerelle) cmd=("${CARGO_TARGET_DIR:-target}/release/site" --root "$out/passerelle" build --out "$dest") ;;
+      hugo) cmd=("$hugo_bin" --quiet --source "$out/hugo" --destination "$dest") ;;
+    esac
+    sync
+    /usr/bin/time -f "%e %M" -o "$out/time-$label" "${cmd[@]}" >/dev/null
+    read -r t m < "$out/time-$label"
+    echo "  run $run: $label $t s, $((m / 1024)) MiB"
+    times[$label]+="$t "
+    mems[$label]+="$m "
+  done
+done
+stat_of() { printf '%s\n' $1 | median; }
+pt=$(stat_of "${times[passerelle]}"); pm=$(stat_of "${mems[passerelle]}")
+ht=$(stat_of "${times[hugo]}"); hm=$(stat_of "${mems[hugo]}")
+hugo_version=$("$hugo_bin" version | grep -o 'v[0-9][0-9.]*' | head -n 1)
+pages_p=$(find "$out/dist-passerelle-1" -name index.html | wc -l)
+pages_h=$(find "$out/dist-hugo-1" -name index.html | wc -l)
+rm -rf "$out"/dist-*
+
 echo
 echo "Corpus: $pairs pairs; $(nproc) cores; median of $runs clean builds"
 printf '%-22s %8s s %8d MiB  (%d index.html files)\n' "Passerelle" "$pt" "$((pm / 1024))" "$pages_p"

@@ -148,7 +148,8 @@ impl IntoIterator for Diagnostics {
     }
 }
 
-/// Converts a byte offset in `text` to a 1-based line number.
+/// Converts a byte offset in `text` to a 1-based line number. For many lookups in one text,
+/// build a [`LineIndex`] once instead: this scans from the start every time.
 pub fn line_of_offset(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
     text.as_bytes()[..end]
@@ -156,6 +157,29 @@ pub fn line_of_offset(text: &str, offset: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
+}
+
+/// Where each line of a text starts, so byte offsets become line numbers by binary search.
+/// The Markdown renderer asks for a line on every event; scanning each time was quadratic.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    newlines: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let newlines = text
+            .bytes()
+            .enumerate()
+            .filter_map(|(i, b)| (b == b'\n').then_some(i))
+            .collect();
+        LineIndex { newlines }
+    }
+
+    /// The 1-based line holding byte `offset` (offsets past the end are on the last line).
+    pub fn line(&self, offset: usize) -> usize {
+        self.newlines.partition_point(|&newline| newline < offset) + 1
+    }
 }
 
 #[cfg(test)]
@@ -178,5 +202,18 @@ mod tests {
         assert_eq!(line_of_offset("a\nb\nc", 0), 1);
         assert_eq!(line_of_offset("a\nb\nc", 2), 2);
         assert_eq!(line_of_offset("a\nb\nc", 4), 3);
+    }
+
+    #[test]
+    fn line_index_agrees_with_line_of_offset() {
+        let text = "first\n\nthird line\nfourth\n";
+        let index = LineIndex::new(text);
+        for offset in 0..text.len() + 3 {
+            assert_eq!(
+                index.line(offset),
+                line_of_offset(text, offset),
+                "offset {offset}"
+            );
+        }
     }
 }

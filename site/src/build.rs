@@ -128,19 +128,16 @@ pub fn write(output: &Output, out: &Path) -> std::io::Result<()> {
     if staging.exists() {
         std::fs::remove_dir_all(&staging)?;
     }
-    let dirs: std::collections::BTreeSet<PathBuf> = output
-        .files
-        .iter()
-        .filter_map(|(p, _)| p.parent().map(|d| staging.join(d)))
-        .collect();
     std::fs::create_dir_all(&staging)?;
-    for dir in dirs {
-        std::fs::create_dir_all(dir)?;
-    }
-    output
-        .files
-        .par_iter()
-        .try_for_each(|(path, bytes)| std::fs::write(staging.join(path), bytes))?;
+    // Most pages have a folder of their own: making folders in the parallel loop, beside the
+    // writes, keeps both cores busy (create_dir_all tolerates a sibling racing to make a parent).
+    output.files.par_iter().try_for_each(|(path, bytes)| {
+        let target = staging.join(path);
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(target, bytes)
+    })?;
     let old = out.with_file_name(format!(".{name}.old"));
     if old.exists() {
         std::fs::remove_dir_all(&old)?;

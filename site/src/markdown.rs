@@ -3,7 +3,7 @@
 
 use crate::typography;
 use model::Lang;
-use model::diagnostic::line_of_offset;
+use model::diagnostic::LineIndex;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::collections::HashSet;
 
@@ -59,7 +59,8 @@ pub fn render(body: &str, first_line: usize, lang: Lang) -> Rendered {
         | Options::ENABLE_SMART_PUNCTUATION
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_STRIKETHROUGH;
-    let line_at = |offset: usize| line_of_offset(body, offset) + first_line - 1;
+    let lines = LineIndex::new(body);
+    let line_at = |offset: usize| lines.line(offset) + first_line - 1;
 
     let mut out = Rendered::default();
     let mut events: Vec<Event> = Vec::new();
