@@ -353,6 +353,47 @@ PY
 }
 check "the CSP CloudFront sends is infra/csp.txt, byte for byte" csp_single_source
 
+# --- The API only through CloudFront ----------------------------------------------------------
+section "API only through CloudFront"
+# The chain: a generated secret --(dynamic reference)--> the header CloudFront adds to the API
+# origin, named as handler/src/cdn.rs checks it --> the API function reads the same secret,
+# and its role may read exactly that secret.
+origin_guard() {
+  "$py" - "$TEMPLATE" handler/src/cdn.rs <<'PY'
+import re, sys
+from samtranslator.yaml_helper import yaml_parse
+
+template = yaml_parse(open(sys.argv[1]).read())
+header = re.search(r'pub const HEADER: &str = "([^"]+)";', open(sys.argv[2]).read()).group(1)
+resources = template["Resources"]
+problems = []
+secrets = [k for k, v in resources.items()
+           if v["Type"] == "AWS::SecretsManager::Secret" and k.startswith("OriginVerify")]
+if len(secrets) != 1:
+    problems.append(f"expected one OriginVerify secret, found {secrets}")
+secret = secrets[0] if secrets else "?"
+[dist] = [v for v in resources.values() if v["Type"] == "AWS::CloudFront::Distribution"]
+api_origins = [o for o in dist["Properties"]["DistributionConfig"]["Origins"] if o["Id"] == "api"]
+sent = {h["HeaderName"].lower(): h["HeaderValue"] for o in api_origins
+        for h in o.get("OriginCustomHeaders", [])}
+expected = {"Fn::Sub": "{{resolve:secretsmanager:${%s}:SecretString}}" % secret}
+if sent.get(header) != expected:
+    problems.append(f"the api origin does not send {header} from {secret}: {sent}")
+env = resources["ApiFunction"]["Properties"]["Environment"]["Variables"]
+if env.get("PASSERELLE_ORIGIN_SECRET_ID") != {"Ref": secret}:
+    problems.append(f"ApiFunction's PASSERELLE_ORIGIN_SECRET_ID is {env.get('PASSERELLE_ORIGIN_SECRET_ID')}")
+statements = [s for p in resources["ApiRole"]["Properties"]["Policies"]
+              for s in p["PolicyDocument"]["Statement"]]
+if not any(s.get("Action") == "secretsmanager:GetSecretValue" and s.get("Resource") == {"Ref": secret}
+           for s in statements):
+    problems.append(f"ApiRole may not read {secret}")
+for p in problems:
+    print(f"  {p}", file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+}
+check "CloudFront sends the origin secret the API function checks" origin_guard
+
 # --- Summary -----------------------------------------------------------------------------------
 elapsed=$((SECONDS - started))
 if ((${#failures[@]})); then

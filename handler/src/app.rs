@@ -40,6 +40,7 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::Notify;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// How long a form-post double submit is recognised without a browser key: between one and
 /// two of these windows.
@@ -129,13 +130,37 @@ impl AppState {
     }
 }
 
-/// The handler's routes, with their state.
+/// The Content-Security-Policy of the whole site (the one CloudFront sends, too).
+pub const CONTENT_SECURITY_POLICY: &str = include_str!("../../infra/csp.txt");
+
+/// The handler's routes, with their state. Its pages carry the site's security headers
+/// themselves, so they hold wherever they are served from (CloudFront adds the same).
 pub fn router(state: AppState) -> Router {
+    let csp = HeaderValue::from_str(CONTENT_SECURITY_POLICY.trim())
+        .expect("infra/csp.txt is one line of header text");
+    let header = |name, value| SetResponseHeaderLayer::if_not_present(name, value);
     Router::new()
         .route("/api/forms/{form}", post(submit).get(back_to_form))
         .route("/api/forms/{form}/confirmation", get(confirmation))
         .route("/api/health", get(|| async { "ok" }))
         .with_state(state)
+        .layer(header(header::CONTENT_SECURITY_POLICY, csp))
+        .layer(header(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(header(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(header(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(header(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
 }
 
 /// What happened to a request, for the log line (never personal data).

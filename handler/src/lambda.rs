@@ -14,6 +14,7 @@
 //! (default `<root>/dist`) the built pages that hold the forms.
 
 use crate::app::AppState;
+use crate::cdn;
 use crate::local::{self, LocalOptions};
 use crate::notifier;
 use crate::store::StoreError;
@@ -65,7 +66,7 @@ pub async fn run(entry: Entry) -> anyhow::Result<()> {
         "Lambda ready"
     );
     let result = match entry {
-        Entry::Api => lambda_http::run(crate::router(state)).await,
+        Entry::Api => lambda_http::run(api_router(state).await?).await,
         Entry::Notifier => {
             lambda_http::lambda_runtime::run(lambda_http::service_fn(
                 move |event: lambda_http::LambdaEvent<Value>| {
@@ -81,6 +82,21 @@ pub async fn run(entry: Entry) -> anyhow::Result<()> {
         }
     };
     result.map_err(|err| anyhow::anyhow!("the Lambda runtime stopped: {err}"))
+}
+
+/// The API's routes; behind the CloudFront guard when `PASSERELLE_ORIGIN_SECRET_ID` names
+/// the secret CloudFront sends (the stack always sets it).
+async fn api_router(state: AppState) -> anyhow::Result<axum::Router> {
+    let router = crate::router(state);
+    match std::env::var("PASSERELLE_ORIGIN_SECRET_ID") {
+        Ok(id) if !id.trim().is_empty() => {
+            let client = aws_sdk_secretsmanager::Client::new(crate::aws::sdk_config().await);
+            let secret = cdn::read_secret(&client, id.trim()).await?;
+            tracing::info!("answering only requests that come through CloudFront");
+            Ok(cdn::guard(router, secret))
+        }
+        _ => Ok(router),
+    }
 }
 
 /// One notifier invocation: a stream batch (answered with `batchItemFailures`) or a sweep

@@ -20,6 +20,7 @@
 
 pub mod app;
 pub mod aws;
+pub mod cdn;
 pub mod config;
 pub mod content;
 pub mod emails;

@@ -279,6 +279,49 @@ async fn posts_from_other_sites_are_forbidden() {
     assert_eq!(site.send(request).await.status(), StatusCode::SEE_OTHER);
 }
 
+/// The handler's own answers carry the site's security headers, so they hold even where no
+/// CDN adds them: pages, redirects, refusals, unknown routes.
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let site = TestSite::new(OPEN);
+    let mut invalid = intake("en");
+    invalid.retain(|(n, _)| *n != "email");
+    let answers = [
+        site.post_form("intake", &intake("en")).await,
+        site.post_form("intake", &invalid).await,
+        site.post_form("nope", &intake("en")).await,
+        site.get("/api/health").await,
+        site.get("/api/nowhere").await,
+    ];
+    let csp =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/csp.txt")).unwrap();
+    for response in answers {
+        let status = response.status();
+        let headers = response.headers();
+        assert_eq!(
+            headers[header::CONTENT_SECURITY_POLICY],
+            csp.trim(),
+            "{status}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert_eq!(
+            headers[header::X_CONTENT_TYPE_OPTIONS],
+            "nosniff",
+            "{status}"
+        );
+        assert_eq!(headers[header::REFERRER_POLICY], "no-referrer", "{status}");
+        assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY", "{status}");
+        assert_eq!(headers[header::CACHE_CONTROL], "no-store", "{status}");
+        assert_eq!(
+            headers
+                .get_all(header::CONTENT_SECURITY_POLICY)
+                .iter()
+                .count(),
+            1
+        );
+    }
+}
+
 #[tokio::test]
 async fn requests_no_form_can_make_get_a_plain_400_without_echo() {
     let site = TestSite::new(OPEN);

@@ -17,6 +17,7 @@ mod support;
 mod env;
 mod lambda_stream;
 mod mail;
+mod origin_secret;
 mod outage;
 mod race;
 mod store;
