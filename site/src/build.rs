@@ -784,7 +784,7 @@ fn localized_strings(library: &Library, lang: Lang) -> BTreeMap<&str, String> {
             let text = v.get(lang);
             let text = match lang {
                 Lang::En => text.clone(),
-                Lang::Fr => crate::typography::french(text),
+                Lang::Fr => model::typography::french(text),
             };
             (k.as_str(), text)
         })

@@ -11,5 +11,4 @@ pub mod markdown;
 pub mod render;
 pub mod scaffold;
 pub mod serve;
-pub mod typography;
 pub mod view;

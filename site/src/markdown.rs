@@ -1,9 +1,9 @@
 //! Markdown to HTML, collecting what `check` needs (headings, links, images, raw HTML) with the
 //! line each came from.
 
-use crate::typography;
 use model::Lang;
 use model::diagnostic::LineIndex;
+use model::typography;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::collections::HashSet;
 

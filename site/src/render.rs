@@ -1,7 +1,7 @@
 //! Rendering: Tera templates loaded from `templates/`, one context per page.
 
 use crate::content::{Library, Page};
-use crate::typography;
+use model::typography;
 use model::{Diagnostic, Lang};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -2,10 +2,10 @@
 //! template ever copies prose about dates, sizes or hosts. Labels and phrases come from
 //! `content/strings.toml` (see [`REQUIRED_STRINGS`]), so editors own every word.
 
-use crate::typography;
 use jiff::Zoned;
 use model::datetime::{self, ZoneLabel};
 use model::offering::{Commitment, Offering, OfferingKind, OfferingState, SizeUnit};
+use model::typography;
 use model::{Lang, Localized};
 use serde::Serialize;
 use std::collections::BTreeMap;
