@@ -73,7 +73,8 @@ struct RawOffering {
     group_size: u32,
     #[serde(default)]
     size_unit: Option<SizeUnit>,
-    hosts: Localized,
+    #[serde(default)]
+    hosts: Option<Localized>,
     #[serde(default)]
     topics: Option<Localized>,
     #[serde(default)]
@@ -130,7 +131,8 @@ pub struct Offering {
     pub group_size: u32,
     /// What the group size counts: per group (groups' default), event (activities' default), chat.
     pub size_unit: SizeUnit,
-    pub hosts: Localized,
+    /// Who hosts every session; `None` when each part names its own hosts instead.
+    pub hosts: Option<Localized>,
     pub topics: Option<Localized>,
     pub commitment: Option<Commitment>,
     pub requirements: Vec<Localized>,
@@ -422,6 +424,14 @@ pub fn parse(path: &Path, text: &str, tz: &TimeZone) -> Result<Offering, Diagnos
         }
     }
 
+    let every_part_has_hosts = !raw.parts.is_empty() && raw.parts.iter().all(|p| p.hosts.is_some());
+    if raw.hosts.is_none() && !every_part_has_hosts {
+        problems.push(
+            Diagnostic::error(path, "the required field `hosts` is missing")
+                .with_help("write hosts = { en = \"...\", fr = \"...\" }, or give each [[parts]] its own `hosts`"),
+        );
+    }
+
     if problems.has_errors() {
         return Err(problems);
     }
@@ -674,6 +684,31 @@ sessions = [
         assert!(
             errors[0].contains("did you mean `group_size`?"),
             "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn hosts_are_required_unless_every_part_names_its_own() {
+        let without = CREATIVE_COPING.replace(
+            "hosts = { en = \"A member of the team\", fr = \"Un membre de l’équipe\" }\n",
+            "",
+        );
+        let errors = parse_err(&without);
+        assert!(errors[0].contains("`hosts` is missing"), "{errors:?}");
+        let per_part = without.replace(
+            "duration_minutes = 90\n",
+            "duration_minutes = 90\nhosts = { en = \"A peer\", fr = \"Un pair\" }\n",
+        );
+        assert!(parse_err(&per_part)[0].contains("`hosts` is missing"));
+        let every_part = per_part.replace(
+            "duration_minutes = 60\n",
+            "duration_minutes = 60\nhosts = { en = \"A peer and a counsellor\", fr = \"Un pair et une conseillère\" }\n",
+        );
+        let offering = parse_ok(&every_part);
+        assert_eq!(offering.hosts, None);
+        assert_eq!(
+            offering.parts[1].hosts.as_ref().unwrap().en,
+            "A peer and a counsellor"
         );
     }
 

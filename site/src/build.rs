@@ -637,7 +637,8 @@ impl<'a> Renderer<'a> {
             context.insert(
                 "translation",
                 &json!({
-                    "url": format!("/{other}/404.html"),
+                    // A missing page has no counterpart: the toggle leads to the other home page.
+                    "url": format!("/{other}/"),
                     "title": "404",
                     "lang": other,
                     "lang_name": other.endonym(),
@@ -681,9 +682,13 @@ impl<'a> Renderer<'a> {
                 for (i, session) in cohort.sessions.iter().enumerate() {
                     for lang in Lang::ALL {
                         let title = offering.title.get(lang);
-                        let summary = match offering.parts.get(i) {
-                            Some(part) => format!("{title}: {}", part.title.get(lang)),
-                            None => title.clone(),
+                        let summary = match (offering.parts.get(i), lang) {
+                            (Some(part), Lang::En) => format!("{title}: {}", part.title.get(lang)),
+                            (Some(part), Lang::Fr) => model::typography::french(&format!(
+                                "{title} : {}",
+                                part.title.get(lang)
+                            )),
+                            (None, _) => title.clone(),
                         };
                         let page_url = self
                             .library

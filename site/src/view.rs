@@ -148,10 +148,12 @@ pub fn offering_view(
         }),
         _ => {}
     }
-    facts.push(Fact {
-        label: w("hosted_by"),
-        value: text(&offering.hosts),
-    });
+    if let Some(hosts) = &offering.hosts {
+        facts.push(Fact {
+            label: w("hosted_by"),
+            value: text(hosts),
+        });
+    }
     if let Some(topics) = &offering.topics {
         facts.push(Fact {
             label: w("topics"),
@@ -272,9 +274,14 @@ pub fn language_name(of: Lang, in_lang: Lang) -> &'static str {
     }
 }
 
-/// Where a session's calendar file is written: `/en/calendar/<offering>-<cohort>-<n>.ics`.
+/// Where a session's calendar file is written: `/en/calendar/<offering>-<cohort>-<n>.ics`,
+/// `/fr/calendrier/...`.
 pub fn ics_url(lang: Lang, offering: &str, cohort: &str, number: usize) -> String {
-    format!("/{lang}/calendar/{offering}-{cohort}-{number}.ics")
+    let folder = match lang {
+        Lang::En => "calendar",
+        Lang::Fr => "calendrier",
+    };
+    format!("/{lang}/{folder}/{offering}-{cohort}-{number}.ics")
 }
 
 #[cfg(test)]

@@ -99,10 +99,11 @@ fn every_page_links_its_translation_and_declares_alternates() {
 fn calendar_files_are_in_utc_and_localized() {
     let output = build::generate(&fixtures().join("valid"), &options("2025-06-01T12:00")).unwrap();
     let en = file(&output, "en/calendar/workshop-english-1.ics");
-    let fr = file(&output, "fr/calendar/workshop-english-1.ics");
+    let fr = file(&output, "fr/calendrier/workshop-english-1.ics");
     assert!(en.contains("DTSTART:20250710T210000Z\r\n"), "{en}");
     assert!(en.contains("SUMMARY:Workshop: Part one\r\n"), "{en}");
-    assert!(fr.contains("SUMMARY:Atelier: Première partie\r\n"), "{fr}");
+    // French puts a no-break space before the colon.
+    assert!(fr.contains("SUMMARY:Atelier\u{a0}: Première partie\r\n"), "{fr}");
 }
 
 #[test]

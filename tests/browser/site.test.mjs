@@ -199,7 +199,7 @@ test(`axe: zero WCAG 2.2 AA violations at ${WIDTHS.join(' and ')} px`, () => {
   if (count) assert.fail(`${count} axe violation(s) (rule per page and width; failing elements indented):\n${lines.join('\n')}`);
 });
 
-test('each language toggle leads to the counterpart, whose toggle leads back', () => {
+test('each language toggle leads to the counterpart, whose toggle leads back (a 404 leads to the other home page)', () => {
   const problems = [];
   for (const s of surveyed()) {
     if (!s.lang) continue; // the root page and the root 404 are bilingual
@@ -220,6 +220,11 @@ test('each language toggle leads to the counterpart, whose toggle leads back', (
     }
     if (target.lang !== other || !target.htmlLang?.startsWith(other)) {
       problems.push(`${s.url}: toggle goes to ${target.url} (lang="${target.htmlLang}"), not a ${other} page`);
+    }
+    if (s.kind === '404') {
+      // A missing page has no translation; the other language's home page is where to go.
+      if (targetPath !== `/${other}/`) problems.push(`${s.url}: toggle goes to ${t.href}, not /${other}/`);
+      continue;
     }
     const back = target.toggle && sitePath(target.toggle.href);
     if (back !== s.path) {
