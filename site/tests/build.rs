@@ -103,7 +103,10 @@ fn calendar_files_are_in_utc_and_localized() {
     assert!(en.contains("DTSTART:20250710T210000Z\r\n"), "{en}");
     assert!(en.contains("SUMMARY:Workshop: Part one\r\n"), "{en}");
     // French puts a no-break space before the colon.
-    assert!(fr.contains("SUMMARY:Atelier\u{a0}: Première partie\r\n"), "{fr}");
+    assert!(
+        fr.contains("SUMMARY:Atelier\u{a0}: Première partie\r\n"),
+        "{fr}"
+    );
 }
 
 #[test]
