@@ -151,9 +151,36 @@
     });
   }
 
+  // "Register for this activity" links carry ?offering=<id>. Choose that offering's option when
+  // exactly one matches and nothing is chosen yet; with one option per language, the person
+  // still picks.
+  function preselect(form) {
+    var wanted = new URLSearchParams(window.location.search).get('offering');
+    if (!wanted) {
+      return;
+    }
+    var matches = Array.prototype.filter.call(
+      form.querySelectorAll('input[type="radio"]'),
+      function (input) {
+        return input.value === wanted || input.value.indexOf(wanted + ':') === 0;
+      }
+    );
+    if (matches.length !== 1) {
+      return;
+    }
+    var group = form.querySelectorAll('input[type="radio"][name="' + matches[0].name + '"]');
+    var chosen = Array.prototype.some.call(group, function (input) {
+      return input.checked;
+    });
+    if (!chosen) {
+      matches[0].checked = true;
+    }
+  }
+
   function start() {
     var regions = document.querySelectorAll('[data-ps-form-region]');
     Array.prototype.forEach.call(regions, enhance);
+    Array.prototype.forEach.call(document.querySelectorAll('form[data-ps-form]'), preselect);
     // A confirmation panel (or a server-drawn error summary) is focused on arrival, as the
     // `autofocus` attribute asks; some browsers ignore it on non-form elements.
     var first = document.querySelector('[data-ps-error-summary], .ps-panel--confirmation');

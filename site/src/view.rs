@@ -259,7 +259,12 @@ pub fn offering_view(
             .unwrap_or_default(),
         parts,
         cohorts,
-        register_url: register_url.to_string(),
+        // The form page preselects this offering from `?offering=` (static/form.js).
+        register_url: if register_url.is_empty() {
+            String::new()
+        } else {
+            format!("{register_url}?offering={}", offering.id)
+        },
         takes_interest_only: offering.takes_interest_only(),
     }
 }
