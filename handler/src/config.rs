@@ -6,6 +6,7 @@
 //! | `PASSERELLE_MAIL`           | `file:<data dir>/outbox`                    | how email is sent: `file:DIR` (`.eml` files), or an `smtp://` / `smtps://` URL |
 //! | `PASSERELLE_SMTP_SECRET_ID` | none                                        | Secrets Manager secret holding `{"username","password"}` for SMTP |
 //! | `PASSERELLE_SMTP_USERNAME`, `PASSERELLE_SMTP_PASSWORD` | none             | SMTP credentials (instead of the secret) |
+//! | `PASSERELLE_SMTP_CA_FILE`   | none                                        | a PEM file of certificate authorities trusted for the SMTP server, besides the public ones |
 //! | `PASSERELLE_MAIL_FROM`      | `Peer Support Program <no-reply@passerelle.localhost>` | the sender |
 //! | `PASSERELLE_COORDINATORS`   | `coordinators@passerelle.localhost`         | comma-separated addresses notified of each submission |
 //! | `PASSERELLE_SITE_ORIGIN`    | `base_url` of `site.toml`                   | comma-separated origins allowed to post |
@@ -20,10 +21,19 @@
 //! `tls=` is STARTTLS-required unless its host is this machine (127.0.0.1, ::1, localhost), so
 //! credentials never cross a network in the clear. Credentials may also sit in the URL
 //! (`smtp://user:pass@host`), which is the least safe place for them.
+//!
+//! `PASSERELLE_SMTP_CA_FILE` is for a relay whose certificate comes from a private authority
+//! (and for the STARTTLS service tests). Naming one means TLS is wanted, so it makes every
+//! `smtp://` URL STARTTLS-required, this machine included. The file is read and checked when
+//! the settings are read: a missing, unreadable or malformed file stops the start with a
+//! message naming the variable and the file, rather than failing each delivery later.
 
 use anyhow::{Context as _, anyhow, bail};
 use lettre::message::Mailbox;
+use lettre::transport::smtp::client::{Certificate, TlsParameters};
 use model::SiteConfig;
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject as _;
 use std::path::{Path, PathBuf};
 
 /// Where submissions are stored.
@@ -50,6 +60,68 @@ pub struct SmtpConfig {
     /// The URL as lettre parses it, after the STARTTLS rule (see the module documentation).
     pub url: String,
     pub credentials: SmtpCredentials,
+    /// Certificate authorities trusted besides the public ones (`PASSERELLE_SMTP_CA_FILE`).
+    pub ca: Option<SmtpCa>,
+}
+
+/// The certificates of `PASSERELLE_SMTP_CA_FILE`, read and checked once.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpCa {
+    /// The PEM file, for messages and logs.
+    pub path: PathBuf,
+    /// Each certificate of the file, DER-encoded.
+    certificates: Vec<Vec<u8>>,
+}
+
+impl SmtpCa {
+    /// Reads every certificate of a PEM file, and checks that each can be trusted as a root.
+    pub fn load(path: &Path) -> anyhow::Result<SmtpCa> {
+        let shown = || format!("PASSERELLE_SMTP_CA_FILE={}", path.display());
+        let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read it", shown()))?;
+        let certificates = CertificateDer::pem_slice_iter(&bytes)
+            .map(|cert| cert.map(|der| der.to_vec()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|err| anyhow!("{} is not a valid PEM file: {err}", shown()))?;
+        if certificates.is_empty() {
+            bail!(
+                "{} holds no certificate: it must hold the authority's certificate in PEM \
+                 (`-----BEGIN CERTIFICATE-----` ...)",
+                shown()
+            );
+        }
+        let ca = SmtpCa {
+            path: path.to_path_buf(),
+            certificates,
+        };
+        // The same construction as each connection's, so a certificate the TLS library would
+        // refuse (garbage between the PEM markers) is found now.
+        ca.tls_parameters("localhost")
+            .map_err(|err| anyhow!("{}: a certificate in it cannot be used: {err}", shown()))?;
+        Ok(ca)
+    }
+
+    /// TLS settings for a connection to `domain` that trust the public roots and these.
+    pub fn tls_parameters(
+        &self,
+        domain: &str,
+    ) -> Result<TlsParameters, lettre::transport::smtp::Error> {
+        let mut builder = TlsParameters::builder(domain.to_string());
+        for der in &self.certificates {
+            builder = builder.add_root_certificate(Certificate::from_der(der.clone())?);
+        }
+        builder.build_rustls()
+    }
+}
+
+impl std::fmt::Debug for SmtpCa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SmtpCa({}, {} certificate(s))",
+            self.path.display(),
+            self.certificates.len()
+        )
+    }
 }
 
 /// Where SMTP credentials come from.
@@ -73,6 +145,7 @@ impl std::fmt::Debug for SmtpConfig {
         f.debug_struct("SmtpConfig")
             .field("url", &url)
             .field("credentials", &self.credentials)
+            .field("ca", &self.ca)
             .finish()
     }
 }
@@ -166,38 +239,7 @@ impl Config {
     ) -> anyhow::Result<Config> {
         let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let store = store_from_lookup(data_dir, &lookup)?;
-        let mail = match var("PASSERELLE_MAIL") {
-            None => MailConfig::File(data_dir.join("outbox")),
-            Some(spec) => match spec.split_once(':') {
-                Some(("file", path)) if !path.is_empty() => MailConfig::File(path.into()),
-                Some(("smtp" | "smtps", _)) => {
-                    let credentials = match (
-                        var("PASSERELLE_SMTP_SECRET_ID"),
-                        var("PASSERELLE_SMTP_USERNAME"),
-                        lookup("PASSERELLE_SMTP_PASSWORD"),
-                    ) {
-                        (Some(id), None, None) => SmtpCredentials::Secret(id),
-                        (None, Some(username), Some(password)) => {
-                            SmtpCredentials::Plain { username, password }
-                        }
-                        (None, None, None) => SmtpCredentials::None,
-                        (Some(_), _, _) => bail!(
-                            "set PASSERELLE_SMTP_SECRET_ID or PASSERELLE_SMTP_USERNAME and PASSERELLE_SMTP_PASSWORD, not both"
-                        ),
-                        _ => bail!(
-                            "PASSERELLE_SMTP_USERNAME and PASSERELLE_SMTP_PASSWORD go together: set both or neither"
-                        ),
-                    };
-                    MailConfig::Smtp(SmtpConfig {
-                        url: smtp_url(&spec)?,
-                        credentials,
-                    })
-                }
-                _ => bail!(
-                    "PASSERELLE_MAIL=`{spec}` is not supported: write file:DIR, smtp://HOST:PORT or smtps://HOST:PORT"
-                ),
-            },
-        };
+        let mail = mail_config_from_lookup(data_dir, &lookup)?;
         let mail_from = var("PASSERELLE_MAIL_FROM")
             .unwrap_or_else(|| DEFAULT_FROM.to_string())
             .parse::<Mailbox>()
@@ -246,6 +288,69 @@ impl Config {
             retention_days,
         })
     }
+}
+
+/// `PASSERELLE_MAIL`, the SMTP credentials and `PASSERELLE_SMTP_CA_FILE` through `lookup`.
+pub fn mail_config_from_lookup(
+    data_dir: &Path,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<MailConfig> {
+    let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+    let ca_file = var("PASSERELLE_SMTP_CA_FILE");
+    // A CA file with no SMTP server to use it for is a mistake worth stopping for.
+    let file = |dir: PathBuf| match &ca_file {
+        Some(ca) => Err(anyhow!(
+            "PASSERELLE_SMTP_CA_FILE={ca} is set but PASSERELLE_MAIL is not an smtp:// or \
+             smtps:// URL: unset it, or name the SMTP server"
+        )),
+        None => Ok(MailConfig::File(dir)),
+    };
+    let Some(spec) = var("PASSERELLE_MAIL") else {
+        return file(data_dir.join("outbox"));
+    };
+    match spec.split_once(':') {
+        Some(("file", path)) if !path.is_empty() => return file(path.into()),
+        Some(("smtp" | "smtps", _)) => {}
+        _ => bail!(
+            "PASSERELLE_MAIL=`{spec}` is not supported: write file:DIR, smtp://HOST:PORT or smtps://HOST:PORT"
+        ),
+    }
+    let credentials = match (
+        var("PASSERELLE_SMTP_SECRET_ID"),
+        var("PASSERELLE_SMTP_USERNAME"),
+        lookup("PASSERELLE_SMTP_PASSWORD"),
+    ) {
+        (Some(id), None, None) => SmtpCredentials::Secret(id),
+        (None, Some(username), Some(password)) => SmtpCredentials::Plain { username, password },
+        (None, None, None) => SmtpCredentials::None,
+        (Some(_), _, _) => bail!(
+            "set PASSERELLE_SMTP_SECRET_ID or PASSERELLE_SMTP_USERNAME and PASSERELLE_SMTP_PASSWORD, not both"
+        ),
+        _ => bail!(
+            "PASSERELLE_SMTP_USERNAME and PASSERELLE_SMTP_PASSWORD go together: set both or neither"
+        ),
+    };
+    let ca = ca_file
+        .map(|file| SmtpCa::load(Path::new(&file)))
+        .transpose()?;
+    let mut url = smtp_url(&spec)?;
+    if ca.is_some() {
+        url = require_starttls(&url)?;
+    }
+    Ok(MailConfig::Smtp(SmtpConfig {
+        url,
+        credentials,
+        ca,
+    }))
+}
+
+/// An `smtp://` URL without `tls=` made STARTTLS-required (other URLs unchanged).
+fn require_starttls(text: &str) -> anyhow::Result<String> {
+    let mut url = url::Url::parse(text)?;
+    if url.scheme() == "smtp" && !url.query_pairs().any(|(k, _)| k == "tls") {
+        url.query_pairs_mut().append_pair("tls", "required");
+    }
+    Ok(url.to_string())
 }
 
 /// `PASSERELLE_STORE` from the process environment.
@@ -420,5 +525,97 @@ email = "program@example.ca"
         ] {
             assert!(config(&[(name, value)]).is_err(), "{name}={value}");
         }
+    }
+
+    /// A throwaway authority's certificate, in PEM.
+    fn ca_pem() -> String {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let key = rcgen::KeyPair::generate().unwrap();
+        params.self_signed(&key).unwrap().pem()
+    }
+
+    #[test]
+    fn a_ca_file_is_trusted_and_makes_starttls_required_even_locally() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ca.pem");
+        // Two authorities in one file, as a bundle would have them.
+        std::fs::write(&file, format!("{}{}", ca_pem(), ca_pem())).unwrap();
+        let smtp_with_ca = |url: &str| {
+            let config = config(&[
+                ("PASSERELLE_MAIL", url),
+                ("PASSERELLE_SMTP_CA_FILE", file.to_str().unwrap()),
+            ])
+            .unwrap();
+            match config.mail {
+                MailConfig::Smtp(smtp) => smtp,
+                other => panic!("{other:?}"),
+            }
+        };
+        let local = smtp_with_ca("smtp://localhost:2525");
+        assert_eq!(local.url, "smtp://localhost:2525?tls=required");
+        assert_eq!(local.ca.as_ref().expect("the CA file").path, file);
+        let shown = format!("{local:?}");
+        assert!(shown.contains("2 certificate(s)"), "{shown}");
+        // smtps:// stays TLS from the start.
+        let wrapped = smtp_with_ca("smtps://relay.example.ca:465");
+        assert_eq!(wrapped.url, "smtps://relay.example.ca:465");
+    }
+
+    #[test]
+    fn a_bad_ca_file_is_a_configuration_error_naming_the_variable_and_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path.to_str().unwrap().to_string()
+        };
+        let missing = dir.path().join("missing.pem").to_str().unwrap().to_string();
+        let cases = [
+            (missing, "cannot read it"),
+            (dir.path().to_str().unwrap().to_string(), "cannot read it"),
+            (write("empty.pem", ""), "holds no certificate"),
+            (
+                write(
+                    "key.pem",
+                    &rcgen::KeyPair::generate().unwrap().serialize_pem(),
+                ),
+                "holds no certificate",
+            ),
+            (
+                write(
+                    "broken.pem",
+                    "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n",
+                ),
+                "is not a valid PEM file",
+            ),
+            (
+                write(
+                    "not-a-certificate.pem",
+                    "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n",
+                ),
+                "cannot be used",
+            ),
+        ];
+        for (file, expected) in cases {
+            let err = config(&[
+                ("PASSERELLE_MAIL", "smtp://relay.example.ca:587"),
+                ("PASSERELLE_SMTP_CA_FILE", &file),
+            ])
+            .expect_err(&file);
+            let message = format!("{err:#}");
+            assert!(
+                message.contains(&format!("PASSERELLE_SMTP_CA_FILE={file}"))
+                    && message.contains(expected),
+                "{file}: {message}"
+            );
+        }
+        // A CA file with nothing to use it for.
+        let err = config(&[("PASSERELLE_SMTP_CA_FILE", "/etc/ssl/ca.pem")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("PASSERELLE_MAIL is not an smtp://"),
+            "{err}"
+        );
     }
 }

@@ -128,7 +128,10 @@ pub fn describe_mail(mail: &MailConfig) -> String {
                 .as_ref()
                 .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
                 .unwrap_or_else(|| "?".into());
-            format!("SMTP {host}")
+            match &smtp.ca {
+                Some(ca) => format!("SMTP {host} (also trusting {})", ca.path.display()),
+                None => format!("SMTP {host}"),
+            }
         }
     }
 }

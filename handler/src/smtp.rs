@@ -5,11 +5,18 @@
 //! the credentials (from the environment, or the Secrets Manager secret) are read then. A
 //! refused login or a lost connection drops the transport, so the next attempt reconnects and
 //! re-reads the secret: replacing the secret's placeholder takes effect without a restart.
+//!
+//! With `PASSERELLE_SMTP_CA_FILE`, the server's certificate may also chain to that file's
+//! authorities, and TLS is required whatever the URL says: `smtps://` is TLS from the start,
+//! `smtp://` is STARTTLS-required. A certificate that chains to nothing trusted is refused
+//! before anything (a login, a message) is sent; that is a transient error, so the
+//! notification stays queued.
 
-use crate::config::{SmtpConfig, SmtpCredentials};
+use crate::config::{SmtpCa, SmtpConfig, SmtpCredentials};
 use crate::mail::{MailError, Mailer};
 use crate::store::BoxFuture;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::Tls;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::Deserialize;
 use std::time::Duration;
@@ -63,6 +70,9 @@ impl SmtpMailer {
         let mut builder = Transport::from_url(&self.config.url)
             .map_err(|err| MailError::Transient(format!("the SMTP URL: {err}")))?
             .timeout(Some(TIMEOUT));
+        if let Some(ca) = &self.config.ca {
+            builder = builder.tls(tls_trusting(&self.config.url, ca)?);
+        }
         match &self.config.credentials {
             SmtpCredentials::None => {}
             SmtpCredentials::Plain { username, password } => {
@@ -100,6 +110,24 @@ impl SmtpMailer {
             }
         }
     }
+}
+
+/// The TLS mode for `url` with `ca` trusted besides the public roots: TLS from the start for
+/// `smtps://`, STARTTLS required for `smtp://` (never plain, even to this machine).
+fn tls_trusting(url: &str, ca: &SmtpCa) -> Result<Tls, MailError> {
+    let parsed =
+        url::Url::parse(url).map_err(|err| MailError::Transient(format!("the SMTP URL: {err}")))?;
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| MailError::Transient("the SMTP URL names no host".into()))?;
+    let parameters = ca.tls_parameters(host).map_err(|err| {
+        MailError::Transient(format!("the certificates of {}: {err}", ca.path.display()))
+    })?;
+    Ok(if parsed.scheme() == "smtps" {
+        Tls::Wrapper(parameters)
+    } else {
+        Tls::Required(parameters)
+    })
 }
 
 impl Mailer for SmtpMailer {

@@ -100,6 +100,7 @@ pub fn smtp_mailer(url: &str) -> Arc<dyn Mailer> {
     Arc::new(SmtpMailer::new(SmtpConfig {
         url: handler::config::smtp_url(url).expect("an SMTP URL"),
         credentials: SmtpCredentials::None,
+        ca: None,
     }))
 }
 
@@ -221,19 +222,40 @@ pub fn mail_about(reference: &str) -> Vec<Mail> {
         .collect()
 }
 
+/// How to start an SMTP server on a port with a Maildir (run with `PASSERELLE_TEST_PYTHON`).
+type Launch = Box<dyn Fn(u16, &Path) -> Command + Send + Sync>;
+
 /// A private aiosmtpd on its own port and Maildir, to stop and start.
 pub struct SmtpServer {
     pub port: u16,
     pub maildir: TempDir,
+    launch: Launch,
     child: Option<Child>,
 }
 
 impl SmtpServer {
-    /// Starts a server and waits for its greeting.
+    /// Starts a plain aiosmtpd (aiosmtpd's own `Mailbox` handler) and waits for its greeting.
     pub fn start() -> SmtpServer {
+        SmtpServer::start_with(|port, maildir| {
+            let mut command = Command::new(required("PASSERELLE_TEST_PYTHON"));
+            command
+                .args(["-m", "aiosmtpd", "-n", "-l"])
+                .arg(format!("127.0.0.1:{port}"))
+                .args(["-c", "aiosmtpd.handlers.Mailbox"])
+                .arg(maildir);
+            command
+        })
+    }
+
+    /// Starts the server `launch` makes for a free port and a Maildir (binding 127.0.0.1 and
+    /// storing messages there), and waits for its greeting.
+    pub fn start_with(
+        launch: impl Fn(u16, &Path) -> Command + Send + Sync + 'static,
+    ) -> SmtpServer {
         let mut server = SmtpServer {
             port: free_port(),
             maildir: tempfile::tempdir().unwrap(),
+            launch: Box::new(launch),
             child: None,
         };
         server.restart();
@@ -251,15 +273,11 @@ impl SmtpServer {
     /// Starts it again on the same port and Maildir.
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "already running");
-        let child = Command::new(required("PASSERELLE_TEST_PYTHON"))
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{}", self.port))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(self.dir())
+        let child = (self.launch)(self.port, &self.dir())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start aiosmtpd with PASSERELLE_TEST_PYTHON");
+            .expect("start an SMTP server with PASSERELLE_TEST_PYTHON");
         self.child = Some(child);
         let started = Instant::now();
         loop {
@@ -273,9 +291,12 @@ impl SmtpServer {
                     return;
                 }
             }
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().unwrap()) {
+                panic!("the SMTP server on port {} exited: {status}", self.port);
+            }
             assert!(
                 started.elapsed() < Duration::from_secs(30),
-                "aiosmtpd did not start on port {}",
+                "the SMTP server did not start on port {}",
                 self.port
             );
             std::thread::sleep(Duration::from_millis(100));

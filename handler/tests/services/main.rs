@@ -7,7 +7,7 @@
 //!   `AWS_SECRET_ACCESS_KEY` and `AWS_REGION`;
 //! - `PASSERELLE_TEST_SMTP` (smtp://127.0.0.1:PORT) and `PASSERELLE_TEST_MAILDIR` (its Maildir);
 //! - `PASSERELLE_TEST_PYTHON`: a Python with aiosmtpd, to start and stop private SMTP servers
-//!   and read Maildirs.
+//!   (plain ones, and the STARTTLS relay of starttls_smtp.py) and read Maildirs.
 //!
 //! Every test makes its own table (a unique name), so they run in parallel.
 
@@ -20,4 +20,5 @@ mod mail;
 mod origin_secret;
 mod outage;
 mod race;
+mod starttls;
 mod store;
