@@ -4,8 +4,9 @@
 //!
 //! Routes (all under `/api/`, so `site serve` and the CDN can send that prefix here):
 //! - `POST /api/forms/{form}`: a submission.
-//! - `GET /api/forms/{form}/confirmation?ref=&lang=&status=`: the form's page with the
-//!   confirmation panel in place of the form.
+//! - `GET /api/forms/{form}/confirmation?ref=&ack=&lang=&status=`: the form's page with the
+//!   confirmation panel in place of the form (`ack=1` when an acknowledgement is on its way; no
+//!   `ref` for an anonymous form, whose confirmation shows no reference).
 //! - `GET /api/forms/{form}?lang=`: back to the form's page (after a reload of an error page).
 //! - `GET /api/health`: `ok`.
 
@@ -33,6 +34,7 @@ use model::forms::{
     ErrorKind, FieldError, FormDef, Invalid, MAX_BODY_BYTES, RawSubmission, SessionAvailability,
     Submission, ui,
 };
+use model::typography::in_lang;
 use model::{Lang, Localized};
 use serde::Deserialize;
 use serde_json::json;
@@ -266,9 +268,17 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
     let lang = raw.lang();
     if raw.is_bot() {
         // Answer exactly as for a person, so the bot learns nothing; store nothing.
+        let acknowledged = def.sends_acknowledgement(|name| raw.first(name));
         return Outcome::new(
             "dropped",
-            accepted(def, lang, &Reference::generate(), Status::Received, format),
+            accepted(
+                def,
+                lang,
+                &Reference::generate(),
+                Status::Received,
+                acknowledged,
+                format,
+            ),
         );
     }
     let now = state.now(&content);
@@ -318,6 +328,9 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
     let received_at = Timestamp::now();
     let keys = idempotency_keys(&submission, raw.idempotency_key(), received_at);
     let notifications = notifications(state.config(), def, &submission);
+    let acknowledged = notifications
+        .iter()
+        .any(|n| n.kind == NotificationKind::Acknowledgement);
     for _ in 0..5 {
         let new = NewSubmission {
             reference: Reference::generate(),
@@ -333,14 +346,15 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
                 state.wake_notifier();
                 return Outcome {
                     status: "stored",
-                    response: accepted(def, lang, &reference, status, format),
+                    response: accepted(def, lang, &reference, status, acknowledged, format),
                     reference: Some(reference),
                 };
             }
+            // The same answers as a stored submission: the same acknowledgement was queued.
             Ok(SubmitOutcome::Duplicate { reference, status }) => {
                 return Outcome {
                     status: "duplicate",
-                    response: accepted(def, lang, &reference, status, format),
+                    response: accepted(def, lang, &reference, status, acknowledged, format),
                     reference: Some(reference),
                 };
             }
@@ -378,7 +392,7 @@ fn not_received(
 ) -> Response {
     let (title, text) = words::NOT_RECEIVED;
     let phone = &content.site.program.phone;
-    let message = |l: Lang| text.get(l).replace("{phone}", phone);
+    let message = |l: Lang| in_lang(&text.get(l).replace("{phone}", phone), l);
     match format {
         Format::Json => private(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -462,7 +476,8 @@ pub fn idempotency_keys(
     }
 }
 
-/// One notification per coordinator, and the acknowledgement when the form sends one.
+/// One notification per coordinator, and the acknowledgement when the form sends one to this
+/// person (never to someone who chose to be contacted another way).
 fn notifications(config: &Config, def: &FormDef, submission: &Submission) -> Vec<NewNotification> {
     let mut list: Vec<NewNotification> = config
         .coordinators
@@ -472,7 +487,7 @@ fn notifications(config: &Config, def: &FormDef, submission: &Submission) -> Vec
             recipient: address.clone(),
         })
         .collect();
-    if def.acknowledges()
+    if def.sends_acknowledgement(|name| submission.text(name))
         && let Some(email) = submission.email()
     {
         list.push(NewNotification {
@@ -483,10 +498,20 @@ fn notifications(config: &Config, def: &FormDef, submission: &Submission) -> Vec
     list
 }
 
-/// The confirmation page's address.
-pub fn confirmation_url(form: &str, reference: &Reference, lang: Lang, status: Status) -> String {
+/// The confirmation page's address. An anonymous form's carries no reference (`None`): it
+/// would sit in the browser's history and suggest the feedback can be traced. `acknowledged`
+/// says an acknowledgement email is on its way.
+pub fn confirmation_url(
+    form: &str,
+    reference: Option<&Reference>,
+    lang: Lang,
+    status: Status,
+    acknowledged: bool,
+) -> String {
+    let reference = reference.map(|r| format!("ref={r}&")).unwrap_or_default();
+    let ack = if acknowledged { "ack=1&" } else { "" };
     format!(
-        "/api/forms/{form}/confirmation?ref={reference}&lang={}&status={}",
+        "/api/forms/{form}/confirmation?{reference}{ack}lang={}&status={}",
         lang.code(),
         status.as_str()
     )
@@ -497,9 +522,12 @@ fn accepted(
     lang: Lang,
     reference: &Reference,
     status: Status,
+    acknowledged: bool,
     format: Format,
 ) -> Response {
-    let url = confirmation_url(&def.id, reference, lang, status);
+    // The person of an anonymous form is never shown the internal reference.
+    let shown = (!def.anonymous).then_some(reference);
+    let url = confirmation_url(&def.id, shown, lang, status, acknowledged);
     match format {
         Format::Form => (
             StatusCode::SEE_OTHER,
@@ -509,15 +537,13 @@ fn accepted(
             ],
         )
             .into_response(),
-        Format::Json => private(
-            StatusCode::OK,
-            axum::Json(json!({
-                "status": status.as_str(),
-                "reference": reference.as_str(),
-                "redirect": url,
-            }))
-            .into_response(),
-        ),
+        Format::Json => {
+            let mut body = json!({ "status": status.as_str(), "redirect": url });
+            if let Some(reference) = shown {
+                body["reference"] = reference.as_str().into();
+            }
+            private(StatusCode::OK, axum::Json(body).into_response())
+        }
     }
 }
 
@@ -647,6 +673,7 @@ struct ConfirmationQuery {
     reference: Option<String>,
     lang: Option<String>,
     status: Option<String>,
+    ack: Option<String>,
 }
 
 async fn confirmation(
@@ -655,11 +682,16 @@ async fn confirmation(
     Query(query): Query<ConfirmationQuery>,
 ) -> Response {
     let content = state.content();
-    let (Some(def), Some(reference)) = (
-        content.form(&form),
-        query.reference.as_deref().and_then(Reference::parse),
-    ) else {
+    let Some(def) = content.form(&form) else {
         return refusal(StatusCode::NOT_FOUND, Format::Form, words::NOT_FOUND);
+    };
+    // An anonymous form shows no reference, even on an old link that carries one.
+    let reference = match query.reference.as_deref().map(Reference::parse) {
+        _ if def.anonymous => None,
+        Some(Some(reference)) => Some(reference),
+        None | Some(None) => {
+            return refusal(StatusCode::NOT_FOUND, Format::Form, words::NOT_FOUND);
+        }
     };
     let lang = query
         .lang
@@ -671,21 +703,21 @@ async fn confirmation(
         .as_deref()
         .and_then(Status::parse)
         .unwrap_or(Status::Received);
+    let acknowledged = def.acknowledges() && query.ack.as_deref() == Some("1");
     let text = confirmation_for(def, status);
+    let typeset = |s: &str| in_lang(s, lang);
     let view = ConfirmationView {
-        title: text.title.get(lang).clone(),
-        reference_label: ui::REFERENCE_LABEL.get(lang).to_string(),
-        reference: reference.to_string(),
-        acknowledgement: def
-            .acknowledges()
-            .then(|| ui::ACKNOWLEDGEMENT_SENT.get(lang).to_string()),
-        next_title: ui::WHAT_HAPPENS_NEXT.get(lang).to_string(),
+        title: typeset(text.title.get(lang)),
+        reference_label: typeset(ui::REFERENCE_LABEL.get(lang)),
+        reference: reference.map(|r| r.to_string()),
+        acknowledgement: acknowledged.then(|| typeset(ui::ACKNOWLEDGEMENT_SENT.get(lang))),
+        next_title: typeset(ui::WHAT_HAPPENS_NEXT.get(lang)),
         next_steps: text
             .next_steps
             .iter()
-            .map(|s| s.get(lang).clone())
+            .map(|s| typeset(s.get(lang)))
             .collect(),
-        support: Some(support_line(&content.site, lang)),
+        support: Some(typeset(&support_line(&content.site, lang))),
     };
     let region = match state.renderer().confirmation_region(&view, lang) {
         Ok(region) => region,

@@ -14,6 +14,7 @@ use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use model::datetime;
 use model::forms::{Confirmation, FieldKind, FormDef, ui};
+use model::typography::in_lang;
 use model::{Lang, Offering, SiteConfig};
 use serde::Serialize;
 use tera::Context;
@@ -51,7 +52,7 @@ pub fn support_line(site: &SiteConfig, lang: Lang) -> String {
         .replace("{phone}", &site.program.phone)
 }
 
-/// The acknowledgement of receipt.
+/// The acknowledgement of receipt, in the person's language (French with its spacing).
 pub fn acknowledgement(
     renderer: &Renderer,
     site: &SiteConfig,
@@ -59,44 +60,49 @@ pub fn acknowledgement(
     stored: &StoredSubmission,
 ) -> Result<Email, tera::Error> {
     let lang = stored.submission.reply_lang();
+    let typeset = |s: &str| in_lang(s, lang);
     let confirmation = confirmation_for(form, stored.status);
     let subject = format!(
         "{} ({})",
-        form.acknowledgement_subject
-            .as_ref()
-            .unwrap_or(&form.title)
-            .get(lang),
+        typeset(
+            form.acknowledgement
+                .as_ref()
+                .map_or(&form.title, |a| &a.subject)
+                .get(lang)
+        ),
         stored.reference
     );
     let mut context = Context::new();
     context.insert("lang", &lang);
     context.insert("subject", &subject);
-    context.insert("title", confirmation.title.get(lang));
-    context.insert("reference_label", ui::REFERENCE_LABEL.get(lang));
+    context.insert("title", &typeset(confirmation.title.get(lang)));
+    context.insert("reference_label", &typeset(ui::REFERENCE_LABEL.get(lang)));
     context.insert("reference", stored.reference.as_str());
     context.insert(
         "reference_line",
         &reference_line(stored.reference.as_str(), lang),
     );
-    context.insert("next_title", ui::WHAT_HAPPENS_NEXT.get(lang));
+    context.insert("next_title", &typeset(ui::WHAT_HAPPENS_NEXT.get(lang)));
     context.insert(
         "next_steps",
         &confirmation
             .next_steps
             .iter()
-            .map(|s| s.get(lang))
+            .map(|s| typeset(s.get(lang)))
             .collect::<Vec<_>>(),
     );
-    context.insert("support", &support_line(site, lang));
+    context.insert("support", &typeset(&support_line(site, lang)));
     context.insert(
         "reply",
-        &words::REPLY
-            .get(lang)
-            .replace("{email}", &site.program.email),
+        &typeset(
+            &words::REPLY
+                .get(lang)
+                .replace("{email}", &site.program.email),
+        ),
     );
-    context.insert("not_you", words::NOT_YOU.get(lang));
-    context.insert("program_name", site.program.name.get(lang));
-    context.insert("org_name", site.program.org_name.get(lang));
+    context.insert("not_you", &typeset(words::NOT_YOU.get(lang)));
+    context.insert("program_name", &typeset(site.program.name.get(lang)));
+    context.insert("org_name", &typeset(site.program.org_name.get(lang)));
     Ok(Email {
         subject,
         text: renderer.email("acknowledgement.txt", &context)?,

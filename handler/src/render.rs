@@ -79,7 +79,8 @@ const TEMPLATES: [(&str, &str); 16] = [
 pub struct ConfirmationView {
     pub title: String,
     pub reference_label: String,
-    pub reference: String,
+    /// The reference number; `None` for an anonymous form, which shows none.
+    pub reference: Option<String>,
     /// "We have sent an acknowledgement...", when the form sends one.
     pub acknowledgement: Option<String>,
     pub next_title: String,

@@ -1,7 +1,9 @@
 //! The generated form and the handler's validation agree: every form is rendered with the
 //! site's partial (templates/partials/form.html), its HTML is read back, and each thing the
 //! HTML says (names, `required`, `maxlength`, options, "(optional)") is checked against what
-//! validation accepts and refuses, in both languages, before and after a deadline.
+//! validation accepts and refuses, in both languages, before and after a deadline. A field
+//! required only after some choice (`required_when`) says neither "(optional)" nor `required`,
+//! and validation requires it after exactly those choices.
 
 mod support;
 
@@ -234,6 +236,24 @@ fn agree(rendered: &Rendered, content: &Content, lang: Lang, now: &Zoned) {
         );
     }
 
+    // The outline: the privacy notice is a part of its own (h2) with its topics under it (h3),
+    // the form's other parts are h2 too, and no level is skipped.
+    let levels = heading_levels(&rendered.html);
+    assert_eq!(levels.first(), Some(&2), "{context}: {levels:?}");
+    assert!(
+        levels.windows(2).all(|pair| pair[1] <= pair[0] + 1),
+        "{context}: a level skipped in {levels:?}"
+    );
+    assert_eq!(
+        levels.iter().filter(|l| **l == 3).count(),
+        def.privacy.len(),
+        "{context}: one h3 per privacy topic, under the notice's h2: {levels:?}"
+    );
+    assert_eq!(
+        levels[1], 3,
+        "{context}: the notice's topics follow its heading"
+    );
+
     // A person filling in everything the page shows is accepted.
     let full = filled(rendered);
     assert_eq!(
@@ -256,9 +276,12 @@ fn agree(rendered: &Rendered, content: &Content, lang: Lang, now: &Zoned) {
             field.name
         );
 
-        // "(optional)" on the page exactly when leaving the answer out is accepted.
+        // "(optional)" on the page exactly when leaving the answer out is always accepted.
         let left_out = field_errors(check(def, &without(&full, &field.name), content, now));
         let accepted_empty = left_out.is_empty();
+        let conditional = field.required_when.as_ref();
+        // `required` in the HTML exactly when validation always requires the answer.
+        let always_required = !accepted_empty && conditional.is_none();
         let marker = format!(
             "{} {}",
             page_text(field_view.label.as_str()),
@@ -267,7 +290,7 @@ fn agree(rendered: &Rendered, content: &Content, lang: Lang, now: &Zoned) {
         if field.kind != FieldKind::Confirm {
             assert_eq!(
                 rendered.html.contains(&marker),
-                accepted_empty,
+                accepted_empty && conditional.is_none(),
                 "{context}: `{}` optional marker vs validation {left_out:?}",
                 field.name
             );
@@ -278,6 +301,27 @@ fn agree(rendered: &Rendered, content: &Content, lang: Lang, now: &Zoned) {
                 vec![(field.name.clone(), ErrorKind::Required)],
                 "{context}"
             );
+        }
+        if let Some(condition) = conditional {
+            // Each choice the page offers for the condition's field: the answer is needed
+            // after exactly the choices the condition names.
+            let choices = by_name(&condition.field);
+            assert!(!choices.is_empty(), "{context}: `{}`", condition.field);
+            for choice in choices {
+                let value = choice.get("value").unwrap();
+                let chosen = with_value(&full, &condition.field, value);
+                let needed = condition.any_of.iter().any(|v| v == value);
+                assert_eq!(
+                    field_errors(check(def, &without(&chosen, &field.name), content, now)),
+                    if needed {
+                        vec![(field.name.clone(), ErrorKind::Required)]
+                    } else {
+                        vec![]
+                    },
+                    "{context}: `{}` left out after choosing {value}",
+                    field.name
+                );
+            }
         }
 
         match field.kind {
@@ -290,10 +334,9 @@ fn agree(rendered: &Rendered, content: &Content, lang: Lang, now: &Zoned) {
                     "input"
                 };
                 assert_eq!(control.tag, tag, "{context}");
-                // `required` in the HTML exactly when validation requires it.
                 assert_eq!(
                     control.has("required"),
-                    !accepted_empty,
+                    always_required,
                     "{context}: `{}`",
                     field.name
                 );
@@ -335,7 +378,7 @@ fn agree(rendered: &Rendered, content: &Content, lang: Lang, now: &Zoned) {
                 for control in &controls {
                     assert_eq!(control.get("type"), Some(input_type), "{context}");
                     // HTML cannot say "at least one box"; radios carry `required`.
-                    let html_required = field.kind != FieldKind::Checkboxes && !accepted_empty;
+                    let html_required = field.kind != FieldKind::Checkboxes && always_required;
                     assert_eq!(
                         control.has("required"),
                         html_required,
@@ -365,7 +408,7 @@ fn agree(rendered: &Rendered, content: &Content, lang: Lang, now: &Zoned) {
                 assert_eq!(control.get("type"), Some("checkbox"));
                 assert_eq!(
                     control.has("required"),
-                    !accepted_empty,
+                    always_required,
                     "{context}: `{}`",
                     field.name
                 );
@@ -385,6 +428,16 @@ fn agree(rendered: &Rendered, content: &Content, lang: Lang, now: &Zoned) {
         check(def, &stranger, content, now),
         Err(Invalid::Rejected(_))
     ));
+}
+
+/// The level of each heading (`<h2`, `<h3`...), in page order.
+fn heading_levels(html: &str) -> Vec<u8> {
+    html.match_indices("<h")
+        .filter_map(|(at, _)| {
+            let level = html[at + 2..].chars().next()?.to_digit(10)?;
+            u8::try_from(level).ok()
+        })
+        .collect()
 }
 
 /// Text as Tera writes it in the page (escaped).

@@ -22,7 +22,7 @@ async fn an_intake_is_stored_confirmed_and_notified() {
     let url = location(&response);
     assert!(
         url.starts_with("/api/forms/intake/confirmation?ref=")
-            && url.ends_with("&lang=en&status=received"),
+            && url.ends_with("&ack=1&lang=en&status=received"),
         "{url}"
     );
     let reference = Reference::parse(&reference_in(&url)).unwrap();
@@ -42,6 +42,7 @@ async fn an_intake_is_stored_confirmed_and_notified() {
     assert!(page.contains("<p>Before the form.</p>") && page.contains("<p>After the form.</p>"));
     assert!(!page.contains("the static form"));
     assert!(page.contains("within one to two business days"));
+    assert!(page.contains("We have sent an acknowledgement of receipt to your email address."));
 
     // Nothing is sent until the notifier runs; then one email per recipient.
     assert!(site.outbox().is_empty());
@@ -72,11 +73,58 @@ async fn an_intake_is_stored_confirmed_and_notified() {
     assert_eq!(notifier::run_once(&site.state).await.unwrap(), 0);
 }
 
+/// Someone whose email may be read by others chooses the phone: the program never emails them,
+/// even when they typed an address, and the confirmation promises no email.
+#[tokio::test]
+async fn an_intake_by_phone_sends_the_person_no_email() {
+    let site = TestSite::new(OPEN);
+    let mut with_address = intake_by_phone("en");
+    with_address.push(("email", "sam@example.ca"));
+    for answers in [intake_by_phone("en"), with_address] {
+        let response = site.post_form("intake", &answers).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let url = location(&response);
+        assert!(
+            url.ends_with("&lang=en&status=received") && !url.contains("ack="),
+            "{url}"
+        );
+        let page = text(site.get(&url).await).await;
+        assert!(page.contains("Request received"), "{page}");
+        assert!(page.contains(&reference_in(&url)));
+        assert!(!page.contains("acknowledgement"), "{page}");
+    }
+    // The coordinators are told; the person gets nothing.
+    assert_eq!(notifier::run_once(&site.state).await.unwrap(), 2);
+    let outbox = site.outbox();
+    assert_eq!(outbox.len(), 2);
+    assert!(
+        outbox
+            .iter()
+            .all(|m| m.contains("X-Passerelle-Kind: coordinator")
+                && !m.contains("To: sam@example.ca")),
+        "{outbox:?}"
+    );
+    // The JSON answer (the enhancement script) says the same.
+    let answer = json(
+        site.post_json("intake", as_json(&intake_by_phone("fr")))
+            .await,
+    )
+    .await;
+    assert_eq!(answer["status"], "received");
+    assert!(
+        answer["redirect"].as_str().unwrap().ends_with(&format!(
+            "ref={}&lang=fr&status=received",
+            answer["reference"].as_str().unwrap()
+        )),
+        "{answer}"
+    );
+}
+
 #[tokio::test]
 async fn errors_come_back_on_the_page_with_a_summary_and_the_answers_kept() {
     let site = TestSite::new(OPEN);
     let mut answers = intake("en");
-    answers.retain(|(n, _)| !matches!(*n, "email" | "adult" | "phone"));
+    answers.retain(|(n, _)| !matches!(*n, "email" | "adult"));
     let response = site.post_form("intake", &answers).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
@@ -86,25 +134,28 @@ async fn errors_come_back_on_the_page_with_a_summary_and_the_answers_kept() {
         "{page}"
     );
     assert!(page.contains("There is a problem"));
-    // The summary links to each field, in page order.
+    // The summary links to each field, in page order: the address, needed because the person
+    // chose email, then the age.
     let email = page
-        .find("<a href=\"#intake-email\">Enter your email address</a>")
-        .unwrap();
-    let phone = page
-        .find("<a href=\"#intake-phone\">Enter a phone number, or choose to be contacted by email only</a>")
+        .find("<a href=\"#intake-email\">Enter your email address, or choose to be contacted by phone</a>")
         .unwrap();
     let adult = page
         .find("<a href=\"#intake-adult\">Confirm that you are 18 or older</a>")
         .unwrap();
-    assert!(email < phone && phone < adult);
+    assert!(email < adult);
+    assert!(
+        !page.contains("href=\"#intake-phone\""),
+        "the phone is not needed"
+    );
     // Each field shows its error, linked for screen readers.
     assert!(page.contains(
-        "<p id=\"intake-email-error\" class=\"ps-error-message\"><span class=\"ps-visually-hidden\">Error:</span> Enter your email address</p>"
+        "<p id=\"intake-email-error\" class=\"ps-error-message\"><span class=\"ps-visually-hidden\">Error:</span> Enter your email address, or choose to be contacted by phone</p>"
     ));
     assert!(page.contains("aria-describedby=\"intake-email-hint intake-email-error\""));
     // The answers are kept.
     assert!(page.contains("value=\"Sam Tester\""));
-    assert!(page.contains("value=\"phone\" checked"));
+    assert!(page.contains("value=\"email-only\" checked"));
+    assert!(page.contains("value=\"613-555-0100\""));
     assert!(page.contains("value=\"veteran\" checked"));
     assert!(page.contains(">A group of peers my age, please.</textarea>"));
     // The rest of the built page is kept, the script included.
@@ -140,6 +191,9 @@ async fn errors_are_in_french_on_the_french_page() {
         )
     );
     assert!(page.contains("value=\"sam@\""));
+    // Drawn again by the handler, French keeps its no-break spaces, as on the built page.
+    assert!(page.contains("À quel groupe souhaitez-vous participer\u{202f}?"));
+    assert!(!page.contains(" ?") && !page.contains(" :"), "{page}");
 }
 
 #[tokio::test]
@@ -167,15 +221,24 @@ async fn json_gets_json_errors_the_redrawn_form_and_a_reference() {
     });
     let first = json(site.post_json("feedback", answers.clone()).await).await;
     assert_eq!(first["status"], "received");
-    let reference = first["reference"].as_str().unwrap();
+    // Anonymous: no reference is given back, not even in the address.
+    assert_eq!(first.get("reference"), None, "{first}");
     assert_eq!(
         first["redirect"],
-        format!("/api/forms/feedback/confirmation?ref={reference}&lang=en&status=received")
+        "/api/forms/feedback/confirmation?lang=en&status=received"
     );
-    // The script's double submit (same page key, same answers): the same reference.
+    // The script's double submit (same page key, same answers): stored once.
     let again = json(site.post_json("feedback", answers).await).await;
-    assert_eq!(again["reference"], reference);
+    assert_eq!(again, first);
     assert_eq!(site.state.store().list("feedback").await.unwrap().len(), 1);
+
+    // A form that identifies the person gives its reference.
+    let answer = json(site.post_json("intake", as_json(&intake("en"))).await).await;
+    let reference = answer["reference"].as_str().unwrap();
+    assert_eq!(
+        answer["redirect"],
+        format!("/api/forms/intake/confirmation?ref={reference}&ack=1&lang=en&status=received")
+    );
 }
 
 #[tokio::test]
@@ -361,8 +424,14 @@ async fn feedback_stores_no_identity_and_its_notice_leaves_the_comments_out() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let reference = Reference::parse(&reference_in(&location(&response))).unwrap();
-    let stored = site.state.store().get(&reference).await.unwrap().unwrap();
+    let url = location(&response);
+    assert_eq!(
+        url,
+        "/api/forms/feedback/confirmation?lang=fr&status=received"
+    );
+    let stored = site.state.store().list("feedback").await.unwrap();
+    assert_eq!(stored.len(), 1);
+    let stored = &stored[0];
     let keys: Vec<&str> = stored
         .submission
         .answers
@@ -379,6 +448,23 @@ async fn feedback_stores_no_identity_and_its_notice_leaves_the_comments_out() {
     assert_eq!(outbox.len(), 1);
     assert!(outbox[0].contains("X-Passerelle-Kind: coordinator"));
     assert!(!outbox[0].contains("causerie du jeudi"));
+
+    // The person's confirmation shows no reference number: nothing suggests it can be traced.
+    let page = text(site.get(&url).await).await;
+    assert!(page.contains("Merci de vos commentaires"), "{page}");
+    assert!(
+        !page.contains("numéro de référence") && !page.contains("data-ps-reference"),
+        "{page}"
+    );
+    assert!(!page.contains(stored.reference.as_str()));
+    // Not even from an old link that carries one.
+    let old = format!(
+        "/api/forms/feedback/confirmation?ref={}&lang=en&status=received",
+        stored.reference
+    );
+    let page = text(site.get(&old).await).await;
+    assert!(page.contains("Thank you for your feedback"));
+    assert!(!page.contains(stored.reference.as_str()) && !page.contains("reference number"));
 }
 
 #[tokio::test]
@@ -394,7 +480,7 @@ async fn a_session_takes_ten_then_refuses_or_waitlists() {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = text(response).await;
     assert!(page.contains(
-        "<a href=\"#registration-session\">This session is full. Choose another session, or tick the box to join its waiting list</a>"
+        "<a href=\"#registration-session\">This session is full. Choose another session, or select the checkbox to join its waiting list</a>"
     ));
     assert!(page.contains("value=\"workshop:english\" checked"));
     assert!(page.contains("value=\"late@example.ca\""));
@@ -435,6 +521,24 @@ async fn after_the_deadline_registration_is_closed_unless_waitlisted() {
     assert!(url.ends_with("status=interest"));
     let page = text(site.get(&url).await).await;
     assert!(page.contains("Interest registered"));
+}
+
+/// The confirmation the handler draws is French as the site writes it: no-break spaces.
+#[tokio::test]
+async fn the_french_confirmation_keeps_its_no_break_spaces() {
+    let site = TestSite::new(CLOSED);
+    let mut answers = registration("workshop:french", "sam@example.ca");
+    answers.retain(|(n, _)| n != "lang");
+    answers.push(("lang".into(), "fr".into()));
+    answers.push(("waitlist".into(), "yes".into()));
+    let url = location(&site.post_form("registration", &pairs(&answers)).await);
+    assert!(url.ends_with("&lang=fr&status=waitlisted"), "{url}");
+    let page = text(site.get(&url).await).await;
+    assert!(
+        page.contains("ses inscriptions sont fermées\u{a0}: votre nom a donc été ajouté"),
+        "{page}"
+    );
+    assert!(!page.contains(" :"), "{page}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -541,6 +645,13 @@ async fn a_reload_of_the_form_address_goes_back_to_the_page() {
     assert_eq!(site.get("/api/health").await.status(), StatusCode::OK);
     assert_eq!(
         site.get("/api/forms/intake/confirmation?ref=%3Cscript%3E")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    // A form that gives references needs one.
+    assert_eq!(
+        site.get("/api/forms/intake/confirmation?lang=en&status=received")
             .await
             .status(),
         StatusCode::NOT_FOUND

@@ -64,6 +64,8 @@ pub enum OfferingState {
 #[serde(deny_unknown_fields)]
 struct RawOffering {
     kind: OfferingKind,
+    #[serde(default)]
+    weight: Option<Spanned<i32>>,
     title: Localized,
     summary: Localized,
     #[serde(default)]
@@ -122,6 +124,9 @@ pub struct Offering {
     /// The file stem: `discover-creative-coping`.
     pub id: String,
     pub kind: OfferingKind,
+    /// Where forms list it among the offerings: lower first, then by id. It follows the order
+    /// of the pages that present the offerings (`site check` compares the two).
+    pub weight: i32,
     pub title: Localized,
     pub summary: Localized,
     pub duration_minutes: Option<u32>,
@@ -143,6 +148,9 @@ pub struct Offering {
     /// Where it was defined, for messages.
     #[serde(skip)]
     pub file: PathBuf,
+    /// The line of `weight` in the file, when it is given (for messages).
+    #[serde(skip)]
+    pub weight_line: Option<usize>,
 }
 
 /// One part of a multi-part offering ("Part one: Introduction to meditative art").
@@ -226,7 +234,8 @@ impl Offering {
     }
 }
 
-/// Every offering under `content/offerings/`, sorted by id, and every problem found.
+/// Every offering under `content/offerings/`, in the order forms list them (by `weight`, then
+/// by id), and every problem found.
 pub fn load_dir(dir: &Path, tz: &TimeZone) -> (Vec<Offering>, Diagnostics) {
     let (files, mut diagnostics) = front_matter::toml_files(dir);
     let mut offerings = Vec::new();
@@ -236,6 +245,7 @@ pub fn load_dir(dir: &Path, tz: &TimeZone) -> (Vec<Offering>, Diagnostics) {
             Err(found) => diagnostics.extend(found),
         }
     }
+    offerings.sort_by(|a, b| (a.weight, &a.id).cmp(&(b.weight, &b.id)));
     (offerings, diagnostics)
 }
 
@@ -438,6 +448,8 @@ pub fn parse(path: &Path, text: &str, tz: &TimeZone) -> Result<Offering, Diagnos
     Ok(Offering {
         id,
         kind: raw.kind,
+        weight: raw.weight.as_ref().map_or(0, |w| *w.get_ref()),
+        weight_line: raw.weight.as_ref().map(|w| line(w.span())),
         title: raw.title,
         summary: raw.summary,
         duration_minutes: raw.duration_minutes,

@@ -2,6 +2,8 @@
 //! these on text only). English gets curly quotes from pulldown-cmark's smart punctuation;
 //! French gets its spacing rules here.
 
+use crate::lang::Lang;
+
 /// U+202F, the narrow no-break space French puts before ; ! ?
 pub const NARROW_NBSP: char = '\u{202f}';
 /// U+00A0, the no-break space French puts before : and inside « ».
@@ -59,6 +61,42 @@ pub fn french(text: &str) -> String {
     out
 }
 
+/// `text` as it is shown in `lang`: French spacing for French, English as written.
+pub fn in_lang(text: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => text.to_string(),
+        Lang::Fr => french(text),
+    }
+}
+
+/// Where French spacing is missing: the byte offset of each `?`, `!` or `;` written straight
+/// after a letter, a digit or closing punctuation ("participer?" rather than "participer ?").
+/// [`french`] turns an ordinary space into the right no-break one but cannot add a missing
+/// space, so editors are told instead. Words with `://` or `@` (addresses) are passed over.
+pub fn missing_french_spaces(text: &str) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut word_start = 0;
+    for word in text.split_inclusive(char::is_whitespace) {
+        let start = word_start;
+        word_start += word.len();
+        if word.contains("://") || word.contains('@') {
+            continue;
+        }
+        let mut prev: Option<char> = None;
+        for (offset, c) in word.char_indices() {
+            if matches!(c, '?' | '!' | ';')
+                && prev.is_some_and(|p| {
+                    p.is_alphanumeric() || matches!(p, ')' | ']' | '»' | '”' | '’' | '"' | '\'')
+                })
+            {
+                found.push(start + offset);
+            }
+            prev = Some(c);
+        }
+    }
+    found
+}
+
 /// Whether the space at `i` is inside a French time: "17 h", "17 h 30".
 fn is_hour_space(chars: &[char], i: usize) -> bool {
     let at = |j: usize| chars.get(j).copied();
@@ -100,6 +138,24 @@ mod tests {
             "de 17\u{a0}h à 18\u{a0}h\u{a0}30"
         );
         assert_eq!(french("2 heures"), "2 heures");
+    }
+
+    #[test]
+    fn missing_spaces_are_found_and_addresses_passed_over() {
+        assert_eq!(missing_french_spaces("Pourquoi?"), [8]);
+        assert_eq!(missing_french_spaces("(HE); le jeudi"), [4]);
+        assert_eq!(missing_french_spaces("« Oui »! Non! 17h;"), [9, 14, 19]);
+        assert!(missing_french_spaces("Pourquoi ? Oui ! un ; deux").is_empty());
+        assert!(missing_french_spaces("Pourquoi\u{202f}? Vraiment ?!").is_empty());
+        assert!(
+            missing_french_spaces("https://example.ca/?q=1;x mailto:a@b.ca?subject=x").is_empty()
+        );
+    }
+
+    #[test]
+    fn english_is_left_as_written() {
+        assert_eq!(in_lang("Why ?", Lang::En), "Why ?");
+        assert_eq!(in_lang("Pourquoi ?", Lang::Fr), "Pourquoi\u{202f}?");
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub fn check(library: &Library, templates: &BTreeSet<String>) -> Diagnostics {
         check_todos(page, &mut problems);
     }
     check_strings(library, &mut problems);
+    check_offering_order(library, &mut problems);
     problems
 }
 
@@ -399,6 +400,82 @@ fn check_strings(library: &Library, problems: &mut Diagnostics) {
                 );
             }
         }
+    }
+}
+
+/// Where a page stands as the site lists it: its section's weight and URL, then its own.
+type ListPosition<'a> = (i32, &'a str, i32, &'a str);
+
+/// Forms list the offerings in their files' order (`weight`, then id); the site lists the pages
+/// presenting them by section, then page `weight`. A person must meet them in the same order
+/// in both (Informal before Formal on the group pages and in the intake form alike).
+fn check_offering_order(library: &Library, problems: &mut Diagnostics) {
+    let by_url: HashMap<&str, &Page> = library.pages.iter().map(|p| (p.url.as_str(), p)).collect();
+    let mut reported = false;
+    for lang in Lang::ALL {
+        let mut pages: Vec<(ListPosition, &str)> = library
+            .pages
+            .iter()
+            .filter(|p| p.lang == lang)
+            .filter_map(|p| {
+                let offering = library.offering(p.front_matter.offering.as_ref()?.get_ref())?;
+                let section = p.parent_url().and_then(|u| by_url.get(u.as_str()).copied());
+                let key = (
+                    section.map_or(0, |s| s.front_matter.weight),
+                    section.map_or("", |s| s.url.as_str()),
+                    p.front_matter.weight,
+                    p.url.as_str(),
+                );
+                Some((key, offering.id.as_str()))
+            })
+            .collect();
+        pages.sort();
+        let mut page_order: Vec<&str> = Vec::new();
+        for (_, id) in pages {
+            if !page_order.contains(&id) {
+                page_order.push(id);
+            }
+        }
+        let form_order: Vec<&str> = library
+            .offerings
+            .iter()
+            .map(|o| o.id.as_str())
+            .filter(|id| page_order.contains(id))
+            .collect();
+        if form_order == page_order || reported {
+            continue;
+        }
+        reported = true;
+        // Name the first offering the forms put out of place.
+        let misplaced = page_order
+            .iter()
+            .zip(&form_order)
+            .find(|(page, form)| page != form)
+            .map_or(page_order[0], |(page, _)| *page);
+        let offering = library
+            .offering(misplaced)
+            .expect("listed from the library");
+        let weights: Vec<String> = page_order
+            .iter()
+            .enumerate()
+            .map(|(i, id)| format!("{id} {}", (i + 1) * 10))
+            .collect();
+        problems.push(
+            Diagnostic::error(
+                crate::content::relative(&library.root, &offering.file),
+                format!(
+                    "the forms list the offerings as {}, but the {} pages as {}",
+                    form_order.join(", "),
+                    lang_name(lang),
+                    page_order.join(", ")
+                ),
+            )
+            .at_optional_line(offering.weight_line)
+            .with_help(format!(
+                "set `weight` in each content/offerings/ file to follow the pages: {}",
+                weights.join(", ")
+            )),
+        );
     }
 }
 

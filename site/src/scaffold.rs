@@ -56,6 +56,7 @@ pub fn create(root: &Path, kind: Kind, slug: &str, today: &str) -> anyhow::Resul
                  duration_minutes = 90\n\
                  group_size = 10\n\
                  hosts = {{ en = \"TODO\", fr = \"TODO\" }}\n\
+                 # weight = 30   # where forms list it among the offerings: follow the pages' order\n\
                  # commitment = \"drop-in\"   # or \"closed\"\n\
                  # registration_deadline = 2026-01-15\n\
                  # [[cohorts]]\n\

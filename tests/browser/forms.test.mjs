@@ -1,7 +1,8 @@
 // The forms, used as a person would: fill each one with the keyboard, send it, see the
 // confirmation with its reference, and find the emails in the outbox; send one with mistakes
 // and see the error summary focused, linking to each field, with the answers kept. In English
-// and French, with the enhancement script and without JavaScript.
+// and French, with the enhancement script and without JavaScript. Someone who asks to be
+// called gets no email at all; anonymous feedback shows no reference number.
 //
 // Run by scripts/test.sh against `site serve` (see lib.mjs for the environment: BASE_URL,
 // DIST_DIR for _passerelle/forms.json, PASSERELLE_OUTBOX for the .eml files).
@@ -25,8 +26,18 @@ import {
 const FORMS = JSON.parse(readFileSync(join(DIST_DIR, '_passerelle/forms.json'), 'utf8'));
 const REFERENCE = /^[ACDEFGHJKMNPRTUVWXY34679]{8}$/;
 const WORDS = {
-  en: { error: 'Error:', problem: 'There is a problem', reference: 'Your reference number' },
-  fr: { error: 'Erreur\u00a0:', problem: 'Il y a un problème', reference: 'Votre numéro de référence' },
+  en: {
+    error: 'Error:',
+    problem: 'There is a problem',
+    reference: 'Your reference number',
+    acknowledgement: 'We have sent an acknowledgement of receipt to your email address.',
+  },
+  fr: {
+    error: 'Erreur\u00a0:',
+    problem: 'Il y a un problème',
+    reference: 'Votre numéro de référence',
+    acknowledgement: 'Nous avons envoyé un accusé de réception à votre adresse courriel.',
+  },
 };
 /** A different address each run, so this run's acknowledgement is found in the outbox. */
 const RUN = Date.now().toString(36);
@@ -72,12 +83,15 @@ async function chooseFirst(page, form, name) {
   await tick(page, `form[data-ps-form="${form}"] input[name="${name}"] >> nth=0`);
 }
 
-async function fillIntake(page, { email, lang, skip = [] }) {
+/** Fills the intake in page order. By email (the first contact choice) unless `phone` is given,
+ * then by phone without a voicemail, with that number and no email address. */
+async function fillIntake(page, { email, phone, lang, skip = [] }) {
   const steps = {
     name: () => typeInto(page, '#intake-name', lang === 'fr' ? 'Dominique Essai' : 'Sam Tester'),
-    email: () => typeInto(page, '#intake-email', email),
     language: () => tick(page, lang === 'fr' ? '#intake-language-2' : '#intake-language'),
-    contact_method: () => tick(page, '#intake-contact-method'),
+    contact_method: () => tick(page, phone ? '#intake-contact-method-2' : '#intake-contact-method'),
+    email: () => (phone ? undefined : typeInto(page, '#intake-email', email)),
+    phone: () => (phone ? typeInto(page, '#intake-phone', phone) : undefined),
     group_type: () => chooseFirst(page, 'intake', 'group_type'),
     composition: () => typeInto(page, '#intake-composition', 'No preference.'),
     member_status: () => tick(page, '#intake-member-status-3'),
@@ -128,6 +142,16 @@ async function confirmation(page, form, lang, title) {
   return reference;
 }
 
+/** Whether the confirmation page says an acknowledgement was emailed. */
+async function saysAcknowledged(page, lang) {
+  return (await page.locator('.ps-form-region').textContent()).includes(WORDS[lang].acknowledgement);
+}
+
+/** The outbox's file names now. */
+function outboxFiles() {
+  return existsSync(OUTBOX) ? readdirSync(OUTBOX).filter((f) => f.endsWith('.eml')) : [];
+}
+
 /** The outbox's messages about `reference`, waiting for the notifier (it runs on each store). */
 async function emailsAbout(reference, expected) {
   const deadline = Date.now() + 15_000;
@@ -168,12 +192,35 @@ for (const lang of ['en', 'fr']) {
         await fillIntake(page, { email, lang });
         await send(page, 'intake');
         const reference = await confirmation(page, 'intake', lang, lang === 'en' ? 'Request received' : 'Demande reçue');
+        assert.ok(await saysAcknowledged(page, lang), 'the page says the acknowledgement is on its way');
         assert.deepEqual(formatAxeViolations(page.url(), 1280, await runAxe(page)), []);
         const emails = await emailsAbout(reference, 2);
         assert.deepEqual(emails.map(kind).sort(), ['acknowledgement', 'coordinator']);
         const acknowledgement = emails.find((m) => kind(m) === 'acknowledgement');
         assert.match(acknowledgement, new RegExp(`^To: ${email.replace(/[.+]/g, '\\$&')}`, 'm'));
         assert.ok(!acknowledgement.includes('Sam Tester') && !acknowledgement.includes('Dominique Essai'), 'no answers in the acknowledgement');
+        assert.deepEqual(csp, []);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('intake by phone: no email address needed, and no email sent to the person', async () => {
+      const { context, page, csp } = await open(FORMS.intake[lang]);
+      try {
+        // The address is not asked for: no "(optional)", no `required`; its hint says when.
+        const label = await page.locator('label[for="intake-email"]').textContent();
+        assert.ok(!label.includes(lang === 'en' ? '(optional)' : '(facultatif)'), label);
+        assert.equal(await page.locator('#intake-email').getAttribute('required'), null);
+        await fillIntake(page, { phone: '613-555-0100', lang });
+        await send(page, 'intake');
+        const reference = await confirmation(page, 'intake', lang, lang === 'en' ? 'Request received' : 'Demande reçue');
+        assert.ok(!(await saysAcknowledged(page, lang)), 'no acknowledgement is promised');
+        const emails = await emailsAbout(reference, 1);
+        // The notifier sends a submission's emails in one run: give it a moment more.
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        assert.deepEqual((await emailsAbout(reference, 1)).map(kind), ['coordinator'], 'coordinators only');
+        assert.match(emails[0], /613-555-0100/, 'the coordinators get the number to call');
         assert.deepEqual(csp, []);
       } finally {
         await context.close();
@@ -256,15 +303,36 @@ for (const lang of ['en', 'fr']) {
       }
     });
 
-    test('feedback: anonymous, confirmed, coordinators notified without the comments', async () => {
+    test('feedback: anonymous, confirmed without a reference, coordinators notified without the comments', async () => {
       const { context, page, csp } = await open(FORMS.feedback[lang]);
       try {
+        const before = new Set(outboxFiles());
         await fillFeedback(page);
         await send(page, 'feedback');
-        const reference = await confirmation(page, 'feedback', lang, lang === 'en' ? 'Thank you for your feedback' : 'Merci de vos commentaires');
-        const emails = await emailsAbout(reference, 1);
-        assert.deepEqual(emails.map(kind), ['coordinator']);
-        assert.ok(!emails[0].includes('evening time'));
+        // Nothing on the page, or in its address, could tie the person to what they sent.
+        await page.waitForURL(/\/api\/forms\/feedback\/confirmation\?lang=/);
+        const panel = page.locator('.ps-panel--confirmation');
+        await panel.waitFor();
+        const title = lang === 'en' ? 'Thank you for your feedback' : 'Merci de vos commentaires';
+        assert.match(await panel.textContent(), new RegExp(title));
+        assert.equal(await page.locator('[data-ps-reference]').count(), 0);
+        assert.ok(!(await page.locator('main').textContent()).includes(WORDS[lang].reference));
+        assert.ok(!page.url().includes('ref='), page.url());
+        assert.match(await page.title(), new RegExp(`^${title} - `));
+        assert.deepEqual(formatAxeViolations(page.url(), 1280, await runAxe(page)), []);
+        // The coordinators' notice (found by its subject, among the new messages) has no comments.
+        const deadline = Date.now() + 15_000;
+        let notices = [];
+        while (Date.now() < deadline && notices.length === 0) {
+          notices = outboxFiles()
+            .filter((f) => !before.has(f))
+            .map((f) => readFileSync(join(OUTBOX, f), 'utf8'))
+            .filter((m) => /^Subject: Anonymous feedback \/ Commentaires anonymes/m.test(m));
+          if (notices.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        assert.equal(notices.length, 1);
+        assert.equal(kind(notices[0]), 'coordinator');
+        assert.ok(!notices[0].includes('evening time'));
         assert.deepEqual(csp, []);
       } finally {
         await context.close();

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use handler::notifier;
 use jiff::{SignedDuration, Timestamp};
 use model::Lang;
+use model::typography::in_lang;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -36,11 +37,13 @@ async fn each_email_reaches_its_recipient_in_their_language() {
             .expect("an acknowledgement");
         assert_eq!(ack.rcpt, "sam@example.ca");
         assert_eq!(ack.to, "sam@example.ca");
-        let subject = form
-            .acknowledgement_subject
-            .as_ref()
-            .unwrap_or(&form.title)
-            .get(lang);
+        let subject = in_lang(
+            form.acknowledgement
+                .as_ref()
+                .map_or(&form.title, |a| &a.subject)
+                .get(lang),
+            lang,
+        );
         assert_eq!(ack.subject, format!("{subject} ({reference})"));
         let notice = mail
             .iter()

@@ -240,15 +240,16 @@ pub fn build_site(root: &Path, now: &str) -> LocalOptions {
     options
 }
 
-/// A complete intake, as a person fills it in.
+/// A complete intake, as a person fills it in, asking to be contacted by email (and giving a
+/// phone number too).
 pub fn intake(lang: &str) -> Vec<(&'static str, &'static str)> {
     let lang: &'static str = if lang == "fr" { "fr" } else { "en" };
     vec![
         ("lang", lang),
         ("name", "Sam Tester"),
-        ("email", "sam@example.ca"),
         ("language", lang),
-        ("contact_method", "phone"),
+        ("contact_method", "email-only"),
+        ("email", "sam@example.ca"),
         ("phone", "613-555-0100"),
         ("group_type", "informal-group"),
         ("composition", "A group of peers my age, please."),
@@ -261,6 +262,19 @@ pub fn intake(lang: &str) -> Vec<(&'static str, &'static str)> {
         ("consent_contact", "yes"),
         ("website", ""),
     ]
+}
+
+/// A complete intake by someone who asked to be called, without a voicemail, and gave no
+/// email address.
+pub fn intake_by_phone(lang: &str) -> Vec<(&'static str, &'static str)> {
+    intake(lang)
+        .into_iter()
+        .filter(|(name, _)| *name != "email")
+        .map(|(name, value)| match name {
+            "contact_method" => (name, "phone"),
+            _ => (name, value),
+        })
+        .collect()
 }
 
 /// A complete registration for `session`, by a person numbered `n`.
@@ -282,6 +296,25 @@ pub fn registration(session: &str, email: &str) -> Vec<(String, String)> {
     .into_iter()
     .map(|(n, v)| (n.to_string(), v.to_string()))
     .collect()
+}
+
+/// Answers as the enhancement script posts them: a JSON object, a name sent more than once
+/// (ticked boxes) becoming a list.
+pub fn as_json(pairs: &[(&str, &str)]) -> serde_json::Value {
+    let mut object = serde_json::Map::new();
+    for (name, value) in pairs {
+        let repeated = pairs.iter().filter(|(n, _)| n == name).count() > 1;
+        match object.get_mut(*name) {
+            Some(serde_json::Value::Array(list)) => list.push((*value).into()),
+            _ if repeated => {
+                object.insert(name.to_string(), serde_json::json!([value]));
+            }
+            _ => {
+                object.insert(name.to_string(), (*value).into());
+            }
+        }
+    }
+    serde_json::Value::Object(object)
 }
 
 /// Borrowed pairs from owned ones.

@@ -15,6 +15,9 @@
 //!
 //! [acknowledgement]
 //! subject = { en = "...", fr = "..." }
+//! # Optional: send it only to people who chose these options (never to someone who asked
+//! # to be contacted another way).
+//! only_when = { field = "contact_method", any_of = ["email-only"] }
 //!
 //! [[fields]]
 //! name = "email"
@@ -33,6 +36,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, line_of_offset};
 use crate::front_matter;
 use crate::lang::{Lang, Localized};
 use crate::offering::is_slug;
+use crate::typography;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -161,6 +165,8 @@ struct RawConfirmation {
 #[serde(deny_unknown_fields)]
 struct RawAcknowledgement {
     subject: Localized,
+    #[serde(default)]
+    only_when: Option<Spanned<RawCondition>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -244,8 +250,8 @@ pub struct FormDef {
     pub waitlisted: Option<Confirmation>,
     /// What the person sees after registering interest in an offering without dates.
     pub interest: Option<Confirmation>,
-    /// The acknowledgement email's subject, when the form takes an email address.
-    pub acknowledgement_subject: Option<Localized>,
+    /// The acknowledgement email, when the form takes an email address.
+    pub acknowledgement: Option<Acknowledgement>,
     /// The fields, in page order.
     pub fields: Vec<Field>,
     /// Where it was defined, for messages.
@@ -265,6 +271,16 @@ pub struct PrivacySection {
 pub struct Confirmation {
     pub title: Localized,
     pub next_steps: Vec<Localized>,
+}
+
+/// The acknowledgement of receipt emailed to the person.
+#[derive(Debug, Clone)]
+pub struct Acknowledgement {
+    /// The email's subject.
+    pub subject: Localized,
+    /// Sent only when this holds (the person chose to be contacted by email); always when
+    /// `None`.
+    pub only_when: Option<Condition>,
 }
 
 /// One field of a form.
@@ -318,11 +334,19 @@ impl OfferingsFilter {
     }
 }
 
-/// "Required when `field` is one of `any_of`".
+/// "When the radios field `field` is one of `any_of`": when a field is required
+/// (`required_when`), or when the acknowledgement is sent (`only_when`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Condition {
     pub field: String,
     pub any_of: Vec<String>,
+}
+
+impl Condition {
+    /// Whether `value`, the answer to [`Condition::field`], meets the condition.
+    pub fn holds(&self, value: Option<&str>) -> bool {
+        value.is_some_and(|v| self.any_of.iter().any(|a| a == v))
+    }
 }
 
 /// One choice of a radios or checkboxes field.
@@ -343,9 +367,9 @@ struct FieldErrors {
 }
 
 impl Field {
-    /// The error message of `kind` in `lang`, with `{max}` filled in. Definitions are checked
-    /// at load time so that every message a field can need exists; the fallbacks below only
-    /// keep a bad definition from panicking.
+    /// The error message of `kind` in `lang`, with `{max}` filled in and French spacing
+    /// applied. Definitions are checked at load time so that every message a field can need
+    /// exists; the fallbacks below only keep a bad definition from panicking.
     pub fn error_message(&self, kind: ErrorKind, lang: Lang) -> String {
         let e = &self.errors;
         let chosen = match kind {
@@ -358,10 +382,11 @@ impl Field {
         let text = chosen
             .map(|m| m.get(lang).as_str())
             .unwrap_or_else(|| super::ui::CHECK_ANSWER.get(lang));
-        match self.max_length {
+        let text = match self.max_length {
             Some(max) => text.replace("{max}", &max.to_string()),
             None => text.to_string(),
-        }
+        };
+        typography::in_lang(&text, lang)
     }
 
     /// Whether the field is drawn as a group of choices inside a fieldset.
@@ -394,9 +419,23 @@ impl FormDef {
         format!("{}-{}", self.id, field.replace('_', "-"))
     }
 
-    /// Whether the form sends the person an acknowledgement (it has an email field).
+    /// Whether the form may send the person an acknowledgement (it has an email field).
     pub fn acknowledges(&self) -> bool {
         self.field(EMAIL_FIELD).is_some() && !self.anonymous
+    }
+
+    /// Whether a person who answered this way is sent the acknowledgement: the form sends
+    /// one, they gave an email address, and its `only_when` holds. `answer` gives the value
+    /// sent for a field's name. Someone who asked to be contacted another way is never emailed,
+    /// even if they typed an address.
+    pub fn sends_acknowledgement<'a>(&self, answer: impl Fn(&str) -> Option<&'a str>) -> bool {
+        self.acknowledges()
+            && answer(EMAIL_FIELD).is_some_and(|email| !email.trim().is_empty())
+            && self
+                .acknowledgement
+                .as_ref()
+                .and_then(|a| a.only_when.as_ref())
+                .is_none_or(|condition| condition.holds(answer(&condition.field)))
     }
 }
 
@@ -658,20 +697,7 @@ pub fn parse(path: &Path, text: &str) -> Result<FormDef, Diagnostics> {
         let Some(condition) = &field.required_when else {
             continue;
         };
-        let at = line(field.name.span());
-        let target = raw
-            .fields
-            .iter()
-            .find(|f| f.name.get_ref() == &condition.field);
-        let ok = target.is_some_and(|t| {
-            t.kind == FieldKind::Radios
-                && !condition.any_of.is_empty()
-                && condition
-                    .any_of
-                    .iter()
-                    .all(|v| t.options.iter().any(|o| &o.value == v))
-        });
-        if !ok {
+        if !names_radios_options(&raw.fields, condition) {
             problems.push(
                 Diagnostic::error(
                     path,
@@ -680,11 +706,47 @@ pub fn parse(path: &Path, text: &str) -> Result<FormDef, Diagnostics> {
                         field.name.get_ref()
                     ),
                 )
-                .at_line(at)
-                .with_help("write required_when = { field = \"contact_method\", any_of = [\"phone\"] }"),
+                .at_line(line(field.name.span()))
+                .with_help(condition_help("required_when", "phone", &raw.fields)),
             );
         }
     }
+    if let Some(condition) = raw
+        .acknowledgement
+        .as_ref()
+        .and_then(|a| a.only_when.as_ref())
+        && !names_radios_options(&raw.fields, condition.get_ref())
+    {
+        problems.push(
+            Diagnostic::error(
+                path,
+                "`only_when` of [acknowledgement] must name a radios field and some of its option values",
+            )
+            .at_line(line(condition.span()))
+            .with_help(condition_help("only_when", "email-only", &raw.fields)),
+        );
+    }
+    // The privacy notice is a section of its own (a heading, then its folded text): the first
+    // question starts the next section, or it would read as part of the notice.
+    if let Some(first) = raw.fields.first()
+        && first.heading.is_none()
+    {
+        problems.push(
+            Diagnostic::error(
+                path,
+                format!(
+                    "the first field, `{}`, has no `heading`",
+                    first.name.get_ref()
+                ),
+            )
+            .at_line(line(first.name.span()))
+            .with_help(
+                "add heading = { en = \"...\", fr = \"...\" } to the first field: the privacy notice \
+                 before it is a section of its own, and the questions need theirs",
+            ),
+        );
+    }
+    problems.extend(french_spacing(path, text));
     let sessions = raw
         .fields
         .iter()
@@ -733,6 +795,10 @@ pub fn parse(path: &Path, text: &str) -> Result<FormDef, Diagnostics> {
     if problems.has_errors() {
         return Err(problems);
     }
+    let condition = |c: RawCondition| Condition {
+        field: c.field,
+        any_of: c.any_of,
+    };
     let confirmation = |c: RawConfirmation| Confirmation {
         title: c.title,
         next_steps: c.next_steps,
@@ -746,7 +812,10 @@ pub fn parse(path: &Path, text: &str) -> Result<FormDef, Diagnostics> {
         received: confirmation(raw.confirmation.received),
         waitlisted: raw.confirmation.waitlisted.map(confirmation),
         interest: raw.confirmation.interest.map(confirmation),
-        acknowledgement_subject: raw.acknowledgement.map(|a| a.subject),
+        acknowledgement: raw.acknowledgement.map(|a| Acknowledgement {
+            subject: a.subject,
+            only_when: a.only_when.map(|c| condition(c.into_inner())),
+        }),
         fields: raw
             .fields
             .into_iter()
@@ -757,10 +826,7 @@ pub fn parse(path: &Path, text: &str) -> Result<FormDef, Diagnostics> {
                 hint: f.hint,
                 heading: f.heading,
                 required: f.required,
-                required_when: f.required_when.map(|c| Condition {
-                    field: c.field,
-                    any_of: c.any_of,
-                }),
+                required_when: f.required_when.map(condition),
                 max_length: f.max_length,
                 autocomplete: f.autocomplete,
                 rows: f.rows,
@@ -798,6 +864,104 @@ const AUTOCOMPLETE_TOKENS: [&str; 8] = [
     "tel-national",
     "off",
 ];
+
+/// Whether `condition` names a radios field of the form and only values of its own options.
+fn names_radios_options(fields: &[RawField], condition: &RawCondition) -> bool {
+    let target = fields.iter().find(|f| f.name.get_ref() == &condition.field);
+    target.is_some_and(|t| {
+        t.kind == FieldKind::Radios
+            && !condition.any_of.is_empty()
+            && condition
+                .any_of
+                .iter()
+                .all(|v| t.options.iter().any(|o| &o.value == v))
+    })
+}
+
+/// How to write a condition, with this form's own radios fields as the example.
+fn condition_help(key: &str, example: &str, fields: &[RawField]) -> String {
+    let radios: Vec<String> = fields
+        .iter()
+        .filter(|f| f.kind == FieldKind::Radios && !f.options.is_empty())
+        .map(|f| {
+            let values: Vec<&str> = f.options.iter().map(|o| o.value.as_str()).collect();
+            format!("`{}` ({})", f.name.get_ref(), values.join(", "))
+        })
+        .collect();
+    let example =
+        format!("write {key} = {{ field = \"contact_method\", any_of = [\"{example}\"] }}");
+    if radios.is_empty() {
+        format!("{example}; this form has no radios field to name")
+    } else {
+        format!(
+            "{example}; this form's radios fields: {}",
+            radios.join("; ")
+        )
+    }
+}
+
+/// Every French text of the form file (any `fr = "..."`) where `?`, `!` or `;` follows a word
+/// without a space, at its line. The page turns a space into the right no-break space, but
+/// cannot add one that is missing.
+fn french_spacing(path: &Path, text: &str) -> Diagnostics {
+    let mut problems = Diagnostics::default();
+    let Ok(document) = toml::de::DeTable::parse(text) else {
+        return problems; // already reported by the typed parse
+    };
+    let mut strings = Vec::new();
+    french_strings(document.get_ref(), &mut strings);
+    strings.sort_by_key(|(at, _)| *at);
+    for (at, value) in strings {
+        let Some(&offset) = typography::missing_french_spaces(&value).first() else {
+            continue;
+        };
+        let mark = value[offset..].chars().next().unwrap_or('?');
+        let before: String = value[..offset]
+            .chars()
+            .rev()
+            .take_while(|c| !c.is_whitespace())
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        problems.push(
+            Diagnostic::error(
+                path,
+                format!("French text needs a space before `{mark}`: \"{before}{mark}\""),
+            )
+            .at_line(line_of_offset(text, at))
+            .with_help(format!(
+                "write \"{before} {mark}\" (French puts a space before ? ! and ;); the page makes it a no-break space"
+            )),
+        );
+    }
+    problems
+}
+
+/// The `fr` strings under `table`, with where each starts in the file.
+fn french_strings(table: &toml::de::DeTable<'_>, out: &mut Vec<(usize, String)>) {
+    for (key, value) in table {
+        french_values(key.get_ref() == "fr", value, out);
+    }
+}
+
+fn french_values(
+    is_french: bool,
+    value: &Spanned<toml::de::DeValue<'_>>,
+    out: &mut Vec<(usize, String)>,
+) {
+    use toml::de::DeValue;
+    match value.get_ref() {
+        DeValue::String(text) if is_french => out.push((value.span().start, text.to_string())),
+        DeValue::Table(table) => french_strings(table, out),
+        DeValue::Array(items) => {
+            for item in items {
+                french_values(is_french, item, out);
+            }
+        }
+        _ => {}
+    }
+}
 
 fn is_field_name(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_lowercase())
@@ -882,9 +1046,19 @@ next_steps = [{ en = "We reply.", fr = "Nous répondons." }]
     const NAME_FIELD: &str = r#"[[fields]]
 name = "comment"
 kind = "textarea"
+heading = { en = "Your comment", fr = "Votre commentaire" }
 label = { en = "Comment", fr = "Commentaire" }
 max_length = 500
 errors.too_long = { en = "At most {max}", fr = "Au plus {max}" }
+"#;
+
+    const EMAIL_FIELD_TEXT: &str = r#"[[fields]]
+name = "email"
+kind = "email"
+label = { en = "Email", fr = "Courriel" }
+max_length = 254
+errors.too_long = { en = "Too long", fr = "Trop long" }
+errors.invalid = { en = "Invalid", fr = "Invalide" }
 "#;
 
     #[test]
@@ -967,15 +1141,7 @@ errors.too_long = { en = "At most {max}", fr = "Au plus {max}" }
 
     #[test]
     fn an_anonymous_form_cannot_ask_for_an_email() {
-        let field = r#"[[fields]]
-name = "email"
-kind = "email"
-label = { en = "Email", fr = "Courriel" }
-max_length = 254
-errors.too_long = { en = "Too long", fr = "Trop long" }
-errors.invalid = { en = "Invalid", fr = "Invalide" }
-"#;
-        let errors = errors(&form(field));
+        let errors = errors(&form(EMAIL_FIELD_TEXT));
         assert!(
             errors
                 .iter()
@@ -991,6 +1157,140 @@ errors.invalid = { en = "Invalid", fr = "Invalide" }
             errors[0].contains("more than the 16384 the form handler accepts"),
             "{errors:?}"
         );
+    }
+
+    /// A form that takes an email address and acknowledges, with a contact method choice.
+    fn personal_form(acknowledgement: &str) -> String {
+        format!(
+            "title = {{ en = \"Form\", fr = \"Formulaire\" }}\n\
+             submit = {{ en = \"Send\", fr = \"Envoyer\" }}\n{PRIVACY}\n{acknowledgement}\n{}{}",
+            r#"[[fields]]
+name = "contact_method"
+kind = "radios"
+heading = { en = "Contact", fr = "Contact" }
+label = { en = "How?", fr = "Comment ?" }
+options = [
+  { value = "email-only", label = { en = "Email", fr = "Courriel" } },
+  { value = "phone", label = { en = "Phone", fr = "Téléphone" } },
+]
+"#,
+            EMAIL_FIELD_TEXT
+        )
+    }
+
+    fn line_of(text: &str, start: &str) -> usize {
+        text.lines().position(|l| l.starts_with(start)).unwrap() + 1
+    }
+
+    #[test]
+    fn the_acknowledgement_may_be_sent_only_when_a_choice_holds() {
+        let ok = personal_form(
+            "[acknowledgement]\nsubject = { en = \"S\", fr = \"S\" }\n\
+             only_when = { field = \"contact_method\", any_of = [\"email-only\"] }",
+        );
+        let def = parse(Path::new("content/forms/test.toml"), &ok).unwrap();
+        let only_when = def.acknowledgement.unwrap().only_when.unwrap();
+        assert_eq!(only_when.field, "contact_method");
+        assert!(only_when.holds(Some("email-only")));
+        assert!(!only_when.holds(Some("phone")) && !only_when.holds(None));
+
+        for (wrong, what) in [
+            (
+                "{ field = \"email\", any_of = [\"x\"] }",
+                "a field that is not radios",
+            ),
+            (
+                "{ field = \"contact_method\", any_of = [\"mail\"] }",
+                "an option it lacks",
+            ),
+            ("{ field = \"contact_method\", any_of = [] }", "no option"),
+            (
+                "{ field = \"contact\", any_of = [\"phone\"] }",
+                "no such field",
+            ),
+        ] {
+            let text = personal_form(&format!(
+                "[acknowledgement]\nsubject = {{ en = \"S\", fr = \"S\" }}\nonly_when = {wrong}"
+            ));
+            let errors = errors(&text);
+            let line = line_of(&text, "only_when");
+            assert_eq!(
+                errors,
+                [format!(
+                    "content/forms/test.toml:{line}: error: `only_when` of [acknowledgement] must name a radios field and some of its option values\n  \
+                     help: write only_when = {{ field = \"contact_method\", any_of = [\"email-only\"] }}; this form's radios fields: `contact_method` (email-only, phone)"
+                )],
+                "{what}"
+            );
+        }
+        // A typo in the condition is named, not ignored.
+        let text = personal_form(
+            "[acknowledgement]\nsubject = { en = \"S\", fr = \"S\" }\n\
+             only_when = { field = \"contact_method\", anyof = [\"email-only\"] }",
+        );
+        let errors = errors(&text);
+        assert!(
+            errors[0].starts_with(&format!(
+                "content/forms/test.toml:{}: error: unknown field `anyof`",
+                line_of(&text, "only_when")
+            )),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn the_first_field_starts_a_part_after_the_privacy_notice() {
+        let text = form(&NAME_FIELD.replace(
+            "heading = { en = \"Your comment\", fr = \"Votre commentaire\" }\n",
+            "",
+        ));
+        let errors = errors(&text);
+        assert_eq!(
+            errors,
+            [format!(
+                "content/forms/test.toml:{}: error: the first field, `comment`, has no `heading`\n  \
+                 help: add heading = {{ en = \"...\", fr = \"...\" }} to the first field: the privacy notice \
+                 before it is a section of its own, and the questions need theirs",
+                line_of(&text, "name = \"comment\"")
+            )]
+        );
+    }
+
+    #[test]
+    fn french_without_its_space_before_question_marks_is_reported_at_its_line() {
+        let text = form(
+            &NAME_FIELD
+                .replace(
+                    "label = { en = \"Comment\", fr = \"Commentaire\" }",
+                    "label = { en = \"Why?\", fr = \"Pourquoi?\" }\n\
+                     hint = { en = \"See https://example.ca/?a=1;b\", fr = \"Voir https://example.ca/?a=1;b ou nom@exemple.ca!\" }",
+                )
+                .replace(
+                    "errors.too_long = { en = \"At most {max}\", fr = \"Au plus {max}\" }",
+                    "errors.too_long = { en = \"At most {max}!\", fr = \"Au plus {max} (environ)!\" }",
+                ),
+        );
+        let errors = errors(&text);
+        assert_eq!(
+            errors,
+            [
+                format!(
+                    "content/forms/test.toml:{}: error: French text needs a space before `?`: \"Pourquoi?\"\n  \
+                     help: write \"Pourquoi ?\" (French puts a space before ? ! and ;); the page makes it a no-break space",
+                    line_of(&text, "label = ")
+                ),
+                format!(
+                    "content/forms/test.toml:{}: error: French text needs a space before `!`: \"(environ)!\"\n  \
+                     help: write \"(environ) !\" (French puts a space before ? ! and ;); the page makes it a no-break space",
+                    line_of(&text, "errors.too_long")
+                ),
+            ]
+        );
+        // With its spaces, the same text loads.
+        let fixed = text
+            .replace("Pourquoi?", "Pourquoi ?")
+            .replace("(environ)!", "(environ) !");
+        assert!(parse(Path::new("content/forms/test.toml"), &fixed).is_ok());
     }
 
     #[test]

@@ -90,6 +90,23 @@ fn valid_intake(lang: Lang) -> Vec<(String, String)> {
     ])
 }
 
+fn valid_registration() -> Vec<(String, String)> {
+    pairs(&[
+        ("lang", "en"),
+        ("session", "workshop:english"),
+        ("name", "Sam"),
+        ("email", "sam@example.ca"),
+        ("language", "en"),
+        ("member_status", "cadet"),
+        ("adult", "yes"),
+        ("affected", "yes"),
+        ("device", "yes"),
+        ("code_of_conduct", "yes"),
+        ("confidentiality", "yes"),
+        ("consent_contact", "yes"),
+    ])
+}
+
 /// Replaces (or removes, with `None`) every value of `name`.
 fn with(mut base: Vec<(String, String)>, name: &str, value: Option<&str>) -> Vec<(String, String)> {
     let position = base.iter().position(|(n, _)| n == name);
@@ -167,8 +184,29 @@ fn intake_answers_and_the_errors_they_get_in_both_languages() {
             )],
             vec![(
                 "phone",
-                "Entrez un numéro de téléphone, ou choisissez d’être joint par courriel seulement",
+                "Entrez un numéro de téléphone, ou choisissez d’être contacté ou contactée par courriel seulement",
             )],
+        ),
+        (
+            "chose email only but gave no address",
+            Box::new(|l| with(valid_intake(l), "email", None)),
+            vec![(
+                "email",
+                "Enter your email address, or choose to be contacted by phone",
+            )],
+            vec![(
+                "email",
+                "Entrez votre adresse courriel, ou choisissez d’être contacté ou contactée par téléphone",
+            )],
+        ),
+        (
+            "chose a phone call, gave a number and no email address",
+            Box::new(|l| {
+                let by_phone = with(valid_intake(l), "contact_method", Some("phone"));
+                with(with(by_phone, "email", None), "phone", Some("613-555-0100"))
+            }),
+            vec![],
+            vec![],
         ),
         (
             "gave a number that is not one, while choosing email",
@@ -205,7 +243,6 @@ fn intake_answers_and_the_errors_they_get_in_both_languages() {
             Box::new(|l| pairs(&[("lang", l.code())])),
             vec![
                 ("name", "Enter your name or the name you prefer"),
-                ("email", "Enter your email address"),
                 ("language", "Select your preferred official language"),
                 ("contact_method", "Select how we may contact you"),
                 ("group_type", "Select the group you would like to join"),
@@ -224,7 +261,6 @@ fn intake_answers_and_the_errors_they_get_in_both_languages() {
             ],
             vec![
                 ("name", "Entrez votre nom ou le nom que vous préférez"),
-                ("email", "Entrez votre adresse courriel"),
                 ("language", "Sélectionnez votre langue officielle préférée"),
                 (
                     "contact_method",
@@ -428,20 +464,7 @@ fn registration_offers_only_open_sessions_and_interest() {
 fn registration_checks_the_session_exists() {
     let def = form("registration");
     let now = at("2025-06-01T12:00");
-    let base = pairs(&[
-        ("lang", "en"),
-        ("session", "workshop:english"),
-        ("name", "Sam"),
-        ("email", "sam@example.ca"),
-        ("language", "en"),
-        ("member_status", "cadet"),
-        ("adult", "yes"),
-        ("affected", "yes"),
-        ("device", "yes"),
-        ("code_of_conduct", "yes"),
-        ("confidentiality", "yes"),
-        ("consent_contact", "yes"),
-    ]);
+    let base = valid_registration();
     assert_eq!(errors_of(&def, base.clone(), &now), vec![]);
     for bad in ["workshop:german", "informal", "nope", "Workshop:english"] {
         assert_eq!(
@@ -514,15 +537,265 @@ fn the_coordinators_notice_describes_answers_with_their_labels() {
         .unwrap();
     let lines = def.describe(&submission, Lang::Fr, &offerings());
     assert!(lines.contains(&(
-        "Comment pouvons-nous communiquer avec vous en toute sécurité?".into(),
+        "Comment pouvons-nous communiquer avec vous en toute sécurité\u{202f}?".into(),
         "Par courriel seulement".into()
     )));
     assert!(lines.contains(&(
-        "À quel groupe souhaitez-vous participer?".into(),
+        "À quel groupe souhaitez-vous participer\u{202f}?".into(),
         "Groupe informel".into()
     )));
     assert!(lines.contains(&(
-        "Lesquels de ces énoncés vous décrivent?".into(),
-        "Vétéran ou vétérane; Employé ou employée de la fonction publique du ministère de la Défense nationale (MDN)".into()
+        "Lesquels de ces énoncés vous décrivent\u{202f}?".into(),
+        "Vétéran ou vétérane\u{202f}; Employé ou employée de la fonction publique du ministère de la Défense nationale (MDN)".into()
     )));
+    // What the person typed is theirs: never retouched.
+    let typed = def
+        .validate(
+            &RawSubmission::from_pairs(with(
+                valid_intake(Lang::Fr),
+                "composition",
+                Some("Des femmes seulement ; merci !"),
+            )),
+            &offerings(),
+            &at("2025-06-01T12:00"),
+        )
+        .unwrap();
+    assert!(
+        def.describe(&typed, Lang::Fr, &offerings())
+            .iter()
+            .any(|(_, value)| value == "Des femmes seulement ; merci !")
+    );
+}
+
+#[test]
+fn the_acknowledgement_goes_only_to_people_who_chose_email() {
+    let intake = form("intake");
+    let now = at("2025-06-01T12:00");
+    let sends = |def: &FormDef, raw: Vec<(String, String)>| {
+        let submission = def
+            .validate(&RawSubmission::from_pairs(raw), &offerings(), &now)
+            .unwrap();
+        def.sends_acknowledgement(|name| submission.text(name))
+    };
+    assert!(sends(&intake, valid_intake(Lang::En)), "email only");
+    // Someone whose inbox may not be safe chose the phone, and typed an address anyway.
+    for method in ["phone", "phone-voicemail"] {
+        let by_phone = with(
+            with(valid_intake(Lang::En), "contact_method", Some(method)),
+            "phone",
+            Some("613-555-0100"),
+        );
+        assert!(
+            !sends(&intake, by_phone.clone()),
+            "{method} with an address"
+        );
+        assert!(!sends(&intake, with(by_phone, "email", None)), "{method}");
+    }
+    // The registration form has no choice of contact method: everyone who registers gets it.
+    let registration = form("registration");
+    assert!(sends(&registration, valid_registration()));
+    // Anonymous feedback never acknowledges.
+    let feedback = form("feedback");
+    assert!(!sends(
+        &feedback,
+        pairs(&[("lang", "en"), ("service", "chat"), ("rating", "good")])
+    ));
+}
+
+#[test]
+fn a_field_required_only_in_some_cases_is_not_marked_optional() {
+    let def = form("intake");
+    for lang in Lang::ALL {
+        let view = def.view(lang, &offerings(), &at("2025-06-01T12:00"));
+        let field = |name: &str| view.fields.iter().find(|f| f.name == name).unwrap();
+        for conditional in ["email", "phone"] {
+            assert!(!field(conditional).optional, "{conditional} ({lang})");
+            assert!(!field(conditional).required, "{conditional} ({lang})");
+            assert!(field(conditional).hint.is_some(), "its hint says when");
+        }
+        assert!(field("composition").optional);
+        assert!(!field("name").optional);
+    }
+}
+
+/// Every string of a serialized view, with where it sits.
+fn strings_of(value: &serde_json::Value, path: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::String(text) => out.push((path.to_string(), text.clone())),
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                strings_of(item, &format!("{path}[{i}]"), out);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                strings_of(item, &format!("{path}.{key}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_french_text_of_every_form_has_its_no_break_spaces() {
+    let now = at("2025-06-01T12:00");
+    for def in forms() {
+        let view = serde_json::to_value(def.view(Lang::Fr, &offerings(), &now)).unwrap();
+        let mut texts = Vec::new();
+        strings_of(&view, &def.id, &mut texts);
+        for (path, text) in &texts {
+            for mark in ['?', '!', ';', ':'] {
+                assert!(
+                    !text.contains(&format!(" {mark}")),
+                    "{path}: an ordinary space before `{mark}` in {text:?}"
+                );
+            }
+        }
+        // And the words the handler adds: every error message.
+        for field in &def.fields {
+            for kind in [ErrorKind::Required, ErrorKind::TooLong, ErrorKind::Invalid] {
+                let message = field.error_message(kind, Lang::Fr);
+                assert!(!message.contains(" :"), "{}: {message:?}", field.name);
+            }
+        }
+    }
+    let intake = form("intake").view(Lang::Fr, &offerings(), &now);
+    let group = intake
+        .fields
+        .iter()
+        .find(|f| f.name == "group_type")
+        .unwrap();
+    assert_eq!(
+        group.label,
+        "À quel groupe souhaitez-vous participer\u{202f}?"
+    );
+    // English is shown as written.
+    let english = form("intake").view(Lang::En, &offerings(), &now);
+    let group = english
+        .fields
+        .iter()
+        .find(|f| f.name == "group_type")
+        .unwrap();
+    assert_eq!(group.label, "Which group would you like to join?");
+}
+
+/// `text` with " : oui ?" added to every French string (`fr = "..."`).
+fn with_french_punctuation(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("fr = \"") {
+        let start = at + "fr = \"".len();
+        let end = start + rest[start..].find('"').expect("the string closes");
+        out.push_str(&rest[..end]);
+        out.push_str(" : oui ?");
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn every_french_text_a_form_shows_gets_its_no_break_spaces() {
+    let now = at("2025-06-01T12:00");
+    for id in ["intake", "registration", "feedback"] {
+        let path = content().join(format!("forms/{id}.toml"));
+        let text = with_french_punctuation(&std::fs::read_to_string(&path).unwrap());
+        let def = parse(&path, &text).unwrap();
+        let view = serde_json::to_value(def.view(Lang::Fr, &offerings(), &now)).unwrap();
+        let mut texts = Vec::new();
+        strings_of(&view, id, &mut texts);
+        let typeset: Vec<&(String, String)> = texts
+            .iter()
+            .filter(|(_, t)| t.ends_with("\u{a0}: oui\u{202f}?"))
+            .collect();
+        for (path, text) in &texts {
+            assert!(
+                !text.contains(" : oui") && !text.contains(" ?"),
+                "{path}: {text:?}"
+            );
+        }
+        // Title, submit, privacy notice, headings, labels, hints, options: all of them.
+        for key in [
+            ".title",
+            ".submit",
+            ".privacy.sections[0].text",
+            ".fields[0].heading",
+        ] {
+            assert!(
+                typeset.iter().any(|(p, _)| p == &format!("{id}{key}")),
+                "{id}{key}"
+            );
+        }
+        assert!(typeset.iter().any(|(p, _)| p.ends_with(".label")));
+        assert!(typeset.iter().any(|(p, _)| p.ends_with(".hint")));
+        for field in &def.fields {
+            let message = field.error_message(ErrorKind::Required, Lang::Fr);
+            assert!(!message.contains(" : oui"), "{}: {message:?}", field.name);
+        }
+    }
+}
+
+#[test]
+fn a_session_hint_separates_its_dates_the_french_way() {
+    let tz = datetime::time_zone("America/Toronto").unwrap();
+    let two_parts = r#"kind = "activity"
+title = { en = "Two parts", fr = "Deux parties" }
+summary = { en = "S", fr = "S" }
+group_size = 10
+hosts = { en = "H", fr = "H" }
+registration_deadline = 2025-06-27
+[[cohorts]]
+id = "french"
+language = "fr"
+sessions = [
+  { start = 2025-07-17T17:00:00, end = 2025-07-17T18:30:00 },
+  { start = 2025-07-31T17:00:00, end = 2025-07-31T18:00:00 },
+]
+"#;
+    let offering = offering::parse(Path::new("two-parts.toml"), two_parts, &tz).unwrap();
+    let def = form("registration");
+    let now = at("2025-06-01T12:00");
+    let hint = |lang| {
+        let view = def.view(lang, std::slice::from_ref(&offering), &now);
+        let session = view.fields.iter().find(|f| f.name == "session").unwrap();
+        session.options[0].hint.clone().unwrap()
+    };
+    let french = hint(Lang::Fr);
+    assert!(french.contains("(HE)\u{202f}; le jeudi"), "{french}");
+    assert!(!french.contains("(HE);"), "{french}");
+    assert!(
+        hint(Lang::En).contains("ET; Thursday"),
+        "{}",
+        hint(Lang::En)
+    );
+}
+
+#[test]
+fn the_intake_lists_the_groups_in_the_pages_order() {
+    let tz = datetime::time_zone("America/Toronto").unwrap();
+    let (offerings, problems) = offering::load_dir(&content().join("offerings"), &tz);
+    assert!(problems.is_empty(), "{problems}");
+    let now = at("2025-06-01T12:00");
+    let values = |id: &str, name: &str| -> Vec<String> {
+        let view = form(id).view(Lang::En, &offerings, &now);
+        let field = view.fields.iter().find(|f| f.name == name).unwrap();
+        field.options.iter().map(|o| o.value.clone()).collect()
+    };
+    // The group pages list Informal (weight 10) before Formal (20).
+    assert_eq!(
+        values("intake", "group_type"),
+        ["informal-group", "formal-group", "not-sure"]
+    );
+    // Activities before groups, each in its pages' order, as the navigation lists them.
+    assert_eq!(
+        values("feedback", "service"),
+        [
+            "mens-virtual-coffee-chat",
+            "discover-creative-coping",
+            "informal-group",
+            "formal-group",
+            "intake",
+            "other"
+        ]
+    );
 }

@@ -23,7 +23,13 @@ pub const OPTIONAL: Words = Localized {
     fr: "(facultatif)",
 };
 
-/// The privacy notice's heading.
+/// The heading of the form's privacy section, above the folded notice.
+pub const PRIVACY_HEADING: Words = Localized {
+    en: "Protecting your personal information",
+    fr: "Protection de vos renseignements personnels",
+};
+
+/// What opens the folded privacy notice.
 pub const PRIVACY_TITLE: Words = Localized {
     en: "Privacy notice statement",
     fr: "Avis de confidentialité",
@@ -69,6 +75,13 @@ pub const INTEREST_OPTION: Words = Localized {
 pub const INTEREST_HINT: Words = Localized {
     en: "No dates are set yet. We will contact you when new sessions are planned.",
     fr: "Aucune date n’est encore fixée. Nous communiquerons avec vous lorsque de nouvelles séances seront prévues.",
+};
+
+/// Between the items of a list on one line (sessions, ticked boxes): French puts a narrow
+/// no-break space before the semicolon.
+pub const LIST_SEPARATOR: Words = Localized {
+    en: "; ",
+    fr: "\u{202f}; ",
 };
 
 /// A language's name inside a sentence ("in English", "en anglais").

@@ -13,6 +13,7 @@ use super::{
 use crate::datetime::{self, ZoneLabel};
 use crate::lang::Lang;
 use crate::offering::{Offering, OfferingKind, OfferingState};
+use crate::typography::in_lang;
 use jiff::Zoned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -209,10 +210,10 @@ impl FormDef {
                 return Err(Invalid::Rejected(Rejection::Repeated(field.name.clone())));
             }
             let required = field.required
-                || field.required_when.as_ref().is_some_and(|c| {
-                    raw.first(&c.field)
-                        .is_some_and(|v| c.any_of.iter().any(|a| a == v))
-                });
+                || field
+                    .required_when
+                    .as_ref()
+                    .is_some_and(|c| c.holds(raw.first(&c.field)));
             match self.check(field, &sent, required, lang, offerings, now) {
                 Ok(Some(answer)) => {
                     answers.insert(field.name.clone(), answer);
@@ -336,7 +337,8 @@ impl FormDef {
         }
     }
 
-    /// The answers as "label: value" lines in `lang`, for the coordinators' notice.
+    /// The answers as "label: value" lines in `lang`, for the coordinators' notice. The form's
+    /// own words get French spacing; what the person typed is kept as typed.
     pub fn describe(
         &self,
         submission: &Submission,
@@ -348,19 +350,22 @@ impl FormDef {
             let Some(answer) = submission.answers.get(&field.name) else {
                 continue;
             };
-            let label = field.label.get(lang).clone();
+            let label = in_lang(field.label.get(lang), lang);
+            let choice = |value: &String| match choice_label(field, value, lang, offerings) {
+                Some(label) => in_lang(&label, lang),
+                None => value.clone(),
+            };
             let value = match (field.kind, answer) {
                 (FieldKind::Session, Answer::Text(value)) => SessionChoice::parse(value)
                     .and_then(|c| c.describe(offerings, lang))
+                    .map(|described| in_lang(&described, lang))
                     .unwrap_or_else(|| value.clone()),
-                (_, Answer::Text(value)) => {
-                    choice_label(field, value, lang, offerings).unwrap_or_else(|| value.clone())
-                }
+                (_, Answer::Text(value)) => choice(value),
                 (_, Answer::List(values)) => values
                     .iter()
-                    .map(|v| choice_label(field, v, lang, offerings).unwrap_or_else(|| v.clone()))
+                    .map(choice)
                     .collect::<Vec<_>>()
-                    .join("; "),
+                    .join(ui::LIST_SEPARATOR.get(lang)),
                 (_, Answer::Confirmed(_)) => match lang {
                     Lang::En => "Yes".to_string(),
                     Lang::Fr => "Oui".to_string(),
@@ -485,7 +490,7 @@ impl SessionChoice {
                     .iter()
                     .map(|s| datetime::format_session(&s.start, &s.end, lang, ZoneLabel::Generic))
                     .collect::<Vec<_>>()
-                    .join("; ");
+                    .join(ui::LIST_SEPARATOR.get(lang));
                 format!(
                     "{} ({sessions})",
                     ui::SESSION_OPTION

@@ -1,11 +1,16 @@
 //! The localized view of a form: everything `templates/partials/form.html` draws, in one
 //! language, at one moment (the registration form's choices depend on the clock).
+//!
+//! Every text is as the person reads it: French gets its spacing here
+//! ([`typography::in_lang`](crate::typography::in_lang)), so the generated page and the pages
+//! the handler draws again (with errors) are the same.
 
 use super::definition::{Field, FieldKind, FormDef};
 use super::{HONEYPOT_FIELD, LANG_FIELD, ui};
 use crate::datetime::{self, ZoneLabel};
 use crate::lang::Lang;
 use crate::offering::{Cohort, Offering, OfferingKind, OfferingState};
+use crate::typography::in_lang;
 use jiff::Zoned;
 use serde::Serialize;
 
@@ -33,10 +38,14 @@ pub struct FormView {
     pub ui: UiView,
 }
 
-/// The Privacy Notice Statement.
+/// The Privacy Notice Statement: a section of the form with its own heading, its text folded.
 #[derive(Debug, Clone, Serialize)]
 pub struct PrivacyView {
+    /// The section's heading (an `h2`, like the form's other parts).
+    pub heading: String,
+    /// What opens the folded text ("Privacy notice statement").
     pub title: String,
+    /// The topics, each under an `h3`.
     pub sections: Vec<PrivacySectionView>,
 }
 
@@ -126,21 +135,23 @@ impl FormDef {
     /// The form in `lang` at `now`: labels, hints and options localized, and for a registration
     /// form, the sessions open for registration at `now` (and offerings taking interest).
     pub fn view(&self, lang: Lang, offerings: &[Offering], now: &Zoned) -> FormView {
+        let text = |s: &str| in_lang(s, lang);
         FormView {
             id: self.id.clone(),
             action: self.action(),
             method: "post",
             lang,
-            title: self.title.get(lang).clone(),
-            submit: self.submit.get(lang).clone(),
+            title: text(self.title.get(lang)),
+            submit: text(self.submit.get(lang)),
             privacy: PrivacyView {
-                title: ui::PRIVACY_TITLE.get(lang).to_string(),
+                heading: text(ui::PRIVACY_HEADING.get(lang)),
+                title: text(ui::PRIVACY_TITLE.get(lang)),
                 sections: self
                     .privacy
                     .iter()
                     .map(|s| PrivacySectionView {
-                        heading: ui::privacy_heading(s.topic).get(lang).to_string(),
-                        text: s.text.get(lang).clone(),
+                        heading: text(ui::privacy_heading(s.topic).get(lang)),
+                        text: text(s.text.get(lang)),
                     })
                     .collect(),
             },
@@ -156,12 +167,12 @@ impl FormDef {
             honeypot: HoneypotView {
                 name: HONEYPOT_FIELD,
                 id: self.control_id(HONEYPOT_FIELD),
-                label: ui::HONEYPOT_LABEL.get(lang).to_string(),
+                label: text(ui::HONEYPOT_LABEL.get(lang)),
             },
             ui: UiView {
-                error_prefix: ui::ERROR_PREFIX.get(lang).to_string(),
-                error_summary_title: ui::ERROR_SUMMARY_TITLE.get(lang).to_string(),
-                optional: ui::OPTIONAL.get(lang).to_string(),
+                error_prefix: text(ui::ERROR_PREFIX.get(lang)),
+                error_summary_title: text(ui::ERROR_SUMMARY_TITLE.get(lang)),
+                optional: text(ui::OPTIONAL.get(lang)),
             },
         }
     }
@@ -173,15 +184,12 @@ impl FormDef {
         offerings: &[Offering],
         now: &Zoned,
     ) -> FieldView {
+        let text = |s: &str| in_lang(s, lang);
         let id = self.control_id(&field.name);
-        let options: Vec<(String, String, Option<String>)> = choices(field, lang, offerings, now)
-            .into_iter()
-            .map(|c| (c.value, c.label, c.hint))
-            .collect();
-        let options = options
+        let options = choices(field, lang, offerings, now)
             .into_iter()
             .enumerate()
-            .map(|(index, (value, label, hint))| {
+            .map(|(index, Choice { value, label, hint })| {
                 let option_id = if index == 0 {
                     id.clone()
                 } else {
@@ -189,8 +197,8 @@ impl FormDef {
                 };
                 OptionView {
                     value,
-                    label,
-                    hint,
+                    label: text(&label),
+                    hint: hint.as_deref().map(text),
                     hint_id: format!("{option_id}-item-hint"),
                     id: option_id,
                 }
@@ -208,11 +216,14 @@ impl FormDef {
                 FieldKind::Tel => Some("tel"),
                 _ => None,
             },
-            label: field.label.get(lang).clone(),
-            hint: field.hint.as_ref().map(|h| h.get(lang).clone()),
-            heading: field.heading.as_ref().map(|h| h.get(lang).clone()),
+            label: text(field.label.get(lang)),
+            hint: field.hint.as_ref().map(|h| text(h.get(lang))),
+            heading: field.heading.as_ref().map(|h| text(h.get(lang))),
             required: field.required && field.kind != FieldKind::Checkboxes,
-            optional: !field.required && field.kind != FieldKind::Confirm,
+            // A field required only in some cases is not marked: its hint says when.
+            optional: !field.required
+                && field.required_when.is_none()
+                && field.kind != FieldKind::Confirm,
             max_length: field.max_length,
             autocomplete: field.autocomplete.clone(),
             spellcheck: match field.kind {
@@ -224,7 +235,7 @@ impl FormDef {
                 .rows
                 .or((field.kind == FieldKind::Textarea).then_some(5)),
             empty_message: (field.kind == FieldKind::Session && options.is_empty())
-                .then(|| ui::NO_OPEN_SESSIONS.get(lang).to_string()),
+                .then(|| text(ui::NO_OPEN_SESSIONS.get(lang))),
             options,
             value: (field.kind == FieldKind::Confirm).then_some(CONFIRM_VALUE),
         }
@@ -280,7 +291,7 @@ pub(crate) fn choices(
                                 datetime::format_session(&s.start, &s.end, lang, ZoneLabel::Generic)
                             })
                             .collect::<Vec<_>>()
-                            .join("; "),
+                            .join(ui::LIST_SEPARATOR.get(lang)),
                     ),
                 },
                 None => Choice {
