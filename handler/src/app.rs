@@ -12,7 +12,7 @@
 
 use crate::config::Config;
 use crate::content::{Content, ContentSource, SitePages};
-use crate::emails::{confirmation_for, support_line};
+use crate::emails::{confirmation_for, support_parts};
 use crate::mail::Mailer;
 use crate::origin;
 use crate::page;
@@ -709,7 +709,7 @@ async fn confirmation(
     let view = ConfirmationView {
         title: typeset(text.title.get(lang)),
         reference_label: typeset(ui::REFERENCE_LABEL.get(lang)),
-        reference: reference.map(|r| r.to_string()),
+        reference: reference.as_ref().map(|r| r.to_string()),
         acknowledgement: acknowledged.then(|| typeset(ui::ACKNOWLEDGEMENT_SENT.get(lang))),
         next_title: typeset(ui::WHAT_HAPPENS_NEXT.get(lang)),
         next_steps: text
@@ -717,7 +717,7 @@ async fn confirmation(
             .iter()
             .map(|s| typeset(s.get(lang)))
             .collect(),
-        support: Some(typeset(&support_line(&content.site, lang))),
+        support: Some(support_parts(&content.site, lang)),
     };
     let region = match state.renderer().confirmation_region(&view, lang) {
         Ok(region) => region,
@@ -730,7 +730,17 @@ async fn confirmation(
             );
         }
     };
-    let page = page_with(&state, def, lang, &view.title, &region);
+    // The panel's title is the page's h1 now, and the toggle shows this same confirmation in
+    // the other language (the form there would be empty).
+    let page = page::without_intro(&page_with(&state, def, lang, &view.title, &region));
+    let other = confirmation_url(
+        &def.id,
+        reference.as_ref(),
+        lang.other(),
+        status,
+        acknowledged,
+    );
+    let page = page::retarget_toggle(&page, &other);
     let title = page::escape(&view.title);
     html(
         StatusCode::OK,

@@ -52,6 +52,18 @@ pub fn support_line(site: &SiteConfig, lang: Lang) -> String {
         .replace("{phone}", &site.program.phone)
 }
 
+/// The same line in parts, for a page where the number is a `tel:` link.
+pub fn support_parts(site: &SiteConfig, lang: Lang) -> crate::render::SupportLine {
+    let text = words::SUPPORT.get(lang);
+    let (before, after) = text.split_once("{phone}").unwrap_or((text, ""));
+    crate::render::SupportLine {
+        before: in_lang(before, lang),
+        phone: site.program.phone.clone(),
+        phone_href: site.phone_href(),
+        after: in_lang(after, lang),
+    }
+}
+
 /// The acknowledgement of receipt, in the person's language (French with its spacing).
 pub fn acknowledgement(
     renderer: &Renderer,

@@ -16,6 +16,43 @@ pub fn replace_region(page: &str, region: &str) -> Option<String> {
     Some(format!("{}{}{}", &page[..start], region, &page[end..]))
 }
 
+/// Where a form page's title and introduction start and end (templates/page.html).
+pub const INTRO_START: &str = "<!-- passerelle:intro -->";
+/// See [`INTRO_START`].
+pub const INTRO_END: &str = "<!-- /passerelle:intro -->";
+
+/// `page` without its title and introduction (what the confirmation replaces), when marked.
+pub fn without_intro(page: &str) -> String {
+    let Some(start) = page.find(INTRO_START) else {
+        return page.to_string();
+    };
+    let Some(length) = page[start..].find(INTRO_END) else {
+        return page.to_string();
+    };
+    let end = start + length + INTRO_END.len();
+    format!("{}{}", &page[..start], page[end..].trim_start())
+}
+
+/// The language toggle's link (templates/partials/lang-toggle.html), up to its address.
+const TOGGLE_HREF: &str = "class=\"ps-lang-toggle__link\" href=\"";
+
+/// `page` with its language toggle leading to `href` (HTML-escaped here).
+pub fn retarget_toggle(page: &str, href: &str) -> String {
+    let Some(at) = page.find(TOGGLE_HREF) else {
+        return page.to_string();
+    };
+    let from = at + TOGGLE_HREF.len();
+    let Some(length) = page[from..].find('"') else {
+        return page.to_string();
+    };
+    format!(
+        "{}{}{}",
+        &page[..from],
+        escape(href),
+        &page[from + length..]
+    )
+}
+
 /// `page` with its `<title>` text replaced by `change(old title)`. The title is HTML text: the
 /// old one comes escaped, and the new one must be too.
 pub fn retitle(page: &str, change: impl FnOnce(&str) -> String) -> String {
@@ -74,6 +111,27 @@ pub fn bilingual_message(en: (&str, &str), fr: (&str, &str)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_intro_goes_and_the_toggle_follows() {
+        let page = "<header><a class=\"ps-lang-toggle__link\" href=\"/fr/formulaire/\" lang=\"fr\">Français</a></header>\n\
+                    <main><!-- passerelle:intro -->\n<h1>Apply</h1>\n<p>Intro.</p>\n<!-- /passerelle:intro -->\n\
+                    <!-- passerelle:form -->x<!-- /passerelle:form --></main>";
+        let page = retarget_toggle(
+            &without_intro(page),
+            "/api/forms/a/confirmation?ref=K&lang=fr",
+        );
+        assert_eq!(
+            page,
+            "<header><a class=\"ps-lang-toggle__link\" href=\"/api/forms/a/confirmation?ref=K&amp;lang=fr\" lang=\"fr\">Français</a></header>\n\
+             <main><!-- passerelle:form -->x<!-- /passerelle:form --></main>"
+        );
+        assert_eq!(without_intro("<p>no markers</p>"), "<p>no markers</p>");
+        assert_eq!(
+            retarget_toggle("<p>no toggle</p>", "/x"),
+            "<p>no toggle</p>"
+        );
+    }
 
     const PAGE: &str = "<html><head><title>Join a group - Peer Support Program</title></head>\
         <body><h1>Join</h1><!-- passerelle:form -->\n<form>old</form>\n<!-- /passerelle:form -->\

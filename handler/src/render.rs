@@ -85,7 +85,17 @@ pub struct ConfirmationView {
     pub acknowledgement: Option<String>,
     pub next_title: String,
     pub next_steps: Vec<String>,
-    pub support: Option<String>,
+    pub support: Option<SupportLine>,
+}
+
+/// "If you need to talk to someone now, call the SMSRC 24/7 line at <a>1-844-750-1648</a>.",
+/// in parts so the number is a link people can tap.
+#[derive(Debug, Clone, Serialize)]
+pub struct SupportLine {
+    pub before: String,
+    pub phone: String,
+    pub phone_href: String,
+    pub after: String,
 }
 
 /// The compiled templates.

@@ -32,14 +32,22 @@ async fn an_intake_is_stored_confirmed_and_notified() {
     assert_eq!(stored.status, Status::Received);
     assert_eq!(stored.submission.text("name"), Some("Sam Tester"));
 
-    // The confirmation page: the built page, the panel in place of the form, a new title.
+    // The confirmation page: the built page, the panel in place of the form and of the page's
+    // title and introduction (which no longer apply), a new title, the same answer in French
+    // behind the toggle, the 24/7 number to tap.
     let page = text(site.get(&url).await).await;
     assert!(
         page.contains("<title>Request received - Peer Support Program</title>"),
         "{page}"
     );
+    assert!(page.contains("<h1 class=\"ps-panel__title\">Request received</h1>"));
+    assert_eq!(page.matches("<h1").count(), 1, "{page}");
     assert!(page.contains(reference.as_str()));
-    assert!(page.contains("<p>Before the form.</p>") && page.contains("<p>After the form.</p>"));
+    assert!(!page.contains("<p>Before the form.</p>") && page.contains("<p>After the form.</p>"));
+    assert!(page.contains(&format!(
+        "class=\"ps-lang-toggle__link\" href=\"/api/forms/intake/confirmation?ref={reference}&amp;ack=1&amp;lang=fr&amp;status=received\""
+    )));
+    assert!(page.contains("<a href=\"tel:+18447501648\">1-844-750-1648</a>"));
     assert!(!page.contains("the static form"));
     assert!(page.contains("within one to two business days"));
     assert!(page.contains("We have sent an acknowledgement of receipt to your email address."));

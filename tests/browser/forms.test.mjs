@@ -139,6 +139,14 @@ async function confirmation(page, form, lang, title) {
   assert.match(await panel.textContent(), new RegExp(WORDS[lang].reference));
   assert.match(await page.title(), new RegExp(`^${title} - `));
   assert.equal(await page.locator('form[data-ps-form]').count(), 0, 'the form is gone');
+  // The panel's title is the page's one h1: the form page's title and introduction are gone.
+  const headings = (await page.locator('h1').allTextContents()).map((h) => h.trim());
+  assert.deepEqual(headings, [title], 'the confirmation title is the only h1');
+  // The toggle shows this confirmation in the other language, not an empty form.
+  const toggle = new URL(await page.locator('header a[hreflang]').getAttribute('href'), page.url());
+  assert.equal(toggle.pathname, `/api/forms/${form}/confirmation`);
+  assert.equal(toggle.searchParams.get('ref'), reference);
+  assert.equal(toggle.searchParams.get('lang'), lang === 'en' ? 'fr' : 'en');
   return reference;
 }
 

@@ -212,6 +212,7 @@ pub fn build_site(root: &Path, now: &str) -> LocalOptions {
     let dist = root.join("dist");
     let mut manifest = serde_json::Map::new();
     for (form, lang, url, title) in PAGES {
+        let other = if lang == "en" { "fr" } else { "en" };
         let entry = manifest
             .entry(form.to_string())
             .or_insert_with(|| serde_json::json!({}));
@@ -222,7 +223,7 @@ pub fn build_site(root: &Path, now: &str) -> LocalOptions {
             file,
             format!(
                 "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<title>{title} - Peer Support Program</title>\n</head>\n\
-                 <body>\n<main id=\"main-content\">\n<h1>{title}</h1>\n<p>Before the form.</p>\n\
+                 <body>\n<header><a class=\"ps-lang-toggle__link\" href=\"/{other}/\" lang=\"{other}\">{other}</a></header>\n<main id=\"main-content\">\n<!-- passerelle:intro -->\n<h1>{title}</h1>\n<p>Before the form.</p>\n<!-- /passerelle:intro -->\n\
                  <!-- passerelle:form -->\n<form>the static form</form>\n<!-- /passerelle:form -->\n\
                  <script src=\"/assets/form.0123abcd.js\" defer></script>\n<p>After the form.</p>\n</main>\n</body>\n</html>\n"
             ),
