@@ -145,8 +145,8 @@ pub const STATUS: Words = Localized {
 
 /// The note closing a notice that carries personal information.
 pub const NOTICE_PERSONAL: Words = Localized {
-    en: "This email contains personal information. Do not forward it. Reply to the person within one to two business days, in the way they chose.",
-    fr: "Ce courriel contient des renseignements personnels. Ne le transférez pas. Répondez à la personne d’ici un à deux jours ouvrables, de la façon qu’elle a choisie.",
+    en: "This email contains personal information. Do not forward it. Reply to the person within 1 to 2 business days, in the way they chose.",
+    fr: "Ce courriel contient des renseignements personnels. Ne le transférez pas. Répondez à la personne dans un délai de 1 à 2 jours ouvrables, de la façon qu’elle a choisie.",
 };
 
 /// The note closing an anonymous form's notice, which leaves out the free text.

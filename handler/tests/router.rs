@@ -49,7 +49,7 @@ async fn an_intake_is_stored_confirmed_and_notified() {
     )));
     assert!(page.contains("<a href=\"tel:+18447501648\">1-844-750-1648</a>"));
     assert!(!page.contains("the static form"));
-    assert!(page.contains("within one to two business days"));
+    assert!(page.contains("within 1 to 2 business days"));
     assert!(page.contains("We have sent an acknowledgement of receipt to your email address."));
 
     // Nothing is sent until the notifier runs; then one email per recipient.
