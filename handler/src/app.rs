@@ -10,6 +10,7 @@
 //! - `GET /api/forms/{form}?lang=`: back to the form's page (after a reload of an error page).
 //! - `GET /api/health`: `ok`.
 
+use crate::anonymous;
 use crate::config::Config;
 use crate::content::{Content, ContentSource, SitePages};
 use crate::emails::{confirmation_for, support_parts};
@@ -327,6 +328,13 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
 
     let received_at = Timestamp::now();
     let keys = idempotency_keys(&submission, raw.idempotency_key(), received_at);
+    let (stored_at, notify_at) = if def.anonymous {
+        let tz = content.site.tz().unwrap_or(jiff::tz::TimeZone::UTC);
+        let times = anonymous::times(received_at, &tz);
+        (times.stored_at, times.notify_at)
+    } else {
+        (received_at, received_at)
+    };
     let notifications = notifications(state.config(), def, &submission);
     let acknowledged = notifications
         .iter()
@@ -334,12 +342,13 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
     for _ in 0..5 {
         let new = NewSubmission {
             reference: Reference::generate(),
-            received_at,
+            received_at: stored_at,
             idempotency_keys: keys.clone(),
             submission: submission.clone(),
             seat: seat.clone(),
             status,
             notifications: notifications.clone(),
+            notify_at,
         };
         match state.store().submit(new).await {
             Ok(SubmitOutcome::Stored { reference, status }) => {

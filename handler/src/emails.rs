@@ -139,11 +139,15 @@ struct NoticeAnswer {
     value: String,
 }
 
-/// When a submission arrived, as people read it: "Sunday, June 1, 2025, 12 pm ET".
-pub fn when(stored: &StoredSubmission, site: &SiteConfig, lang: Lang) -> String {
+/// When a submission arrived, as people read it: "Sunday, June 1, 2025, 12 pm ET"; for an
+/// anonymous form, the date only (crate::anonymous).
+pub fn when(stored: &StoredSubmission, site: &SiteConfig, lang: Lang, anonymous: bool) -> String {
     let tz = site.tz().unwrap_or(jiff::tz::TimeZone::UTC);
     let at = stored.received_at.to_zoned(tz);
     let date = datetime::format_date_with_weekday(at.date(), lang);
+    if anonymous {
+        return date;
+    }
     let time = datetime::format_time(at.time(), lang);
     let zone = datetime::zone_label(&at, lang, site.zone_label);
     match lang {
@@ -191,7 +195,7 @@ pub fn coordinator_notice(
                     .replace("{reference}", stored.reference.as_str()),
                 received_line: words::RECEIVED
                     .get(lang)
-                    .replace("{when}", &when(stored, site, lang)),
+                    .replace("{when}", &when(stored, site, lang, form.anonymous)),
                 status_line: words::STATUS
                     .get(lang)
                     .replace("{status}", words::status_label(stored.status).get(lang)),

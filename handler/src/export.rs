@@ -66,10 +66,15 @@ pub fn write_csv(
                 .and_then(|c| c.cohort.clone())
                 .unwrap_or_default(),
             stored.status.as_str().to_string(),
+            // Anonymous feedback is stored with its date only (crate::anonymous).
             stored
                 .received_at
                 .to_zoned(tz.clone())
-                .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                .strftime(if form.anonymous {
+                    "%Y-%m-%d"
+                } else {
+                    "%Y-%m-%dT%H:%M:%S%:z"
+                })
                 .to_string(),
         ];
         for field in &fields {

@@ -447,8 +447,21 @@ async fn feedback_stores_no_identity_and_its_notice_leaves_the_comments_out() {
         .map(String::as_str)
         .collect();
     assert_eq!(keys, ["comments", "rating", "service"]);
+    // No time that could point to the writer: the date only, and the notice waits for the
+    // next morning batch (9 am in the program's time zone).
+    let tz = jiff::tz::TimeZone::get("America/Toronto").unwrap();
+    let received = stored.received_at.to_zoned(tz.clone());
+    assert_eq!(received.time(), jiff::civil::time(0, 0, 0, 0), "{received}");
+    assert_eq!(notifier::run_once(&site.state).await.unwrap(), 0);
+    assert!(site.outbox().is_empty());
+    let next_morning = Timestamp::now().to_zoned(tz).date().tomorrow().unwrap();
+    let batch = next_morning
+        .at(9, 0, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::get("America/Toronto").unwrap())
+        .unwrap()
+        .timestamp();
     assert_eq!(
-        notifier::run_once(&site.state).await.unwrap(),
+        notifier::drain_at(&site.state, batch).await.unwrap(),
         1,
         "coordinators only"
     );

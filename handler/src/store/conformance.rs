@@ -31,7 +31,10 @@ pub const CASES: [&str; 10] = [
 /// Cases added with the notifier's Lambda entry (claiming one notification by id). They are
 /// listed apart so each backend's test file can adopt them without its `CASES` check failing
 /// in between; every backend runs them too.
-pub const NOTIFIER_CASES: [&str; 1] = ["a_notification_is_claimed_by_id_once"];
+pub const NOTIFIER_CASES: [&str; 2] = [
+    "a_notification_is_claimed_by_id_once",
+    "notifications_due_later_wait_for_their_time",
+];
 
 /// A fixed moment, so cases do not depend on the clock.
 pub fn t0() -> Timestamp {
@@ -72,6 +75,7 @@ pub fn new_submission(name: &str, key: &str) -> NewSubmission {
                 recipient: "person@example.ca".into(),
             },
         ],
+        notify_at: t0(),
     }
 }
 
@@ -312,6 +316,35 @@ pub async fn a_notification_is_claimed_by_id_once(store: &impl Store) {
     assert!(store.claim(&ids[1], later, lease).await.unwrap().is_none());
     let retried = store.claim(&ids[1], much_later, lease).await.unwrap();
     assert_eq!(retried.map(|n| n.attempts), Some(1));
+}
+
+/// Notifications queued for later (anonymous feedback's morning batch) are neither swept nor
+/// claimed by id before their time, then are.
+pub async fn notifications_due_later_wait_for_their_time(store: &impl Store) {
+    let mut later = new_submission("Alex", "k1");
+    let morning = t0() + SignedDuration::from_hours(17);
+    later.notify_at = morning;
+    stored(store, later).await;
+    let lease = SignedDuration::from_mins(5);
+    let before = morning - SignedDuration::from_mins(1);
+    assert!(store.claim_due(t0(), lease, 100).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim_due(before, lease, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let due = store.claim_due(morning, lease, 100).await.unwrap();
+    assert_eq!(due.len(), 2);
+    // By id (the stream announces them at once): not before their time either.
+    let id = due[0].id.clone();
+    store
+        .mark_failed(&id, Some(morning), "retry")
+        .await
+        .unwrap();
+    assert!(store.claim(&id, before, lease).await.unwrap().is_none());
+    assert!(store.claim(&id, morning, lease).await.unwrap().is_some());
 }
 
 /// Retention: submissions older than the cut-off go, with their pending notifications.

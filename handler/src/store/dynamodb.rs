@@ -516,22 +516,20 @@ impl DynamoStore {
             roles.push((Role::Seat, offering_pk(&seat.offering)));
         }
 
-        // The notifications, due now, in the index's PENDING partition.
+        // The notifications, in the index's PENDING partition, sorted by when they are due.
+        let due_ms = new.notify_at.as_millisecond();
         for (index, notification) in new.notifications.iter().enumerate() {
             let id = note_id(reference, index);
             let record = HashMap::from([
                 (PK.to_string(), s(submission_pk(reference))),
                 (SK.to_string(), s(note_sk(index))),
                 (GSI1PK.to_string(), s(PENDING)),
-                (
-                    GSI1SK.to_string(),
-                    s(format!("{}#{id}", time_key(received_ms))),
-                ),
+                (GSI1SK.to_string(), s(format!("{}#{id}", time_key(due_ms)))),
                 ("reference".to_string(), s(reference)),
                 ("notification".to_string(), s(notification.kind.as_str())),
                 ("recipient".to_string(), s(&notification.recipient)),
                 ("attempts".to_string(), n(0)),
-                ("due_at".to_string(), n(received_ms)),
+                ("due_at".to_string(), n(due_ms)),
                 ("received_at".to_string(), n(received_ms)),
                 (EXPIRES_AT.to_string(), n(expires_at)),
             ]);

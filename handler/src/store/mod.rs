@@ -126,6 +126,9 @@ pub struct NewSubmission {
     pub status: Status,
     /// Who to tell, queued in the same step.
     pub notifications: Vec<NewNotification>,
+    /// When the notifications are first due: `received_at`, or later for anonymous feedback
+    /// (sent in a morning batch, so an email's time cannot point to who wrote it).
+    pub notify_at: Timestamp,
 }
 
 /// What [`Store::submit`] did.

@@ -231,7 +231,7 @@ impl Store for SqliteStore {
                         new.reference.as_str(),
                         notification.kind.as_str(),
                         notification.recipient,
-                        millis(new.received_at),
+                        millis(new.notify_at),
                     ],
                 )
                 .map_err(backend)?;
@@ -442,5 +442,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("p.sqlite3")).unwrap();
         conformance::a_notification_is_claimed_by_id_once(&store).await;
+    }
+
+    #[tokio::test]
+    async fn notifications_due_later_wait_for_their_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("p.sqlite3")).unwrap();
+        conformance::notifications_due_later_wait_for_their_time(&store).await;
     }
 }

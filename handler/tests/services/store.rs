@@ -47,6 +47,7 @@ conformance_cases!(
     purge_deletes_old_submissions_and_their_notifications,
     list_returns_a_forms_submissions_oldest_first,
     a_notification_is_claimed_by_id_once,
+    notifications_due_later_wait_for_their_time,
 );
 
 /// Five clients (as five Lambda instances would have), fifty people at once, ten places.
