@@ -191,9 +191,16 @@ async fn submit(
     let started = Instant::now();
     let outcome = handle(&state, &form, request).await;
     let code = outcome.response.status().as_u16();
+    // An anonymous form's reference stays out of the log: the line's time would date the
+    // feedback that the store keeps without one (crate::anonymous).
+    let anonymous = state.content().form(&form).is_some_and(|def| def.anonymous);
+    let reference = match &outcome.reference {
+        Some(reference) if !anonymous => reference.as_str(),
+        _ => "-",
+    };
     tracing::info!(
         form = %form,
-        reference = %outcome.reference.as_ref().map(Reference::as_str).unwrap_or("-"),
+        reference = %reference,
         status = outcome.status,
         http = code,
         latency_ms = started.elapsed().as_millis() as u64,
