@@ -410,7 +410,7 @@ fn not_received(
     let phone = &content.site.program.phone;
     let message = |l: Lang| in_lang(&text.get(l).replace("{phone}", phone), l);
     match format {
-        Format::Json => private(
+        Format::Json => with_status(
             StatusCode::SERVICE_UNAVAILABLE,
             axum::Json(json!({
                 "status": "unavailable",
@@ -558,25 +558,20 @@ fn accepted(
             if let Some(reference) = shown {
                 body["reference"] = reference.as_str().into();
             }
-            private(StatusCode::OK, axum::Json(body).into_response())
+            with_status(StatusCode::OK, axum::Json(body).into_response())
         }
     }
 }
 
-/// Marks a response as private to this person (it may hold their answers).
-fn private(code: StatusCode, mut response: Response) -> Response {
+/// `response` with status `code`. It may hold the person's answers: the router's layers mark
+/// every answer `no-store` and `nosniff` (see [`router`]).
+fn with_status(code: StatusCode, mut response: Response) -> Response {
     *response.status_mut() = code;
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
     response
 }
 
 fn html(code: StatusCode, body: String) -> Response {
-    private(
+    with_status(
         code,
         (
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -597,7 +592,7 @@ fn refusal(
             code,
             page::bilingual_message((title.en, text.en), (title.fr, text.fr)),
         ),
-        Format::Json => private(
+        Format::Json => with_status(
             code,
             axum::Json(json!({
                 "status": "error",
@@ -634,7 +629,7 @@ fn invalid(
     };
     let prefix = ui::ERROR_PREFIX.get(lang);
     match format {
-        Format::Json => private(
+        Format::Json => with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             axum::Json(json!({
                 "status": "invalid",

@@ -30,3 +30,27 @@ pub async fn sdk_config() -> &'static SdkConfig {
         })
         .await
 }
+
+/// The text of the Secrets Manager secret `id`; `what` names it in errors ("the SMTP secret"),
+/// which describe the failure, never the value.
+pub async fn secret_text(
+    client: &aws_sdk_secretsmanager::Client,
+    id: &str,
+    what: &str,
+) -> Result<String, String> {
+    let output = client
+        .get_secret_value()
+        .secret_id(id)
+        .send()
+        .await
+        .map_err(|err| {
+            format!(
+                "reading {what}: {}",
+                aws_sdk_secretsmanager::error::DisplayErrorContext(&err)
+            )
+        })?;
+    output
+        .secret_string()
+        .map(str::to_string)
+        .ok_or_else(|| format!("{what} holds no text"))
+}

@@ -76,21 +76,10 @@ pub async fn read_secret(
     client: &aws_sdk_secretsmanager::Client,
     id: &str,
 ) -> anyhow::Result<OriginSecret> {
-    let output = client
-        .get_secret_value()
-        .secret_id(id)
-        .send()
+    let text = crate::aws::secret_text(client, id, &format!("the origin-verify secret {id}"))
         .await
-        .map_err(|err| {
-            anyhow::anyhow!(
-                "reading the origin-verify secret {id}: {}",
-                aws_sdk_secretsmanager::error::DisplayErrorContext(&err)
-            )
-        })?;
-    let text = output
-        .secret_string()
-        .ok_or_else(|| anyhow::anyhow!("the origin-verify secret {id} holds no text"))?;
-    OriginSecret::new(text).map_err(|err| anyhow::anyhow!("{err} ({id})"))
+        .map_err(anyhow::Error::msg)?;
+    OriginSecret::new(&text).map_err(|err| anyhow::anyhow!("{err} ({id})"))
 }
 
 #[cfg(test)]

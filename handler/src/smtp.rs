@@ -143,23 +143,12 @@ pub async fn read_secret(
     client: &aws_sdk_secretsmanager::Client,
     id: &str,
 ) -> Result<SecretCredentials, MailError> {
-    let output = client
-        .get_secret_value()
-        .secret_id(id)
-        .send()
+    let text = crate::aws::secret_text(client, id, "the SMTP secret")
         .await
-        .map_err(|err| {
-            MailError::Transient(format!(
-                "reading the SMTP secret: {}",
-                aws_sdk_secretsmanager::error::DisplayErrorContext(&err)
-            ))
+        .map_err(|reason| {
+            MailError::Transient(format!("{reason} (store {{\"username\",\"password\"}})"))
         })?;
-    let text = output.secret_string().ok_or_else(|| {
-        MailError::Transient(
-            "the SMTP secret holds no text: store {\"username\",\"password\"}".into(),
-        )
-    })?;
-    let secret: SecretCredentials = serde_json::from_str(text).map_err(|_| {
+    let secret: SecretCredentials = serde_json::from_str(&text).map_err(|_| {
         MailError::Transient(
             "the SMTP secret is not {\"username\": ..., \"password\": ...} (infra/DEPLOY.md)"
                 .into(),
