@@ -32,6 +32,13 @@ const MAX_PAGE_BYTES = 50_000;
 /** Requests only `site serve` makes (live reload): not part of the published page. */
 const DEV_ONLY = /^\/_passerelle\//;
 const EXIT_TEXT = { en: /Exit this page/i, fr: /Quitter cette page/i };
+/** What the help bar must say on every page, in the page's language (before the 24/7 line). */
+const EMERGENCY_TEXT = {
+  en: /In an emergency, call 911 or your local emergency number\./,
+  fr: /En cas d’urgence, composez le 911 ou le numéro d’urgence de votre région\./,
+};
+/** The SMSRC 24/7 line, which the help bar names on every page. */
+const LINE_247 = { en: /24\/7 line: 1-844-750-1648/, fr: /Ligne 24 heures sur 24, 7 jours sur 7\s?: 1-844-750-1648/ };
 const OTHER = { en: 'fr', fr: 'en' };
 
 const pages = pagesFromDist();
@@ -78,9 +85,11 @@ async function surveyPage(info) {
     result.status = response?.status();
     result.csp = response?.headers()['content-security-policy'] ?? null;
     Object.assign(result, await page.evaluate(readPageFacts));
+    result.overflow = {};
     for (const width of WIDTHS) {
       if (width !== WIDTHS[0]) await page.setViewportSize({ width, height: 640 });
       result.axe[width] = await runAxe(page);
+      result.overflow[width] = await page.evaluate(horizontalOverflow);
     }
     result.weight = await pageWeight(responses);
     // The same violation shows as an event and a console message: prefer the event's details.
@@ -95,7 +104,12 @@ async function surveyPage(info) {
   return result;
 }
 
-/** Runs in the page: language, title, toggle and every resource URL the markup names. */
+/** Runs in the page: how many CSS pixels the page is wider than the viewport (0: it reflows). */
+function horizontalOverflow() {
+  return Math.max(0, document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
+/** Runs in the page: language, title, toggle, help texts and every resource URL the markup names. */
 function readPageFacts() {
   const toggle = document.querySelector('header a[hreflang][lang]');
   const refs = [];
@@ -112,7 +126,13 @@ function readPageFacts() {
   for (const el of document.querySelectorAll('[srcset]')) {
     for (const candidate of el.getAttribute('srcset').split(',')) add(el, 'srcset', candidate.trim().split(/\s+/)[0]);
   }
+  // The help bar of a page in one language; the bilingual root pages have one block per language.
+  const help = [...document.querySelectorAll('.ps-help, .ps-splash__help')].map((el) => ({
+    lang: el.closest('[lang]').getAttribute('lang'),
+    text: el.textContent.replace(/\s+/g, ' ').trim(),
+  }));
   return {
+    help,
     htmlLang: document.documentElement.getAttribute('lang'),
     title: document.title,
     toggle: toggle
@@ -197,6 +217,32 @@ test(`axe: zero WCAG 2.2 AA violations at ${WIDTHS.join(' and ')} px`, () => {
     }
   }
   if (count) assert.fail(`${count} axe violation(s) (rule per page and width; failing elements indented):\n${lines.join('\n')}`);
+});
+
+test('every page tells people in danger to call 911, and names the 24/7 line, in its language(s)', () => {
+  const problems = [];
+  for (const s of surveyed()) {
+    const langs = s.lang ? [s.lang] : ['en', 'fr'];
+    for (const lang of langs) {
+      const blocks = s.help.filter((h) => h.lang.startsWith(lang));
+      if (!blocks.length) problems.push(`${s.url}: no help bar in ${lang} (.ps-help or .ps-splash__help)`);
+      for (const { text } of blocks) {
+        if (!EMERGENCY_TEXT[lang].test(text)) problems.push(`${s.url}: help bar says "${text}", not ${EMERGENCY_TEXT[lang]}`);
+        if (!LINE_247[lang].test(text)) problems.push(`${s.url}: help bar says "${text}", not ${LINE_247[lang]}`);
+      }
+    }
+  }
+  report(problems, 'help bar problem(s)');
+});
+
+test(`every page reflows at ${WIDTHS.join(' and ')} px: no horizontal scrolling (WCAG 1.4.10)`, () => {
+  const problems = [];
+  for (const s of surveyed()) {
+    for (const width of WIDTHS) {
+      if (s.overflow[width] > 0) problems.push(`${s.url} @${width}px: ${s.overflow[width]} px wider than the window`);
+    }
+  }
+  report(problems, 'page(s) that scroll sideways');
 });
 
 test('each language toggle leads to the counterpart, whose toggle leads back (a 404 leads to the other home page)', () => {
