@@ -8,6 +8,7 @@
 
 use crate::mail::{AutoSubmitted, KindHeader, MailError, ReferenceHeader};
 use crate::render::Renderer;
+use crate::reveal::reveal;
 use crate::store::{NotificationKind, Status, StoredSubmission};
 use crate::words;
 use lettre::Message;
@@ -176,7 +177,11 @@ pub fn coordinator_notice(
                         .filter(|f| stored.submission.answers.contains_key(&f.name)),
                 )
                 .filter(|(_, field)| notice_shows(form, field.kind))
-                .map(|((label, value), _)| NoticeAnswer { label, value })
+                .map(|((label, value), _)| NoticeAnswer {
+                    label,
+                    // A name could pass for another one: show what hides (crate::reveal).
+                    value: reveal(&value).into_owned(),
+                })
                 .collect();
             let note = if form.anonymous {
                 words::NOTICE_ANONYMOUS

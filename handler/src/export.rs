@@ -4,9 +4,12 @@
 //! Columns: `reference`, `form`, `offering`, `session`, `status` (received, registered,
 //! waitlisted, interest), `created` (the site's time zone, RFC 3339), then one column per field
 //! of the form, named as the form names it, in the form's order. A list of ticked boxes is
-//! joined with "; ", a ticked confirmation is `yes`. Answers that a spreadsheet would run as a
-//! formula (starting with `=`, `+`, `-`, `@`) are prefixed with `'`.
+//! joined with "; ", a ticked confirmation is `yes`. Every field is quoted, and an answer that a
+//! spreadsheet could run as a formula is defused with `'`: at its start, and after each `,`,
+//! `;` or tab (a French-locale spreadsheet splits on `;`, so `a;=1+1` would be two cells).
+//! Bidirectional and invisible characters are shown as `<U+202E>` ([`crate::reveal`]).
 
+use crate::reveal::reveal;
 use crate::store::StoredSubmission;
 use jiff::tz::TimeZone;
 use model::forms::{Answer, FieldKind, FormDef};
@@ -42,7 +45,9 @@ pub fn write_csv(
         .iter()
         .filter(|f| f.kind != FieldKind::Session)
         .collect();
-    let mut writer = csv::Writer::from_writer(out);
+    let mut writer = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(out);
     let mut header: Vec<&str> = COLUMNS.to_vec();
     header.extend(fields.iter().map(|f| f.name.as_str()));
     writer.write_record(&header)?;
@@ -85,7 +90,7 @@ pub fn write_csv(
                 Some(Answer::Confirmed(true)) => "yes".to_string(),
                 Some(Answer::Confirmed(false)) => "no".to_string(),
             };
-            record.push(defuse(value));
+            record.push(defuse(&reveal(&value)));
         }
         writer.write_record(&record)?;
         rows += 1;
@@ -94,13 +99,31 @@ pub fn write_csv(
     Ok(rows)
 }
 
-/// Keeps a spreadsheet from running an answer as a formula (OWASP "CSV injection").
-fn defuse(value: String) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value
+/// The characters that make a spreadsheet cell a formula (and their full-width forms, which
+/// some spreadsheets read the same way).
+const FORMULA_STARTS: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
+
+/// Where a spreadsheet may start a new cell.
+const SEPARATORS: [char; 3] = [',', ';', '\t'];
+
+/// Keeps a spreadsheet from running an answer as a formula (OWASP "CSV injection"), whatever
+/// separator it splits the line on: a `'` goes before a formula character that starts the
+/// value or a piece after a separator (spaces before it are kept).
+fn defuse(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    let mut piece_start = true;
+    for c in value.chars() {
+        if piece_start && FORMULA_STARTS.contains(&c) {
+            out.push('\'');
+        }
+        out.push(c);
+        if SEPARATORS.contains(&c) {
+            piece_start = true;
+        } else if c != ' ' {
+            piece_start = false;
+        }
     }
+    out
 }
 
 #[cfg(test)]
@@ -109,9 +132,17 @@ mod tests {
 
     #[test]
     fn formulas_are_defused_and_text_is_kept() {
-        assert_eq!(defuse("=HYPERLINK(\"x\")".into()), "'=HYPERLINK(\"x\")");
-        assert_eq!(defuse("-1+2".into()), "'-1+2");
-        assert_eq!(defuse("Sam".into()), "Sam");
-        assert_eq!(defuse("613-555-0100".into()), "613-555-0100");
+        assert_eq!(defuse("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(defuse("-1+2"), "'-1+2");
+        assert_eq!(defuse("Sam"), "Sam");
+        assert_eq!(defuse("613-555-0100"), "613-555-0100");
+    }
+
+    #[test]
+    fn every_piece_after_a_separator_is_defused() {
+        assert_eq!(defuse("a;=1+1;@SUM(A1)"), "a;'=1+1;'@SUM(A1)");
+        assert_eq!(defuse("x, +1; -2\t=3"), "x, '+1; '-2\t'=3");
+        assert_eq!(defuse("peer; support"), "peer; support");
+        assert_eq!(defuse("＝1+1"), "'＝1+1");
     }
 }

@@ -35,6 +35,7 @@ pub mod page;
 pub mod private_dir;
 pub mod reference;
 pub mod render;
+pub mod reveal;
 pub mod smtp;
 pub mod store;
 pub mod words;

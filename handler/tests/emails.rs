@@ -182,3 +182,39 @@ fn a_message_carries_its_reference_and_kind_and_refuses_bad_addresses() {
         Err(handler::mail::MailError::Permanent(_))
     ));
 }
+
+#[test]
+fn the_coordinators_notice_shows_bidi_and_invisible_characters() {
+    let (_dir, content) = content();
+    let mut answers = intake("en");
+    answers.retain(|(n, _)| *n != "name");
+    answers.push(("name", "Sam\u{202e}txt.exe\u{200b}\u{2066}\u{feff}"));
+    let record = stored(&content, "intake", &answers, Status::Received);
+    let email = emails::coordinator_notice(
+        &Renderer::new().unwrap(),
+        &content.site,
+        content.form("intake").unwrap(),
+        &record,
+        &content.offerings,
+    )
+    .unwrap();
+    for part in [&email.text, &email.html] {
+        assert!(part.contains("Sam"), "{part}");
+        assert!(
+            !part.contains(['\u{202e}', '\u{200b}', '\u{2066}', '\u{feff}']),
+            "{part}"
+        );
+    }
+    assert!(
+        email
+            .text
+            .contains("Sam<U+202E>txt.exe<U+200B><U+2066><U+FEFF>"),
+        "{}",
+        email.text
+    );
+    assert!(
+        email.html.contains("Sam&lt;U+202E&gt;txt.exe"),
+        "{}",
+        email.html
+    );
+}

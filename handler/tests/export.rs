@@ -65,3 +65,76 @@ async fn registrations_export_as_csv_filtered_by_offering() {
     let intake = content.form("intake").unwrap();
     assert!(write_csv(Vec::new(), intake, &[], Some("workshop"), &content.tz).is_err());
 }
+
+/// The raw line of `reference` in `csv`.
+fn line_of<'a>(csv: &'a str, reference: &str) -> &'a str {
+    csv.lines().find(|l| l.contains(reference)).unwrap()
+}
+
+#[tokio::test]
+async fn a_value_split_on_semicolons_yields_no_formula_cell() {
+    // French-locale spreadsheets split CSV on `;`: every piece must stay text.
+    let site = TestSite::new(OPEN);
+    let mut answers = registration("workshop:english", "a@example.ca");
+    answers.retain(|(name, _)| name != "name");
+    answers.push(("name".into(), "a;=1+1;@SUM(A1), -2+3\t+4".into()));
+    let response = site.post_form("registration", &pairs(&answers)).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let reference = reference_in(&location(&response));
+    let content = site.state.content();
+    let stored = site.state.store().list("registration").await.unwrap();
+    let mut out = Vec::new();
+    write_csv(
+        &mut out,
+        content.form("registration").unwrap(),
+        &stored,
+        None,
+        &content.tz,
+    )
+    .unwrap();
+    let csv = String::from_utf8(out).unwrap();
+    let line = line_of(&csv, &reference);
+    // Every field is quoted.
+    let fields = csv::Reader::from_reader(csv.as_bytes())
+        .headers()
+        .unwrap()
+        .len();
+    assert!(line.starts_with('"') && line.ends_with('"'), "{line}");
+    assert_eq!(line.matches("\",\"").count(), fields - 1, "{line}");
+    // A spreadsheet that splits on `;` (or `,`, or tabs) finds no formula in any piece.
+    for separator in [';', ',', '\t'] {
+        for piece in line.split(separator).skip(1) {
+            let piece = piece.trim_start_matches([' ', '"']);
+            assert!(
+                !piece.starts_with(['=', '+', '-', '@']),
+                "`{piece}` after `{separator}` in {line}"
+            );
+        }
+    }
+    assert!(line.contains("a;'=1+1;'@SUM(A1)"), "{line}");
+}
+
+#[tokio::test]
+async fn bidi_and_invisible_characters_are_shown_in_the_export() {
+    let site = TestSite::new(OPEN);
+    let mut answers = registration("workshop:english", "a@example.ca");
+    answers.retain(|(name, _)| name != "name");
+    answers.push((
+        "name".into(),
+        "Sam\u{202e}txt.exe\u{200b}\u{200d}\u{feff}".into(),
+    ));
+    let response = site.post_form("registration", &pairs(&answers)).await;
+    let reference = reference_in(&location(&response));
+    let content = site.state.content();
+    let stored = site.state.store().list("registration").await.unwrap();
+    let mut out = Vec::new();
+    let form = content.form("registration").unwrap();
+    write_csv(&mut out, form, &stored, None, &content.tz).unwrap();
+    let csv = String::from_utf8(out).unwrap();
+    let line = line_of(&csv, &reference);
+    assert!(
+        line.contains("Sam<U+202E>txt.exe<U+200B><U+200D><U+FEFF>"),
+        "{line}"
+    );
+    assert!(!line.contains(['\u{202e}', '\u{200b}', '\u{200d}', '\u{feff}']));
+}
