@@ -111,6 +111,21 @@ pub fn parse<T: DeserializeOwned>(
             .span()
             .map(|span| line_of_offset(toml_text, span.start) + first_line - 1);
         let message = err.message().trim().to_string();
+        let field = err
+            .span()
+            .and_then(|span| field_at(toml_text, span.start))
+            .filter(|field| !field.is_empty());
+        if let (Some(field), true) = (field, message.starts_with("string values must be quoted")) {
+            return Diagnostic::error(
+                file,
+                format!("the value of `{field}` is not quoted text, a number, a date, true or false"),
+            )
+            .at_optional_line(line)
+            .with_help(format!(
+                "put text between straight double quotes, like {field} = \"...\"; \
+                 yes-or-no fields take true or false"
+            ));
+        }
         let mut diagnostic = Diagnostic::error(file, explain(&message)).at_optional_line(line);
         if let Some(help) = suggest_field(&message) {
             diagnostic = diagnostic.with_help(help);
@@ -121,6 +136,19 @@ pub fn parse<T: DeserializeOwned>(
         }
         diagnostic
     })
+}
+
+/// The key written at the start of the line holding `offset` (`title` in `title = Home`).
+fn field_at(toml_text: &str, offset: usize) -> Option<&str> {
+    let start = toml_text[..offset.min(toml_text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let line = toml_text[start..].lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim();
+    key.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+        .then_some(key)
 }
 
 /// Rewrites serde's wording in terms an editor knows.
@@ -208,6 +236,20 @@ mod tests {
                 .as_deref()
                 .unwrap()
                 .starts_with("did you mean `weight`?"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unquoted_text_names_the_field_and_how_to_quote_it() {
+        let err = parse::<Page>(Path::new("a.md"), "weight = 2\ntitle = Home\n", 2).unwrap_err();
+        assert_eq!(err.line, Some(3));
+        assert_eq!(
+            err.message,
+            "the value of `title` is not quoted text, a number, a date, true or false"
+        );
+        assert!(
+            err.help.as_deref().unwrap().contains("like title = \"...\""),
             "{err}"
         );
     }

@@ -99,7 +99,8 @@ fn check_urls(library: &Library, problems: &mut Diagnostics) {
     }
     for lang in Lang::ALL {
         let home = format!("/{lang}/");
-        if !library.pages.iter().any(|p| p.url == home) {
+        // A home page that failed to load is already reported.
+        if !library.pages.iter().any(|p| p.url == home) && !library.broken_urls.contains(&home) {
             problems.push(
                 Diagnostic::error(
                     format!("content/{lang}/_index.md"),
@@ -241,12 +242,7 @@ fn check_links(
         let target = if path.is_empty() {
             Some(page)
         } else if path.starts_with('/') {
-            let normalized = if path.ends_with('/') || path.contains('.') {
-                path.to_string()
-            } else {
-                format!("{path}/")
-            };
-            by_url.get(normalized.as_str()).copied()
+            by_url.get(normalized(path).as_str()).copied()
         } else {
             problems.push(
                 Diagnostic::error(&page.file, format!("the link `{dest}` is relative"))
@@ -257,6 +253,10 @@ fn check_links(
         };
         let Some(target) = target else {
             if path.ends_with(".ics") || path.starts_with("/assets/") || path.starts_with("/api/") {
+                continue;
+            }
+            // The page is there but failed to load: its own error says so.
+            if library.broken_urls.iter().any(|u| *u == normalized(path)) {
                 continue;
             }
             let nearest = suggest(path, library.pages.iter().map(|p| p.url.as_str()));
@@ -283,6 +283,15 @@ fn check_links(
                 )),
             );
         }
+    }
+}
+
+/// A site path as pages' URLs are written: `/en/contact` is `/en/contact/`.
+fn normalized(path: &str) -> String {
+    if path.ends_with('/') || path.contains('.') {
+        path.to_string()
+    } else {
+        format!("{path}/")
     }
 }
 

@@ -99,6 +99,9 @@ pub struct Library {
     /// Languages with a page that failed to load (already reported): its counterpart's
     /// "missing translation" would only be noise.
     pub langs_with_broken_pages: Vec<Lang>,
+    /// The URLs of pages that failed to load (already reported): a link to one, or a missing
+    /// home page that is one, is an echo of that error, not a problem of its own.
+    pub broken_urls: Vec<String>,
 }
 
 impl Library {
@@ -166,11 +169,13 @@ pub fn load(root: &Path) -> Result<(Library, Diagnostics), Diagnostics> {
         .collect();
     let mut pages = Vec::new();
     let mut langs_with_broken_pages = Vec::new();
-    for ((lang, _, _), result) in files.iter().zip(results) {
+    let mut broken_urls = Vec::new();
+    for ((lang, dir, path), result) in files.iter().zip(results) {
         match result {
             Ok(page) => pages.push(page),
             Err(d) => {
                 langs_with_broken_pages.push(*lang);
+                broken_urls.push(Location::of(*lang, dir, path).url);
                 diagnostics.push(d);
             }
         }
@@ -204,6 +209,7 @@ pub fn load(root: &Path) -> Result<(Library, Diagnostics), Diagnostics> {
             strings,
             broken_offerings,
             langs_with_broken_pages,
+            broken_urls,
         },
         diagnostics,
     ))
@@ -240,25 +246,15 @@ fn load_page(root: &Path, lang: Lang, lang_dir: &Path, path: &Path) -> Result<Pa
     let split = front_matter::split(&file, &text)?;
     let fm: FrontMatter = front_matter::parse(&file, split.front_matter, split.front_matter_line)?;
 
-    let rel_path = path
-        .strip_prefix(lang_dir)
-        .unwrap_or(path)
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/");
-    let is_section = rel_path == "_index.md" || rel_path.ends_with("/_index.md");
-    let stem = rel_path.trim_end_matches(".md");
-    let dir_part = stem.trim_end_matches("_index").trim_end_matches('/');
-    let url = if dir_part.is_empty() {
-        format!("/{lang}/")
-    } else {
-        format!("/{lang}/{dir_part}/")
-    };
+    let Location {
+        rel_path,
+        url,
+        is_section,
+    } = Location::of(lang, lang_dir, path);
     let key = fm
         .translation_key
         .clone()
-        .unwrap_or_else(|| stem.to_string());
+        .unwrap_or_else(|| rel_path.trim_end_matches(".md").to_string());
     let date_modified = date_of(fm.date_modified.get_ref());
     let body = markdown::render(split.body, split.body_line, lang);
     Ok(Page {
@@ -273,6 +269,41 @@ fn load_page(root: &Path, lang: Lang, lang_dir: &Path, path: &Path) -> Result<Pa
         front_matter: fm,
         body,
     })
+}
+
+/// Where a page file sits and the URL it gets: known from its path alone, so even a page that
+/// fails to parse has one.
+struct Location {
+    /// Relative to `content/<lang>/`, with `/` separators: `activities/_index.md`.
+    rel_path: String,
+    /// `/en/activities/`.
+    url: String,
+    is_section: bool,
+}
+
+impl Location {
+    fn of(lang: Lang, lang_dir: &Path, path: &Path) -> Location {
+        let rel_path = path
+            .strip_prefix(lang_dir)
+            .unwrap_or(path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        let is_section = rel_path == "_index.md" || rel_path.ends_with("/_index.md");
+        let stem = rel_path.trim_end_matches(".md");
+        let dir_part = stem.trim_end_matches("_index").trim_end_matches('/');
+        let url = if dir_part.is_empty() {
+            format!("/{lang}/")
+        } else {
+            format!("/{lang}/{dir_part}/")
+        };
+        Location {
+            rel_path,
+            url,
+            is_section,
+        }
+    }
 }
 
 /// A TOML date with no time and no offset, as `date_modified` must be.
