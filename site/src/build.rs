@@ -5,7 +5,8 @@ use crate::checks;
 use crate::content::{self, Library, Page};
 use crate::ics;
 use crate::render::{
-    self, Alternate, ChildContext, LinkContext, PageContext, SiteContext, TranslationContext,
+    self, Alternate, ChildContext, LinkContext, PageContext, SiteContext, SitemapEntry,
+    TranslationContext,
 };
 use crate::view;
 use jiff::Zoned;
@@ -80,7 +81,12 @@ pub fn generate(root: &Path, options: &Options) -> Result<Output, Diagnostics> {
             Err(d) => errors.push(d),
         }
     }
-    for extra in [renderer.root_page(), renderer.not_found_pages()] {
+    for extra in [
+        renderer.root_page(),
+        renderer.not_found_pages(),
+        renderer.sitemap(),
+        renderer.robots(),
+    ] {
         match extra {
             Ok(files) => output.files.extend(files),
             Err(d) => errors.push(d),
@@ -95,17 +101,6 @@ pub fn generate(root: &Path, options: &Options) -> Result<Output, Diagnostics> {
     }
     output.files.extend(assets.files);
     output.files.extend(renderer.calendars());
-    output
-        .files
-        .push(("sitemap.xml".into(), renderer.sitemap().into_bytes()));
-    output.files.push((
-        "robots.txt".into(),
-        format!(
-            "User-agent: *\nAllow: /\nDisallow: /api/\n\nSitemap: {}/sitemap.xml\n",
-            library.config.base_url
-        )
-        .into_bytes(),
-    ));
     output
         .files
         .push(("_passerelle/forms.json".into(), renderer.forms_manifest()));
@@ -729,40 +724,55 @@ impl<'a> Renderer<'a> {
         files
     }
 
-    /// `sitemap.xml` with hreflang alternates for every page pair.
-    fn sitemap(&self) -> String {
-        let mut xml = String::from(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
-        );
+    /// `sitemap.xml` with hreflang alternates for every page pair, from `templates/sitemap.xml`
+    /// (XML-escaped like every other template).
+    fn sitemap(&self) -> Result<Vec<(PathBuf, Vec<u8>)>, Diagnostic> {
         let mut pages: Vec<&Page> = self.library.pages.iter().collect();
         pages.sort_by(|a, b| a.url.cmp(&b.url));
-        for page in pages {
-            xml.push_str(&format!(
-                "  <url>\n    <loc>{}</loc>\n",
-                self.absolute(&page.url)
-            ));
-            if let Some(date) = page.date_modified {
-                xml.push_str(&format!(
-                    "    <lastmod>{}</lastmod>\n",
-                    datetime::iso_date(date)
-                ));
-            }
-            let mut versions = vec![page];
-            if let Some(other) = self.counterpart.get(page.url.as_str()) {
-                versions.push(other);
-            }
-            versions.sort_by_key(|p| p.lang);
-            for version in versions {
-                xml.push_str(&format!(
-                    "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>\n",
-                    version.lang.locale(),
-                    self.absolute(&version.url)
-                ));
-            }
-            xml.push_str("  </url>\n");
-        }
-        xml.push_str("</urlset>\n");
-        xml
+        let entries: Vec<SitemapEntry> = pages
+            .into_iter()
+            .map(|page| {
+                let mut versions = vec![page];
+                if let Some(other) = self.counterpart.get(page.url.as_str()) {
+                    versions.push(other);
+                }
+                versions.sort_by_key(|p| p.lang);
+                SitemapEntry {
+                    loc: self.absolute(&page.url),
+                    lastmod: page.date_modified.map(datetime::iso_date),
+                    alternates: versions
+                        .into_iter()
+                        .map(|v| Alternate {
+                            hreflang: v.lang.locale(),
+                            url: self.absolute(&v.url),
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        let mut context = Context::new();
+        context.insert("entries", &entries);
+        self.render_file("sitemap.xml", &context)
+    }
+
+    /// `robots.txt`, from `templates/robots.txt` (`site.base_url` and `sitemap_url` in context).
+    fn robots(&self) -> Result<Vec<(PathBuf, Vec<u8>)>, Diagnostic> {
+        let mut context = self.base_context(Lang::En);
+        context.insert("sitemap_url", &self.absolute("/sitemap.xml"));
+        self.render_file("robots.txt", &context)
+    }
+
+    /// A file at the top of the site rendered from the template of the same name.
+    fn render_file(
+        &self,
+        name: &str,
+        context: &Context,
+    ) -> Result<Vec<(PathBuf, Vec<u8>)>, Diagnostic> {
+        let text = self
+            .tera
+            .render(name, context)
+            .map_err(|err| template_error(name, &err))?;
+        Ok(vec![(name.into(), text.into_bytes())])
     }
 
     /// `_passerelle/forms.json`: which page holds each form, per language (for the handler).

@@ -239,6 +239,8 @@ fn check_links(
             Some((path, fragment)) => (path, Some(fragment)),
             None => (dest, None),
         };
+        // A query string (`/en/contact/?a=1`) leaves the page the same.
+        let path = path.split_once('?').map_or(path, |(path, _)| path);
         let target = if path.is_empty() {
             Some(page)
         } else if path.starts_with('/') {

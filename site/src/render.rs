@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use tera::Tera;
 
-/// Loads every `.html` file under `templates/`, named by its path relative to that folder.
+/// Loads every template under `templates/` (`.html` pages, `sitemap.xml`, `robots.txt`), named
+/// by its path relative to that folder. HTML and XML are escaped; text is not.
 pub fn load_templates(root: &Path) -> Result<Tera, Diagnostic> {
     let dir = root.join("templates");
     let mut tera = Tera::default();
@@ -18,7 +19,10 @@ pub fn load_templates(root: &Path) -> Result<Tera, Diagnostic> {
             Diagnostic::error("templates", format!("cannot read the templates: {err}"))
         })?;
         let path = entry.path();
-        if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "html") {
+        let is_template = path
+            .extension()
+            .is_some_and(|e| e == "html" || e == "xml" || e == "txt");
+        if !entry.file_type().is_file() || !is_template {
             continue;
         }
         let name = path
@@ -164,6 +168,14 @@ pub struct TranslationContext {
 pub struct Alternate {
     pub hreflang: &'static str,
     pub url: String,
+}
+
+/// One page in `sitemap.xml`: its address, when it last changed, and both languages' versions.
+#[derive(Debug, Clone, Serialize)]
+pub struct SitemapEntry {
+    pub loc: String,
+    pub lastmod: Option<String>,
+    pub alternates: Vec<Alternate>,
 }
 
 /// A page in a section's list.

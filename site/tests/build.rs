@@ -242,3 +242,31 @@ fn new_scaffolds_both_languages_and_check_reports_the_todos_until_replaced() {
     );
     assert!(again.unwrap_err().to_string().contains("already exists"));
 }
+
+#[test]
+fn sitemap_and_robots_come_from_their_templates_with_addresses_escaped() {
+    let site = tempfile::tempdir().unwrap();
+    copy_tree(&fixtures().join("valid"), site.path());
+    let config = site.path().join("site.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("\"https://example.ca\"", "\"https://example.ca/a&b\""),
+    )
+    .unwrap();
+    let output = build::generate(site.path(), &options("2025-06-01T12:00")).unwrap();
+    let sitemap = file(&output, "sitemap.xml");
+    assert!(
+        sitemap.contains("<loc>https://example.ca/a&amp;b/en/activities/</loc>"),
+        "{sitemap}"
+    );
+    assert!(!sitemap.contains("a&b"), "{sitemap}");
+    assert!(
+        sitemap.contains("    <lastmod>2025-07-02</lastmod>\n"),
+        "{sitemap}"
+    );
+    assert_eq!(
+        file(&output, "robots.txt"),
+        "User-agent: *\nAllow: /\nDisallow: /api/\n\nSitemap: https://example.ca/a&b/sitemap.xml\n"
+    );
+}
