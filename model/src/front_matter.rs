@@ -118,7 +118,9 @@ pub fn parse<T: DeserializeOwned>(
         if let (Some(field), true) = (field, message.starts_with("string values must be quoted")) {
             return Diagnostic::error(
                 file,
-                format!("the value of `{field}` is not quoted text, a number, a date, true or false"),
+                format!(
+                    "the value of `{field}` is not quoted text, a number, a date, true or false"
+                ),
             )
             .at_optional_line(line)
             .with_help(format!(
@@ -249,7 +251,10 @@ mod tests {
             "the value of `title` is not quoted text, a number, a date, true or false"
         );
         assert!(
-            err.help.as_deref().unwrap().contains("like title = \"...\""),
+            err.help
+                .as_deref()
+                .unwrap()
+                .contains("like title = \"...\""),
             "{err}"
         );
     }
