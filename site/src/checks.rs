@@ -10,6 +10,7 @@ pub fn check(library: &Library, templates: &BTreeSet<String>) -> Diagnostics {
     let by_url: HashMap<&str, &Page> = library.pages.iter().map(|p| (p.url.as_str(), p)).collect();
     check_translations(library, &mut problems);
     check_urls(library, &mut problems);
+    check_sections(library, &by_url, &mut problems);
     for page in &library.pages {
         check_front_matter(library, page, templates, &mut problems);
         check_headings(page, &mut problems);
@@ -109,6 +110,71 @@ fn check_urls(library: &Library, problems: &mut Diagnostics) {
                 .with_help("create it: every language needs a home page"),
             );
         }
+    }
+}
+
+/// Every page but a home page is listed by the section in its folder (`_index.md`): a page
+/// no section lists is reachable by no link of the site.
+fn check_sections(library: &Library, by_url: &HashMap<&str, &Page>, problems: &mut Diagnostics) {
+    for page in &library.pages {
+        let Some(parent) = page.parent_url() else {
+            continue;
+        };
+        // A missing home page, or a section that failed to load, is reported on its own.
+        if by_url.get(parent.as_str()).is_some_and(|p| p.is_section)
+            || library.broken_urls.contains(&parent)
+            || parent == format!("/{}/", page.lang)
+        {
+            continue;
+        }
+        let parent_dir = |path: &str| path.rsplit_once('/').map_or("", |(dir, _)| dir).to_string();
+        let mut folder = parent_dir(&page.rel_path);
+        if page.is_section {
+            folder = parent_dir(&folder);
+        }
+        let folder = folder.as_str();
+        problems.push(
+            Diagnostic::error(
+                &page.file,
+                format!(
+                    "no section lists this page: content/{}/{folder}/ has no _index.md",
+                    page.lang
+                ),
+            )
+            .at_line(1)
+            .with_help(section_help(library, by_url, page, folder)),
+        );
+    }
+}
+
+/// Where an unlisted page belongs: the section of its translation's section, when there is one.
+fn section_help(
+    library: &Library,
+    by_url: &HashMap<&str, &Page>,
+    page: &Page,
+    folder: &str,
+) -> String {
+    let translated_section = library
+        .pages
+        .iter()
+        .find(|p| p.key == page.key && p.lang != page.lang)
+        .and_then(|other| by_url.get(other.parent_url()?.as_str()).copied())
+        .and_then(|section| {
+            library
+                .pages
+                .iter()
+                .find(|p| p.is_section && p.lang == page.lang && p.key == section.key)
+        });
+    let create = format!("create content/{}/{folder}/_index.md", page.lang);
+    match translated_section {
+        Some(section) => format!(
+            "move the file into {}/, the {} version of the section that lists its {} version, \
+             or {create}",
+            section.file.parent().unwrap_or(&section.file).display(),
+            lang_name(page.lang),
+            lang_name(page.lang.other())
+        ),
+        None => format!("move the file into the folder of a section, or {create}"),
     }
 }
 

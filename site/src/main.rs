@@ -53,8 +53,12 @@ enum Command {
     New {
         #[arg(value_enum)]
         kind: scaffold::Kind,
-        /// The page's path under content/<lang>/, such as activities/book-club.
+        /// The page's English path under content/en/, such as activities/book-club.
         slug: String,
+        /// The French page's name, such as club-de-lecture (default: the English name). Its
+        /// folder is the French section that translates the English one.
+        #[arg(long)]
+        fr_slug: Option<String>,
     },
 }
 
@@ -138,9 +142,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::New { kind, slug } => {
+        Command::New {
+            kind,
+            slug,
+            fr_slug,
+        } => {
             let today = jiff::Zoned::now().date().strftime("%Y-%m-%d").to_string();
-            for path in scaffold::create(&root, kind, &slug, &today)? {
+            for path in scaffold::create(&root, kind, &slug, fr_slug.as_deref(), &today)? {
                 println!("created {}", path.display());
             }
             println!("Replace every TODO, then run `site check`.");

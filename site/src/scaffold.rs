@@ -1,6 +1,8 @@
 //! `site new KIND SLUG`: the English and French files of a new page, with the front matter
 //! filled in and TODO markers that `site check` reports until an editor replaces them.
 
+use crate::content;
+use model::Lang;
 use std::path::{Path, PathBuf};
 
 /// What kind of thing to create.
@@ -17,18 +19,42 @@ pub enum Kind {
 }
 
 /// Creates the files and returns their paths. Refuses to overwrite anything.
-pub fn create(root: &Path, kind: Kind, slug: &str, today: &str) -> anyhow::Result<Vec<PathBuf>> {
+///
+/// `slug` is the English path under `content/en/`. The French page goes into the French
+/// section that is the English parent's translation (`activities/` -> `activites/`), named
+/// `fr_slug` or, without one, the English name; the pair shares `translation_key = slug`.
+pub fn create(
+    root: &Path,
+    kind: Kind,
+    slug: &str,
+    fr_slug: Option<&str>,
+    today: &str,
+) -> anyhow::Result<Vec<PathBuf>> {
     let name = slug.rsplit('/').next().unwrap_or(slug);
     if !slug.split('/').all(model::offering::is_slug) {
         anyhow::bail!(
             "`{slug}` is not a valid slug: use lowercase letters, digits and hyphens, with / between folders"
         );
     }
+    let fr_name = fr_slug.unwrap_or(name);
+    if !model::offering::is_slug(fr_name) {
+        anyhow::bail!(
+            "`{fr_name}` is not a valid French slug: use lowercase letters, digits and hyphens \
+             (only the page's own name: its folder is the French section's)"
+        );
+    }
+    let parent = slug.rsplit_once('/').map_or("", |(parent, _)| parent);
+    let fr_parent = french_section_folder(root, parent)?;
+    let fr_slug = if fr_parent.is_empty() {
+        fr_name.to_string()
+    } else {
+        format!("{fr_parent}/{fr_name}")
+    };
     let mut files = Vec::new();
-    for lang in model::Lang::ALL {
+    for (lang, path) in [(Lang::En, slug), (Lang::Fr, fr_slug.as_str())] {
         let rel = match kind {
-            Kind::Section => format!("content/{lang}/{slug}/_index.md"),
-            _ => format!("content/{lang}/{slug}.md"),
+            Kind::Section => format!("content/{lang}/{path}/_index.md"),
+            _ => format!("content/{lang}/{path}.md"),
         };
         let offering_line = match kind {
             Kind::Activity | Kind::Group => format!("offering = \"{name}\"\n"),
@@ -78,4 +104,41 @@ pub fn create(root: &Path, kind: Kind, slug: &str, today: &str) -> anyhow::Resul
         std::fs::write(path, text)?;
     }
     Ok(files.into_iter().map(|(p, _)| p).collect())
+}
+
+/// The folder under `content/fr/` of the French section that translates the English section
+/// `content/en/<parent>/`: `activites` for `activities`, `""` for the home page.
+fn french_section_folder(root: &Path, parent: &str) -> anyhow::Result<String> {
+    if parent.is_empty() {
+        return Ok(String::new());
+    }
+    let (library, _) = content::load(root).map_err(|d| anyhow::anyhow!("{d}"))?;
+    let section_file = format!("content/en/{parent}/_index.md");
+    let english = library
+        .pages
+        .iter()
+        .find(|p| p.lang == Lang::En && p.is_section && p.url == format!("/en/{parent}/"))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "there is no English section {section_file} to list the page: create it first \
+                 (`site new section {parent}`) or choose an existing section's folder"
+            )
+        })?;
+    let french = library
+        .pages
+        .iter()
+        .find(|p| p.lang == Lang::Fr && p.is_section && p.key == english.key)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "the English section {section_file} has no French section (none has \
+                 translation_key = \"{}\"): fix that first, so the French page has a section \
+                 to list it",
+                english.key
+            )
+        })?;
+    Ok(french
+        .rel_path
+        .trim_end_matches("_index.md")
+        .trim_end_matches('/')
+        .to_string())
 }

@@ -207,6 +207,7 @@ fn new_scaffolds_both_languages_and_check_reports_the_todos_until_replaced() {
         site.path(),
         site::scaffold::Kind::Activity,
         "activities/book-club",
+        None,
         "2026-11-26",
     )
     .unwrap();
@@ -218,7 +219,7 @@ fn new_scaffolds_both_languages_and_check_reports_the_todos_until_replaced() {
         names,
         [
             "content/en/activities/book-club.md",
-            "content/fr/activities/book-club.md",
+            "content/fr/activites/book-club.md",
             "content/offerings/book-club.toml"
         ]
     );
@@ -228,19 +229,68 @@ fn new_scaffolds_both_languages_and_check_reports_the_todos_until_replaced() {
     for expected in [
         "content/en/activities/book-club.md:2: error: a TODO marker is still in the front matter",
         "content/en/activities/book-club.md:9: error: a TODO marker is still in the page",
-        "content/fr/activities/book-club.md:2: error: a TODO marker is still in the front matter",
+        "content/fr/activites/book-club.md:2: error: a TODO marker is still in the front matter",
         "content/offerings/book-club.toml:2: error: a TODO marker is still in the offering",
     ] {
         assert!(report.contains(expected), "{report}");
     }
+    // The French section lists the French page, and the two are each other's translation.
+    assert!(!report.contains("no section lists"), "{report}");
+    assert!(!report.contains("translation"), "{report}");
     // Creating it again would overwrite the editor's work: refused.
     let again = site::scaffold::create(
         site.path(),
         site::scaffold::Kind::Activity,
         "activities/book-club",
+        None,
         "2026-11-26",
     );
     assert!(again.unwrap_err().to_string().contains("already exists"));
+}
+
+#[test]
+fn new_gives_the_french_page_its_own_slug_in_the_french_section() {
+    let site = tempfile::tempdir().unwrap();
+    copy_tree(&fixtures().join("valid"), site.path());
+    let created = site::scaffold::create(
+        site.path(),
+        site::scaffold::Kind::Page,
+        "activities/book-club",
+        Some("club-de-lecture"),
+        "2026-11-26",
+    )
+    .unwrap();
+    let french = site.path().join("content/fr/activites/club-de-lecture.md");
+    assert_eq!(created[1], french);
+    let text = std::fs::read_to_string(french).unwrap();
+    assert!(
+        text.contains("translation_key = \"activities/book-club\"\n"),
+        "{text}"
+    );
+    // Only the page's own name: its folder comes from the English section.
+    let nested = site::scaffold::create(
+        site.path(),
+        site::scaffold::Kind::Page,
+        "activities/chess",
+        Some("activites/echecs"),
+        "2026-11-26",
+    );
+    assert!(nested.unwrap_err().to_string().contains("French slug"));
+    // No English section to list the page: nothing is created, and the message says why.
+    let no_section = site::scaffold::create(
+        site.path(),
+        site::scaffold::Kind::Page,
+        "resources/self-care",
+        None,
+        "2026-11-26",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        no_section.contains("no English section content/en/resources/_index.md"),
+        "{no_section}"
+    );
+    assert!(!site.path().join("content/fr/resources").exists());
 }
 
 #[test]
