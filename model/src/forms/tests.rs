@@ -251,7 +251,7 @@ fn intake_answers_and_the_errors_they_get_in_both_languages() {
                 ("affected", "Confirm that this applies to you"),
                 (
                     "device",
-                    "Confirm that you have a device with an internet connection",
+                    "Confirm that you have access to a device with an internet connection",
                 ),
                 (
                     "intake_meeting",
@@ -278,7 +278,7 @@ fn intake_answers_and_the_errors_they_get_in_both_languages() {
                 ("affected", "Confirmez que cet énoncé s’applique à vous"),
                 (
                     "device",
-                    "Confirmez que vous avez un appareil avec une connexion Internet",
+                    "Confirmez que vous avez accès à un appareil branché à Internet",
                 ),
                 (
                     "intake_meeting",
@@ -441,7 +441,7 @@ fn registration_offers_only_open_sessions_and_interest() {
     assert_eq!(session.options.len(), 1);
     assert_eq!(
         session.options[0].label,
-        "Café-causerie\u{a0}: manifester votre intérêt"
+        "Café-causerie\u{a0}: manifestez votre intérêt"
     );
     let choice = SessionChoice::parse("workshop:english").unwrap();
     assert_eq!(

@@ -68,7 +68,7 @@ pub const SESSION_OPTION: Words = Localized {
 /// The choice for an offering without dated sessions.
 pub const INTEREST_OPTION: Words = Localized {
     en: "{offering}: register your interest",
-    fr: "{offering}\u{a0}: manifester votre intérêt",
+    fr: "{offering}\u{a0}: manifestez votre intérêt",
 };
 
 /// The hint of an interest choice.
