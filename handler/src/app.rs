@@ -336,8 +336,7 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
     let received_at = Timestamp::now();
     let keys = idempotency_keys(&submission, raw.idempotency_key(), received_at);
     let (stored_at, notify_at) = if def.anonymous {
-        let tz = content.site.tz().unwrap_or(jiff::tz::TimeZone::UTC);
-        let times = anonymous::times(received_at, &tz);
+        let times = anonymous::times(received_at, &content.tz);
         (times.stored_at, times.notify_at)
     } else {
         (received_at, received_at)

@@ -210,7 +210,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub mail_from: Mailbox,
     /// Replies to acknowledgements go to the program's address (`site.toml`).
-    pub reply_to: Option<Mailbox>,
+    pub reply_to: Mailbox,
     pub coordinators: Vec<String>,
     /// Origins allowed to post (`https://peer-support.example.ca`).
     pub site_origins: Vec<String>,
@@ -281,7 +281,13 @@ impl Config {
             store,
             mail,
             mail_from,
-            reply_to: site.program.email.parse().ok(),
+            reply_to: site.program.email.parse().map_err(|err| {
+                anyhow!(
+                    "site.toml: [program] email `{}` is not an email address ({err}); \
+                     acknowledgements are answered there",
+                    site.program.email
+                )
+            })?,
             coordinators,
             site_origins,
             allow_host_origin: false,
@@ -428,9 +434,19 @@ email = "program@example.ca"
         assert_eq!(config.coordinators, [DEFAULT_COORDINATORS]);
         assert_eq!(config.site_origins, ["https://peer-support.example.ca"]);
         assert_eq!(config.retention_days, 90);
-        assert_eq!(
-            config.reply_to.unwrap().email.to_string(),
-            "program@example.ca"
+        assert_eq!(config.reply_to.email.to_string(), "program@example.ca");
+    }
+
+    #[test]
+    fn a_program_email_that_is_no_address_stops_the_start() {
+        // Acknowledgements would otherwise go out with no Reply-To, silently.
+        let mut site = site();
+        site.program.email = "program at example.ca".into();
+        let err = Config::from_lookup(Path::new("/data"), &site, |_| None).unwrap_err();
+        let message = format!("{err:#}");
+        assert!(
+            message.contains("site.toml") && message.contains("[program] email"),
+            "{message}"
         );
     }
 

@@ -28,7 +28,7 @@ impl Content {
     /// is an error listing every diagnostic.
     pub fn load(root: &Path) -> anyhow::Result<Content> {
         let site = SiteConfig::load(&root.join("site.toml")).map_err(|d| anyhow!("{d}"))?;
-        let tz = site.tz().map_err(|e| anyhow!(e))?;
+        let tz = site.tz();
         let (forms, mut problems) = model::forms::load_dir(&root.join("content/forms"));
         let (offerings, found) = model::offering::load_dir(&root.join("content/offerings"), &tz);
         problems.extend(found);

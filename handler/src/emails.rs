@@ -143,8 +143,7 @@ struct NoticeAnswer {
 /// When a submission arrived, as people read it: "Sunday, June 1, 2025, 12 pm ET"; for an
 /// anonymous form, the date only (crate::anonymous).
 pub fn when(stored: &StoredSubmission, site: &SiteConfig, lang: Lang, anonymous: bool) -> String {
-    let tz = site.tz().unwrap_or(jiff::tz::TimeZone::UTC);
-    let at = stored.received_at.to_zoned(tz);
+    let at = stored.received_at.to_zoned(site.tz());
     let date = datetime::format_date_with_weekday(at.date(), lang);
     if anonymous {
         return date;

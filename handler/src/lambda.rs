@@ -84,19 +84,30 @@ pub async fn run(entry: Entry) -> anyhow::Result<()> {
     result.map_err(|err| anyhow::anyhow!("the Lambda runtime stopped: {err}"))
 }
 
-/// The API's routes; behind the CloudFront guard when `PASSERELLE_ORIGIN_SECRET_ID` names
-/// the secret CloudFront sends (the stack always sets it).
+/// The API's routes, behind the CloudFront guard: the secret CloudFront sends is named by
+/// `PASSERELLE_ORIGIN_SECRET_ID` (the stack always sets it), and without it the API does not
+/// start, rather than answer requests that went around CloudFront.
 async fn api_router(state: AppState) -> anyhow::Result<axum::Router> {
-    let router = crate::router(state);
-    match std::env::var("PASSERELLE_ORIGIN_SECRET_ID") {
-        Ok(id) if !id.trim().is_empty() => {
-            let client = aws_sdk_secretsmanager::Client::new(crate::aws::sdk_config().await);
-            let secret = cdn::read_secret(&client, id.trim()).await?;
-            tracing::info!("answering only requests that come through CloudFront");
-            Ok(cdn::guard(router, secret))
-        }
-        _ => Ok(router),
-    }
+    let id = origin_secret_id(|name| std::env::var(name).ok())?;
+    let client = aws_sdk_secretsmanager::Client::new(crate::aws::sdk_config().await);
+    let secret = cdn::read_secret(&client, &id).await?;
+    tracing::info!("answering only requests that come through CloudFront");
+    Ok(cdn::guard(crate::router(state), secret))
+}
+
+/// The id of the secret CloudFront sends (`PASSERELLE_ORIGIN_SECRET_ID`, through `lookup`); an
+/// error naming the variable when it is unset or blank.
+pub fn origin_secret_id(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<String> {
+    lookup("PASSERELLE_ORIGIN_SECRET_ID")
+        .map(|id| id.trim().to_string())
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "PASSERELLE_ORIGIN_SECRET_ID is not set: the API will not start without the \
+                 secret CloudFront sends, or anyone could go around CloudFront (set it to the \
+                 secret's id or ARN, as infra/template.yaml does)"
+            )
+        })
 }
 
 /// One notifier invocation: a stream batch (answered with `batchItemFailures`) or a sweep
@@ -180,6 +191,23 @@ mod tests {
                 "StreamViewType": "NEW_AND_OLD_IMAGES"
             }
         })
+    }
+
+    #[test]
+    fn the_api_does_not_start_without_the_cloudfront_secret() {
+        for unset in [None, Some(""), Some("  ")] {
+            let err = origin_secret_id(|_| unset.map(String::from)).unwrap_err();
+            assert!(
+                err.to_string().contains("PASSERELLE_ORIGIN_SECRET_ID"),
+                "{err}"
+            );
+        }
+        assert_eq!(
+            origin_secret_id(|name| (name == "PASSERELLE_ORIGIN_SECRET_ID")
+                .then(|| " arn:aws:secretsmanager:x ".into()))
+            .unwrap(),
+            "arn:aws:secretsmanager:x"
+        );
     }
 
     #[test]

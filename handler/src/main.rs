@@ -113,7 +113,7 @@ async fn main() -> anyhow::Result<()> {
             if let Some(text) = now {
                 let config = model::SiteConfig::load(&options.root.join("site.toml"))
                     .map_err(|d| anyhow::anyhow!("{d}"))?;
-                let tz = config.tz().map_err(anyhow::Error::msg)?;
+                let tz = config.tz();
                 options.now = Some(local::parse_now(&text, &tz)?);
             }
             let app = local::app(options).await?;

@@ -143,7 +143,7 @@ async fn deliver(state: &AppState, notification: &PendingNotification) -> Result
     .map_err(|err| Failure::Retry(format!("template: {}", crate::render::error_chain(&err))))?;
     let config = state.config();
     let reply_to = match notification.kind {
-        NotificationKind::Acknowledgement => config.reply_to.as_ref(),
+        NotificationKind::Acknowledgement => Some(&config.reply_to),
         NotificationKind::Coordinator => None,
     };
     let message = emails::message(

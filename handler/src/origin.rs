@@ -48,7 +48,7 @@ mod tests {
             store: StoreConfig::Sqlite("x".into()),
             mail: MailConfig::File("x".into()),
             mail_from: "a@example.ca".parse().unwrap(),
-            reply_to: None,
+            reply_to: "program@example.ca".parse().unwrap(),
             coordinators: vec!["c@example.ca".into()],
             site_origins: vec!["https://peer-support.example.ca".into()],
             allow_host_origin,

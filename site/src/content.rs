@@ -123,7 +123,7 @@ pub fn load(root: &Path) -> Result<(Library, Diagnostics), Diagnostics> {
             ..d
         }])
     })?;
-    let tz = config.tz().expect("checked when the config was loaded");
+    let tz = config.tz();
 
     let mut files = Vec::new();
     for lang in Lang::ALL {

@@ -188,7 +188,7 @@ fn init_logging() {
 fn resolve_now(root: &Path, now: Option<&str>) -> anyhow::Result<Zoned> {
     let config =
         model::SiteConfig::load(&root.join("site.toml")).map_err(|d| anyhow::anyhow!("{d}"))?;
-    let tz = config.tz().map_err(anyhow::Error::msg)?;
+    let tz = config.tz();
     parse_now(now, &tz)
 }
 
