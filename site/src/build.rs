@@ -27,6 +27,9 @@ pub struct Options {
     pub now: Zoned,
     /// Adds the live-reload script (only `serve` sets it).
     pub live_reload: bool,
+    /// The public address to build for instead of site.toml's `base_url` (a deploy knows the
+    /// real one; site.toml holds a placeholder): `https://host`, no trailing slash.
+    pub base_url: Option<String>,
 }
 
 /// Every file of the site, in memory: path relative to the output folder, and its bytes.
@@ -43,7 +46,10 @@ pub const LIVE_RELOAD_SCRIPT: &str = "/_passerelle/livereload.js";
 
 /// Loads, checks and renders the site at `root` into memory.
 pub fn generate(root: &Path, options: &Options) -> Result<Output, Diagnostics> {
-    let (library, mut diagnostics) = content::load(root)?;
+    let (mut library, mut diagnostics) = content::load(root)?;
+    if let Some(base_url) = &options.base_url {
+        library.config.base_url = base_url.clone();
+    }
     let tera = match render::load_templates(root) {
         Ok(tera) => Some(tera),
         Err(d) => {

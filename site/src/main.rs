@@ -33,6 +33,10 @@ enum Command {
         /// zone), 2025-06-01, or 2025-06-01T12:00:00-04:00.
         #[arg(long)]
         now: Option<String>,
+        /// Build for this public address instead of site.toml's base_url (deploy.sh passes
+        /// the stack's): https://host, without a path or trailing slash.
+        #[arg(long, value_parser = parse_base_url)]
+        base_url: Option<String>,
     },
     /// Build, serve on 127.0.0.1 with working forms, rebuild and reload on every change.
     Serve {
@@ -76,10 +80,11 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let root = cli.root;
     match cli.command {
-        Command::Build { out, now } => {
+        Command::Build { out, now, base_url } => {
             let options = Options {
                 now: resolve_now(&root, now.as_deref())?,
                 live_reload: false,
+                base_url,
             };
             let out = if out.is_absolute() {
                 out
@@ -104,6 +109,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let options = Options {
                 now: resolve_now(&root, now.as_deref())?,
                 live_reload: false,
+                base_url: None,
             };
             match build::generate(&root, &options) {
                 Ok(output) => {
@@ -131,6 +137,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 build: Options {
                     now: now.clone(),
                     live_reload: true,
+                    base_url: None,
                 },
                 fixed_now,
             };
@@ -197,6 +204,51 @@ fn parse_now(now: Option<&str>, tz: &TimeZone) -> anyhow::Result<Zoned> {
         None => Ok(jiff::Timestamp::now().to_zoned(tz.clone())),
         Some(text) => {
             model::datetime::parse_moment(text, tz).map_err(|err| anyhow::anyhow!("--now {err}"))
+        }
+    }
+}
+
+/// `--base-url`: an https origin (host and optional port), nothing after it.
+fn parse_base_url(text: &str) -> Result<String, String> {
+    let text = text.trim_end_matches('/');
+    let host = text
+        .strip_prefix("https://")
+        .ok_or_else(|| format!("{text:?} must start with https://"))?;
+    let valid = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
+    if valid {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "{text:?} must be https:// followed by a host name only, such as https://soutien.example.ca"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_base_url;
+
+    #[test]
+    fn a_base_url_is_an_https_origin_without_a_trailing_slash() {
+        assert_eq!(
+            parse_base_url("https://soutien.example.ca/").unwrap(),
+            "https://soutien.example.ca"
+        );
+        assert_eq!(
+            parse_base_url("https://d111.cloudfront.net").unwrap(),
+            "https://d111.cloudfront.net"
+        );
+        for bad in [
+            "http://soutien.example.ca",
+            "https://",
+            "https://soutien.example.ca/fr",
+            "https://a b",
+            "soutien.example.ca",
+        ] {
+            assert!(parse_base_url(bad).is_err(), "{bad} was accepted");
         }
     }
 }

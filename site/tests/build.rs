@@ -18,6 +18,7 @@ fn options(now: &str) -> Options {
     Options {
         now: at(now),
         live_reload: false,
+        base_url: None,
     }
 }
 
@@ -319,4 +320,32 @@ fn sitemap_and_robots_come_from_their_templates_with_addresses_escaped() {
         file(&output, "robots.txt"),
         "User-agent: *\nAllow: /\nDisallow: /api/\n\nSitemap: https://example.ca/a&b/sitemap.xml\n"
     );
+}
+
+#[test]
+fn a_deploy_builds_for_its_own_address_not_site_toml_placeholder() {
+    let mut options = options("2025-06-01T12:00");
+    options.base_url = Some("https://soutien.forces.example".to_string());
+    let output = build::generate(&fixtures().join("valid"), &options).unwrap();
+    let sitemap = file(&output, "sitemap.xml");
+    assert!(
+        sitemap.contains("<loc>https://soutien.forces.example/en/</loc>"),
+        "{sitemap}"
+    );
+    let home = file(&output, "en/index.html");
+    assert!(
+        home.contains("https://soutien.forces.example/fr/"),
+        "the alternates use the deploy's address: {home}"
+    );
+    let placeholder = model::SiteConfig::load(&fixtures().join("valid/site.toml"))
+        .unwrap()
+        .base_url;
+    for (path, bytes) in &output.files {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(
+            !text.contains(&placeholder),
+            "{} still names {placeholder}",
+            path.display()
+        );
+    }
 }

@@ -69,6 +69,7 @@ async fn a_broken_edit_shows_in_the_browser_and_the_server_keeps_running() {
         build: Options {
             now: jiff::Timestamp::now().to_zoned(tz),
             live_reload: true,
+            base_url: None,
         },
         fixed_now: false,
     };
