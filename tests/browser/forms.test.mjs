@@ -31,12 +31,15 @@ const WORDS = {
     problem: 'There is a problem',
     reference: 'Your reference number',
     acknowledgement: 'We have sent an acknowledgement of receipt to your email address.',
+    // What happens next for someone who asked for a call: the intake form by phone, no email.
+    byPhone: /If you chose a phone call, they will call you and fill out the intake form with you during the call: we will not email you\./,
   },
   fr: {
     error: 'Erreur\u00a0:',
     problem: 'Il y a un problème',
     reference: 'Votre numéro de référence',
     acknowledgement: 'Nous avons envoyé un accusé de réception à votre adresse courriel.',
+    byPhone: /Si vous avez choisi un appel téléphonique, cette personne vous appellera et remplira avec vous le formulaire d’admission pendant l’appel\s?: nous ne vous enverrons aucun courriel\./,
   },
 };
 /** A different address each run, so this run's acknowledgement is found in the outbox. */
@@ -224,6 +227,8 @@ for (const lang of ['en', 'fr']) {
         await send(page, 'intake');
         const reference = await confirmation(page, 'intake', lang, lang === 'en' ? 'Request received' : 'Demande reçue');
         assert.ok(!(await saysAcknowledged(page, lang)), 'no acknowledgement is promised');
+        // The intake form itself is not emailed either: the page says how it reaches them.
+        assert.match(await page.locator('.ps-form-region').textContent(), WORDS[lang].byPhone);
         const emails = await emailsAbout(reference, 1);
         // The notifier sends a submission's emails in one run: give it a moment more.
         await new Promise((resolve) => setTimeout(resolve, 1_000));

@@ -2,7 +2,9 @@
 // strings), templates/, and the shared form and handler words in model/src/forms/ui.rs and
 // handler/src/words.rs. Official French terms come from the glossary the program publishes
 // (shared/reference/glossary-fr.md in the project brief); each rule below says what to write
-// instead, and every place that breaks it is listed with its file and line.
+// instead, and every place that breaks it is listed with its file and line. Then what two pages
+// must tell people: how to apply, what happens when they asked for a call (no email at all); the
+// safety page, that the quick exit needs JavaScript and what to do without it.
 //
 // No browser and no server: run alone with `node --test tests/browser/wording.test.mjs`.
 
@@ -168,24 +170,37 @@ test('the exit button’s hidden prefix reads the same in both languages ("Emerg
   assert.deepEqual({ en, fr }, { en: 'Emergency', fr: 'Urgence' });
 });
 
-test('the safety page says the quick exit needs JavaScript, and what to do without it, in both languages', () => {
-  const pages = {
-    en: 'content/en/safety-and-privacy.md',
-    fr: 'content/fr/securite-et-confidentialite.md',
-  };
-  const expected = {
-    en: [/JavaScript/, /clos(?:e|ing) the tab/i, /clear (?:this site from )?your (?:browsing )?history/i],
-    fr: [/JavaScript/, /ferm(?:ez|ant) l’onglet/i, /effacez .*historique/i],
-  };
+/** The text of a page's section, from its `## heading` (matched by `heading`) to the next one. */
+function section(file, heading) {
+  const text = readFileSync(join(SITE_ROOT, file), 'utf8');
+  return text.split(/^## /m).find((s) => heading.test(s)) ?? '';
+}
+
+/** Every pattern of `expected` ({ lang: [file, heading, patterns] }) the section lacks. */
+function missing(expected) {
   const problems = [];
-  for (const [lang, file] of Object.entries(pages)) {
-    const text = readFileSync(join(SITE_ROOT, file), 'utf8');
-    // The section about leaving quickly: from its heading to the next one.
-    const section = text.split(/^## /m).find((s) => /^(Leave this site quickly|Quitter ce site rapidement)/.test(s)) ?? '';
-    if (!section) problems.push(`${file}: no "Leave this site quickly" section`);
-    for (const pattern of expected[lang]) {
-      if (!pattern.test(section)) problems.push(`${file}: the quick exit section does not say ${pattern}`);
+  for (const [file, heading, patterns] of Object.values(expected)) {
+    const text = section(file, heading);
+    if (!text) problems.push(`${file}: no section whose heading matches ${heading}`);
+    for (const pattern of patterns) {
+      if (text && !pattern.test(text)) problems.push(`${file}: the section ${heading} does not say ${pattern}`);
     }
   }
+  return problems;
+}
+
+test('how to apply says what happens for someone who asked for a call, in both languages', () => {
+  const problems = missing({
+    en: ['content/en/how-to-apply/_index.md', /^If you asked us to call you/, [/do not email you/, /calls you/, /fills out the forms with you/, /voicemail only if/]],
+    fr: ['content/fr/presenter-une-demande/_index.md', /^Si vous avez demandé un appel/, [/ne vous envoyons aucun courriel/, /vous appelle/, /remplit les formulaires avec vous/, /message vocal seulement si/]],
+  });
+  if (problems.length) assert.fail(problems.join('\n'));
+});
+
+test('the safety page says the quick exit needs JavaScript, and what to do without it, in both languages', () => {
+  const problems = missing({
+    en: ['content/en/safety-and-privacy.md', /^Leave this site quickly/, [/JavaScript/, /clos(?:e|ing) the tab/i, /clear (?:this site from )?your (?:browsing )?history/i]],
+    fr: ['content/fr/securite-et-confidentialite.md', /^Quitter ce site rapidement/, [/JavaScript/, /ferm(?:ez|ant) l’onglet/i, /effacez .*historique/i]],
+  });
   if (problems.length) assert.fail(problems.join('\n'));
 });
