@@ -39,15 +39,10 @@ use model::typography::in_lang;
 use model::{Lang, Localized};
 use serde::Deserialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 use tokio::sync::Notify;
 use tower_http::set_header::SetResponseHeaderLayer;
-
-/// How long a form-post double submit is recognised without a browser key: between one and
-/// two of these windows.
-pub const IDEMPOTENCY_WINDOW_SECONDS: i64 = 600;
 
 /// Everything a request needs; cheap to clone.
 #[derive(Clone)]
@@ -64,7 +59,11 @@ struct Shared {
     now: Option<Zoned>,
     renderer: Renderer,
     wake: Notify,
+    clock: RwLock<Clock>,
 }
+
+/// The clock that stamps submissions as they arrive.
+type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 
 impl AppState {
     /// Assembles the state. `now` fixes the clock used for the offerings' states (previews
@@ -89,6 +88,7 @@ impl AppState {
                 now,
                 renderer,
                 wake: Notify::new(),
+                clock: RwLock::new(Arc::new(Timestamp::now)),
             }),
         })
     }
@@ -119,6 +119,20 @@ impl AppState {
         match &self.shared.now {
             Some(fixed) => fixed.clone(),
             None => Timestamp::now().to_zoned(content.tz.clone()),
+        }
+    }
+
+    /// The real time a submission arrives (what [`AppState::set_clock`] set, for tests).
+    pub fn received_now(&self) -> Timestamp {
+        let clock = self.shared.clock.read().map(|c| Arc::clone(&c));
+        clock.map(|c| c()).unwrap_or_else(|_| Timestamp::now())
+    }
+
+    /// Stamps submissions with `clock` instead of the real time (tests that submit at given
+    /// hours). The offerings' states keep the fixed `now` given to [`AppState::new`].
+    pub fn set_clock(&self, clock: impl Fn() -> Timestamp + Send + Sync + 'static) {
+        if let Ok(mut slot) = self.shared.clock.write() {
+            *slot = Arc::new(clock);
         }
     }
 
@@ -191,12 +205,22 @@ async fn submit(
     let started = Instant::now();
     let outcome = handle(&state, &form, request).await;
     let code = outcome.response.status().as_u16();
-    // An anonymous form's reference stays out of the log: the line's time would date the
-    // feedback that the store keeps without one (crate::anonymous).
-    let anonymous = state.content().form(&form).is_some_and(|def| def.anonymous);
+    // The path segment is the sender's text, percent-decoded: logged as is, a `%0a` would
+    // forge a line and a `%1b` write terminal escapes. Only a known form's own id is logged.
+    let content = state.content();
+    let (form, anonymous) = match content.form(&form) {
+        Some(def) => (def.id.as_str(), def.anonymous),
+        None => (UNKNOWN_FORM, false),
+    };
+    // No line at all when anonymous feedback comes in: its time would date the feedback that
+    // the store keeps with its date only (crate::anonymous). Failures are still logged, without
+    // a reference, where they happen.
+    if anonymous {
+        return outcome.response;
+    }
     let reference = match &outcome.reference {
-        Some(reference) if !anonymous => reference.as_str(),
-        _ => "-",
+        Some(reference) => reference.as_str(),
+        None => "-",
     };
     tracing::info!(
         form = %form,
@@ -208,6 +232,9 @@ async fn submit(
     );
     outcome.response
 }
+
+/// What the log says in place of a form id that names no form.
+pub const UNKNOWN_FORM: &str = "(unknown)";
 
 /// The body formats accepted.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -333,14 +360,13 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
         }
     }
 
-    let received_at = Timestamp::now();
-    let keys = idempotency_keys(&submission, raw.idempotency_key(), received_at);
-    let (stored_at, notify_at) = if def.anonymous {
-        let times = anonymous::times(received_at, &content.tz);
-        (times.stored_at, times.notify_at)
-    } else {
-        (received_at, received_at)
-    };
+    let stamp = anonymous::stamp(
+        def.anonymous,
+        &submission,
+        raw.idempotency_key(),
+        state.received_now(),
+        &content.tz,
+    );
     let notifications = notifications(state.config(), def, &submission);
     let acknowledged = notifications
         .iter()
@@ -348,13 +374,13 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
     for _ in 0..5 {
         let new = NewSubmission {
             reference: Reference::generate(),
-            received_at: stored_at,
-            idempotency_keys: keys.clone(),
+            received_at: stamp.received_at,
+            idempotency_keys: stamp.idempotency_keys.clone(),
             submission: submission.clone(),
             seat: seat.clone(),
             status,
             notifications: notifications.clone(),
-            notify_at,
+            notify_at: stamp.notify_at,
         };
         match state.store().submit(new).await {
             Ok(SubmitOutcome::Stored { reference, status }) => {
@@ -456,38 +482,6 @@ fn decode(format: Format, bytes: &[u8]) -> Option<RawSubmission> {
         Format::Json => serde_json::from_slice::<serde_json::Value>(bytes)
             .ok()
             .and_then(|value| RawSubmission::from_json(&value).ok()),
-    }
-}
-
-/// The keys that identify this submission sent twice: with the enhancement script, its key
-/// for the page plus the answers; without, the answers in this time window or the previous one.
-pub fn idempotency_keys(
-    submission: &Submission,
-    browser_key: Option<&str>,
-    now: Timestamp,
-) -> Vec<String> {
-    let hash = |parts: &[&str]| {
-        let mut hasher = Sha256::new();
-        for part in parts {
-            hasher.update(part.as_bytes());
-            hasher.update([0]);
-        }
-        hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    };
-    let content = submission.canonical();
-    match browser_key {
-        Some(key) => vec![hash(&["browser", key, &content])],
-        None => {
-            let window = now.as_second().div_euclid(IDEMPOTENCY_WINDOW_SECONDS);
-            vec![
-                hash(&["window", &window.to_string(), &content]),
-                hash(&["window", &(window - 1).to_string(), &content]),
-            ]
-        }
     }
 }
 

@@ -26,6 +26,7 @@ pub mod config;
 pub mod content;
 pub mod emails;
 pub mod export;
+pub mod idempotency;
 pub mod lambda;
 pub mod local;
 pub mod mail;

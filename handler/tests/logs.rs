@@ -5,6 +5,7 @@
 mod support;
 
 use axum::http::StatusCode;
+use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 use support::*;
 
@@ -34,10 +35,11 @@ async fn logged<T>(f: impl std::future::Future<Output = T>) -> (T, String) {
     (value, text)
 }
 
-/// The log says a submission was stored, with its reference, except for anonymous feedback,
-/// whose log line would otherwise give it a time.
+/// The log says a submission was stored, with its reference. Anonymous feedback gets no line
+/// at all: a line written when it arrives would date the feedback that the store keeps with its
+/// date only, and place it between the timed lines of others' submissions.
 #[tokio::test]
-async fn the_log_names_references_but_never_anonymous_ones() {
+async fn the_log_names_references_and_says_nothing_when_feedback_arrives() {
     let site = TestSite::new(OPEN);
     let (response, log) = logged(site.post_form("intake", &intake("en"))).await;
     let reference = reference_in(&location(&response));
@@ -50,19 +52,63 @@ async fn the_log_names_references_but_never_anonymous_ones() {
         "{log}"
     );
 
+    // Feedback at 10:00 and 15:00 between intakes at 9:00, 12:00 and 18:00: the log holds the
+    // intakes' lines and nothing that falls between them.
     let feedback = [
         ("lang", "en"),
         ("service", "chat"),
         ("rating", "very-good"),
         ("comments", "Thursday was good."),
     ];
-    let (response, log) = logged(site.post_form("feedback", &feedback)).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let stored = site.state.store().list("feedback").await.unwrap();
+    let day = "2025-06-02T00:00:00-04:00".parse::<Timestamp>().unwrap();
+    let (_, log) = logged(async {
+        for (hour, form) in [
+            (9, "intake"),
+            (10, "feedback"),
+            (12, "intake"),
+            (15, "feedback"),
+            (18, "intake"),
+        ] {
+            site.state
+                .set_clock(move || day + SignedDuration::from_hours(hour));
+            let mut answers = intake("en");
+            let name = format!("Person {hour}");
+            answers.retain(|(n, _)| *n != "name");
+            answers.push(("name", &name));
+            let answers = if form == "intake" {
+                answers
+            } else {
+                feedback.to_vec()
+            };
+            let response = site.post_form(form, &answers).await;
+            assert_eq!(response.status(), StatusCode::SEE_OTHER, "{form} at {hour}");
+        }
+    })
+    .await;
+    assert_eq!(site.state.store().list("feedback").await.unwrap().len(), 2);
+    assert_eq!(log.lines().count(), 3, "{log}");
+    assert_eq!(log.matches("form=intake").count(), 3, "{log}");
     assert!(
-        log.contains("form=feedback") && log.contains("reference=-"),
+        !log.contains("feedback") && !log.contains("Thursday"),
         "{log}"
     );
-    assert!(!log.contains(stored[0].reference.as_str()), "{log}");
-    assert!(!log.contains("Thursday"), "{log}");
+}
+
+/// The form's path segment is the sender's text: a `%0a` in it must not forge a log line, nor a
+/// `%1b` write terminal escapes. An unknown form is logged as a placeholder.
+#[tokio::test]
+async fn an_unknown_form_is_logged_as_a_placeholder() {
+    let site = TestSite::new(OPEN);
+    let forged = "x%0a2025-06-01T16:00:00.000000Z%20%20INFO%20handler::app:%20submission%20form=intake%1b[2J";
+    let (response, log) = logged(site.post_form(forged, &intake("en"))).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(log.lines().count(), 1, "{log}");
+    assert!(
+        log.contains("form=(unknown)") && log.contains("status=\"unknown_form\""),
+        "{log}"
+    );
+    assert!(
+        !log.contains("form=intake") && !log.contains('\u{1b}'),
+        "{log}"
+    );
 }

@@ -263,6 +263,38 @@ async fn a_double_form_post_is_stored_once_with_the_same_reference() {
     assert_ne!(reference_in(&first), reference_in(&third));
 }
 
+/// After a group session, two people can give the same anonymous ratings minutes apart. Nothing
+/// in anonymous answers tells one person from another, so without the script each post is
+/// stored (and notified); one page sent twice (the script's page key, by `fetch` or by an
+/// ordinary post) is stored once.
+#[tokio::test]
+async fn identical_anonymous_feedback_from_two_people_is_stored_twice() {
+    let site = TestSite::new(OPEN);
+    let feedback = [("lang", "en"), ("service", "chat"), ("rating", "very-good")];
+    for _ in 0..2 {
+        let response = site.post_form("feedback", &feedback).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+    assert_eq!(site.state.store().list("feedback").await.unwrap().len(), 2);
+
+    let mut one_page = feedback.to_vec();
+    one_page.push(("idempotency_key", "page-load-1"));
+    for _ in 0..2 {
+        let response = site.post_form("feedback", &one_page).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+    let answer = site.post_json("feedback", as_json(&one_page)).await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(site.state.store().list("feedback").await.unwrap().len(), 3);
+
+    // Each stored one reaches the coordinators in the next morning's batch.
+    let next_morning = Timestamp::now() + SignedDuration::from_hours(48);
+    assert_eq!(
+        notifier::drain_at(&site.state, next_morning).await.unwrap(),
+        3
+    );
+}
+
 #[tokio::test]
 async fn the_honeypot_drops_bots_silently() {
     let site = TestSite::new(OPEN);

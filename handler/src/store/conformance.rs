@@ -1,18 +1,23 @@
 //! The behaviour every [`Store`] must have, as one suite run against each backend.
 //!
 //! Each case takes a fresh, empty store and panics (like a test) when the backend misbehaves.
-//! `handler/tests/store_sqlite.rs` runs every case against SQLite; the DynamoDB store will run
-//! the same cases. [`CASES`] lists them so a backend's test file can check it runs them all.
+//! `handler/tests/store_sqlite.rs` runs every case against SQLite, and
+//! `handler/tests/services/store.rs` against DynamoDB. [`CASES`] lists them so a backend's test
+//! file can check it runs them all; the cases that also read the backend's storage directly
+//! (given a [`Dump`] of it) are listed in [`DUMP_CASES`].
 
 use super::{
     NewNotification, NewSubmission, NotificationKind, SeatRequest, Status, Store, StoreError,
     SubmitOutcome,
 };
+use crate::anonymous;
 use crate::reference::Reference;
+use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use model::Lang;
 use model::forms::{Answer, Submission};
 use std::collections::BTreeMap;
+use std::future::Future;
 
 /// The name of every case, in the order they are defined.
 pub const CASES: [&str; 10] = [
@@ -35,6 +40,19 @@ pub const NOTIFIER_CASES: [&str; 2] = [
     "a_notification_is_claimed_by_id_once",
     "notifications_due_later_wait_for_their_time",
 ];
+
+/// Cases that read everything the backend keeps, given a function that dumps it.
+pub const DUMP_CASES: [&str; 1] = ["anonymous_submissions_leave_no_time_and_no_order"];
+
+/// One stored row or item, as its backend keeps it: every attribute (column) by name, its value
+/// as text. A backend's dump includes what the backend adds on its own, such as SQLite's rowid.
+pub type Record = BTreeMap<String, String>;
+
+/// Everything a backend keeps, read straight from its storage (not through [`Store`]).
+pub trait Dump {
+    /// Every row or item, in whatever order the backend returns them.
+    fn dump(&self) -> impl Future<Output = Vec<Record>>;
+}
 
 /// A fixed moment, so cases do not depend on the clock.
 pub fn t0() -> Timestamp {
@@ -432,5 +450,108 @@ pub async fn concurrent_registrations_never_exceed_the_size<S: Store + Clone>(ha
             .filter(|s| s.status == Status::Registered)
             .count(),
         10
+    );
+}
+
+/// Anonymous feedback stored among timed submissions leaves nothing that dates it finer than its
+/// day or places it among them: two pieces of feedback with the same answers, one at 8 am among
+/// the morning's registrations and one at 7 pm among the evening's, leave the same rows and
+/// attributes once their random reference (and page key) is set aside. A rowid, a counter, a key
+/// derived from the time or a notice due at a time that depends on the hour would tell them
+/// apart.
+pub async fn anonymous_submissions_leave_no_time_and_no_order(
+    store: &impl Store,
+    dump: &impl Dump,
+) {
+    let tz = TimeZone::get("America/Toronto").expect("the program's time zone");
+    let at = |time: &str| -> Timestamp {
+        format!("2025-06-02T{time}:00")
+            .parse::<jiff::civil::DateTime>()
+            .and_then(|local| local.to_zoned(tz.clone()))
+            .expect("a local time")
+            .timestamp()
+    };
+    let timed = |name: &str, time: &str| {
+        let mut new = new_submission(name, &format!("key-{name}"));
+        new.received_at = at(time);
+        new.notify_at = new.received_at;
+        new
+    };
+    let feedback = |time: &str, page_key: Option<&str>| {
+        let answers = Submission {
+            form: "feedback".into(),
+            lang: Lang::En,
+            answers: BTreeMap::from([
+                ("service".to_string(), Answer::Text("chat".into())),
+                ("rating".to_string(), Answer::Text("very-good".into())),
+            ]),
+        };
+        let stamp = anonymous::stamp(true, &answers, page_key, at(time), &tz);
+        NewSubmission {
+            reference: Reference::generate(),
+            received_at: stamp.received_at,
+            idempotency_keys: stamp.idempotency_keys,
+            submission: answers,
+            seat: None,
+            status: Status::Received,
+            notifications: vec![NewNotification {
+                kind: NotificationKind::Coordinator,
+                recipient: "coordinators@example.ca".into(),
+            }],
+            notify_at: stamp.notify_at,
+        }
+    };
+    let (morning, morning_keyed) = (feedback("08:00", None), feedback("08:30", Some("page-1")));
+    let (evening, evening_keyed) = (feedback("19:00", None), feedback("19:30", Some("page-2")));
+    for new in [
+        timed("Alex", "07:00"),
+        morning.clone(),
+        morning_keyed.clone(),
+        timed("Robin", "10:00"),
+        timed("Sam", "15:00"),
+        evening.clone(),
+        evening_keyed.clone(),
+        timed("Kim", "21:00"),
+    ] {
+        stored(store, new).await;
+    }
+    assert_eq!(store.list("feedback").await.unwrap().len(), 4);
+
+    let records = dump.dump().await;
+    // The records of one submission (those that name its reference), with its reference and the
+    // given page keys' hashes replaced by placeholders, sorted.
+    let traces = |new: &NewSubmission, page_key: Option<&str>| -> Vec<String> {
+        // The key the page's key gives at another moment: if keys depended on the time, the
+        // stored one would not be this one, and would show.
+        let masks = crate::idempotency::keys(true, &new.submission, page_key, t0());
+        let mut found: Vec<String> = records
+            .iter()
+            .filter(|r| r.values().any(|v| v.contains(new.reference.as_str())))
+            .map(|record| {
+                let mut text = format!("{record:?}").replace(new.reference.as_str(), "<ref>");
+                for key in page_key.map(|_| &masks).into_iter().flatten() {
+                    text = text.replace(key.as_str(), "<key>");
+                }
+                text
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let (morning, evening) = (traces(&morning, None), traces(&evening, None));
+    assert!(
+        morning.len() >= 2,
+        "the submission and its notice: {morning:#?}"
+    );
+    assert_eq!(
+        morning, evening,
+        "feedback without a page key, 8 am and 7 pm: nothing may tell them apart"
+    );
+    let morning = traces(&morning_keyed, Some("page-1"));
+    let evening = traces(&evening_keyed, Some("page-2"));
+    assert!(morning.len() >= 2, "{morning:#?}");
+    assert_eq!(
+        morning, evening,
+        "feedback with a page key, 8:30 am and 7:30 pm: nothing may tell them apart"
     );
 }

@@ -21,7 +21,7 @@
 
 use super::{
     BoxFuture, NewSubmission, NotificationKind, PendingNotification, Status, Store, StoreError,
-    StoredSubmission, SubmitOutcome,
+    StoredSubmission, SubmitOutcome, notification_id, parse_notification_id,
 };
 use crate::reference::Reference;
 use aws_sdk_dynamodb::Client;
@@ -236,18 +236,10 @@ fn time_key(ms: i64) -> String {
     format!("{ms:015}")
 }
 
-/// A notification's id: `<reference>-<index>`, naming the item `SUB#<reference>`/`NOTE#<index>`.
-fn note_id(reference: &str, index: usize) -> String {
-    format!("{reference}-{index:03}")
-}
-
+/// The item `SUB#<reference>`/`NOTE#<index>` a notification id names.
 fn note_key(id: &str) -> Result<Item, StoreError> {
-    let (reference, index) = id
-        .split_once('-')
-        .filter(|(r, i)| Reference::parse(r).is_some() && i.parse::<usize>().is_ok())
-        .ok_or_else(|| StoreError::Backend(format!("`{id}` is not a notification id")))?;
-    let index: usize = index.parse().expect("checked above");
-    Ok(key(&submission_pk(reference), &note_sk(index)))
+    let (reference, index) = parse_notification_id(id)?;
+    Ok(key(&submission_pk(reference.as_str()), &note_sk(index)))
 }
 
 fn key(pk: &str, sk: &str) -> Item {
@@ -318,7 +310,7 @@ fn to_pending(item: &Item) -> Result<PendingNotification, StoreError> {
         .ok_or_else(|| StoreError::Backend(format!("`{sk}` is not a notification key")))?;
     let kind = get_s(item, "notification")?;
     Ok(PendingNotification {
-        id: note_id(reference, index),
+        id: notification_id(reference, index),
         reference: parse_reference(reference)?,
         kind: NotificationKind::parse(kind)
             .ok_or_else(|| StoreError::Backend(format!("unknown notification kind `{kind}`")))?,
@@ -519,7 +511,7 @@ impl DynamoStore {
         // The notifications, in the index's PENDING partition, sorted by when they are due.
         let due_ms = new.notify_at.as_millisecond();
         for (index, notification) in new.notifications.iter().enumerate() {
-            let id = note_id(reference, index);
+            let id = notification_id(reference, index);
             let record = HashMap::from([
                 (PK.to_string(), s(submission_pk(reference))),
                 (SK.to_string(), s(note_sk(index))),
@@ -1015,7 +1007,7 @@ mod tests {
     fn keys_sort_by_time_and_name_their_item() {
         assert!(time_key(999) < time_key(1_000));
         assert_eq!(time_key(1_748_793_600_000), "001748793600000");
-        assert_eq!(note_id("K7MW4XTA", 1), "K7MW4XTA-001");
+        assert_eq!(notification_id("K7MW4XTA", 1), "K7MW4XTA-001");
         assert_eq!(
             note_key("K7MW4XTA-001").unwrap(),
             key("SUB#K7MW4XTA", "NOTE#001")

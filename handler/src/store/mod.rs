@@ -169,6 +169,22 @@ pub struct PendingNotification {
     pub attempts: u32,
 }
 
+/// A notification's id: `<reference>-<index>`, the submission's random reference and the
+/// notification's place among that submission's own (`K7MW4XTA-001`). Not a counter: a counter
+/// numbers every notification in order of arrival, and so would place anonymous feedback, which
+/// keeps its date only, between timed submissions (crate::anonymous).
+pub fn notification_id(reference: &str, index: usize) -> String {
+    format!("{reference}-{index:03}")
+}
+
+/// The reference and index a [`notification_id`] names.
+pub fn parse_notification_id(id: &str) -> Result<(Reference, usize), StoreError> {
+    id.split_once('-')
+        .and_then(|(reference, index)| Some((Reference::parse(reference)?, index.parse().ok()?)))
+        .filter(|(reference, _)| id.starts_with(reference.as_str()))
+        .ok_or_else(|| StoreError::Backend(format!("`{id}` is not a notification id")))
+}
+
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

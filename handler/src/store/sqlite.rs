@@ -7,7 +7,7 @@
 
 use super::{
     BoxFuture, NewSubmission, NotificationKind, PendingNotification, Status, Store, StoreError,
-    StoredSubmission, SubmitOutcome,
+    StoredSubmission, SubmitOutcome, notification_id, parse_notification_id,
 };
 use crate::reference::Reference;
 use jiff::{SignedDuration, Timestamp};
@@ -15,6 +15,10 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+/// The tables. Both are `WITHOUT ROWID`, keyed by random references: a rowid or an
+/// `AUTOINCREMENT` id numbers rows in order of arrival, and would place anonymous feedback,
+/// which keeps its date only, between timed submissions (crate::anonymous). Notifications are
+/// keyed by their submission's reference and their place among its own.
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS submissions (
     reference       TEXT PRIMARY KEY,
@@ -25,23 +29,85 @@ CREATE TABLE IF NOT EXISTS submissions (
     offering        TEXT,
     cohort          TEXT,
     submission      TEXT NOT NULL           -- model::forms::Submission as JSON
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS submissions_by_seat ON submissions (offering, cohort, status);
 CREATE INDEX IF NOT EXISTS submissions_by_time ON submissions (received_at);
 CREATE INDEX IF NOT EXISTS submissions_by_form ON submissions (form, received_at);
 
 CREATE TABLE IF NOT EXISTS notifications (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     reference   TEXT NOT NULL REFERENCES submissions (reference) ON DELETE CASCADE,
+    idx         INTEGER NOT NULL,           -- its place among its submission's notifications
     kind        TEXT NOT NULL,
     recipient   TEXT NOT NULL,
     attempts    INTEGER NOT NULL DEFAULT 0,
     due_at      INTEGER,                    -- NULL once sent or abandoned
     sent_at     INTEGER,
-    last_error  TEXT
-);
+    last_error  TEXT,
+    PRIMARY KEY (reference, idx)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS notifications_due ON notifications (due_at) WHERE due_at IS NOT NULL;
 "#;
+
+/// The schema's version (`PRAGMA user_version`): 1 since the tables have no row ids.
+const SCHEMA_VERSION: i64 = 1;
+
+/// Brings a file made before version 1 (rowid tables, `AUTOINCREMENT` notification ids) to the
+/// current tables, keeping every row but the idempotency keys (anonymous feedback's were
+/// derived from the time of day; losing them only forgets double submits of the last minutes),
+/// then rewrites the file (`VACUUM`) so that the old pages,
+/// which held rows in order of arrival, are not left in it.
+const MIGRATE_TO_1: &str = r#"
+ALTER TABLE notifications RENAME TO notifications_v0;
+ALTER TABLE submissions RENAME TO submissions_v0;
+DROP INDEX IF EXISTS submissions_by_seat;
+DROP INDEX IF EXISTS submissions_by_time;
+DROP INDEX IF EXISTS submissions_by_form;
+DROP INDEX IF EXISTS notifications_due;
+"#;
+
+const COPY_FROM_0: &str = r#"
+INSERT INTO submissions SELECT reference, form, status, received_at, NULL, offering, cohort,
+    submission FROM submissions_v0;
+INSERT INTO notifications
+    SELECT reference, ROW_NUMBER() OVER (PARTITION BY reference ORDER BY id) - 1, kind,
+        recipient, attempts, due_at, sent_at, last_error FROM notifications_v0;
+DROP TABLE notifications_v0;
+DROP TABLE submissions_v0;
+"#;
+
+/// Creates the tables, or brings an older file's to [`SCHEMA_VERSION`].
+fn prepare(connection: &mut Connection) -> Result<(), StoreError> {
+    let version: i64 = connection
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(backend)?;
+    if version >= SCHEMA_VERSION {
+        return connection.execute_batch(SCHEMA).map_err(backend);
+    }
+    let tx = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(backend)?;
+    let old: bool = tx
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'submissions')",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(backend)?;
+    if old {
+        tx.execute_batch(MIGRATE_TO_1).map_err(backend)?;
+    }
+    tx.execute_batch(SCHEMA).map_err(backend)?;
+    if old {
+        tx.execute_batch(COPY_FROM_0).map_err(backend)?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+        .map_err(backend)?;
+    tx.commit().map_err(backend)?;
+    if old {
+        connection.execute_batch("VACUUM").map_err(backend)?;
+    }
+    Ok(())
+}
 
 /// A handle on the SQLite file. Cheap to clone (clones share one connection); use
 /// [`SqliteStore::reopen`] for another connection to the same file.
@@ -61,7 +127,7 @@ impl SqliteStore {
                 StoreError::Backend(format!("cannot create {}: {err}", parent.display()))
             })?;
         }
-        let connection = Connection::open(path).map_err(backend)?;
+        let mut connection = Connection::open(path).map_err(backend)?;
         // Personal information: readable by this user only (SQLite gives the -wal and -shm
         // files the database's permissions).
         crate::private_dir::restrict_file(path).map_err(|err| {
@@ -75,7 +141,7 @@ impl SqliteStore {
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
             )
             .map_err(backend)?;
-        connection.execute_batch(SCHEMA).map_err(backend)?;
+        prepare(&mut connection)?;
         Ok(SqliteStore {
             path: path.to_path_buf(),
             connection: Arc::new(Mutex::new(connection)),
@@ -123,9 +189,12 @@ fn from_millis(ms: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_millisecond(ms).map_err(|err| StoreError::Backend(err.to_string()))
 }
 
-fn parse_id(id: &str) -> Result<i64, StoreError> {
-    id.parse()
-        .map_err(|_| StoreError::Backend(format!("`{id}` is not a notification id")))
+/// The key of the notification `id` names: its submission's reference and its index.
+fn parse_id(id: &str) -> Result<(String, i64), StoreError> {
+    let (reference, index) = parse_notification_id(id)?;
+    let index = i64::try_from(index)
+        .map_err(|_| StoreError::Backend(format!("`{id}` is not a notification id")))?;
+    Ok((reference.as_str().to_string(), index))
 }
 
 fn parse_status(text: &str) -> Result<Status, StoreError> {
@@ -223,12 +292,13 @@ impl Store for SqliteStore {
                 ],
             )
             .map_err(backend)?;
-            for notification in &new.notifications {
+            for (index, notification) in new.notifications.iter().enumerate() {
                 tx.execute(
-                    "INSERT INTO notifications (reference, kind, recipient, due_at)
-                     VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT INTO notifications (reference, idx, kind, recipient, due_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![
                         new.reference.as_str(),
+                        index as i64,
                         notification.kind.as_str(),
                         notification.recipient,
                         millis(new.notify_at),
@@ -299,12 +369,12 @@ impl Store for SqliteStore {
             let tx = connection
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(backend)?;
-            let due: Vec<(i64, String, String, String, u32)> = {
+            let due: Vec<(String, i64, String, String, u32)> = {
                 let mut statement = tx
                     .prepare(
-                        "SELECT id, reference, kind, recipient, attempts FROM notifications
+                        "SELECT reference, idx, kind, recipient, attempts FROM notifications
                          WHERE due_at IS NOT NULL AND due_at <= ?1
-                         ORDER BY due_at, id LIMIT ?2",
+                         ORDER BY due_at, reference, idx LIMIT ?2",
                     )
                     .map_err(backend)?;
                 statement
@@ -323,14 +393,14 @@ impl Store for SqliteStore {
             };
             let until = millis(now) + lease.as_millis() as i64;
             let mut claimed = Vec::with_capacity(due.len());
-            for (id, reference, kind, recipient, attempts) in due {
+            for (reference, index, kind, recipient, attempts) in due {
                 tx.execute(
-                    "UPDATE notifications SET due_at = ?1 WHERE id = ?2",
-                    params![until, id],
+                    "UPDATE notifications SET due_at = ?1 WHERE reference = ?2 AND idx = ?3",
+                    params![until, reference, index],
                 )
                 .map_err(backend)?;
                 claimed.push(PendingNotification {
-                    id: id.to_string(),
+                    id: notification_id(&reference, index as usize),
                     reference: parse_reference(&reference)?,
                     kind: NotificationKind::parse(&kind).ok_or_else(|| {
                         StoreError::Backend(format!("unknown notification kind `{kind}`"))
@@ -352,21 +422,21 @@ impl Store for SqliteStore {
     ) -> BoxFuture<'a, Result<Option<PendingNotification>, StoreError>> {
         let id = parse_id(id);
         self.with(move |connection| {
-            let id = id?;
+            let (reference, index) = id?;
             let until = millis(now) + lease.as_millis() as i64;
             let row: Option<(String, String, String, u32)> = connection
                 .query_row(
                     "UPDATE notifications SET due_at = ?1
-                     WHERE id = ?2 AND due_at IS NOT NULL AND due_at <= ?3
+                     WHERE reference = ?2 AND idx = ?3 AND due_at IS NOT NULL AND due_at <= ?4
                      RETURNING reference, kind, recipient, attempts",
-                    params![until, id, millis(now)],
+                    params![until, reference, index, millis(now)],
                     |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
                 )
                 .optional()
                 .map_err(backend)?;
             row.map(|(reference, kind, recipient, attempts)| {
                 Ok(PendingNotification {
-                    id: id.to_string(),
+                    id: notification_id(&reference, index as usize),
                     reference: parse_reference(&reference)?,
                     kind: NotificationKind::parse(&kind).ok_or_else(|| {
                         StoreError::Backend(format!("unknown notification kind `{kind}`"))
@@ -386,12 +456,12 @@ impl Store for SqliteStore {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         let id = parse_id(id);
         self.with(move |connection| {
-            let id = id?;
+            let (reference, index) = id?;
             connection
                 .execute(
                     "UPDATE notifications SET sent_at = ?1, due_at = NULL, last_error = NULL
-                     WHERE id = ?2",
-                    params![millis(at), id],
+                     WHERE reference = ?2 AND idx = ?3",
+                    params![millis(at), reference, index],
                 )
                 .map_err(backend)?;
             Ok(())
@@ -406,12 +476,12 @@ impl Store for SqliteStore {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         let (id, reason) = (parse_id(id), reason.to_string());
         self.with(move |connection| {
-            let id = id?;
+            let (reference, index) = id?;
             connection
                 .execute(
-                    "UPDATE notifications
-                     SET attempts = attempts + 1, due_at = ?1, last_error = ?2 WHERE id = ?3",
-                    params![retry_at.map(millis), reason, id],
+                    "UPDATE notifications SET attempts = attempts + 1, due_at = ?1,
+                     last_error = ?2 WHERE reference = ?3 AND idx = ?4",
+                    params![retry_at.map(millis), reason, reference, index],
                 )
                 .map_err(backend)?;
             Ok(())

@@ -5,7 +5,9 @@ use crate::env::{dynamodb, table};
 use aws_sdk_dynamodb::types::{
     AttributeValue, KeyType, ProjectionType, StreamViewType, TimeToLiveStatus,
 };
-use handler::store::conformance::{self, CASES, NOTIFIER_CASES, new_submission, t0};
+use handler::store::conformance::{
+    self, CASES, DUMP_CASES, Dump, NOTIFIER_CASES, Record, new_submission, t0,
+};
 use handler::store::dynamodb::{DynamoStore, EXPIRES_AT, GSI1};
 use handler::store::{SeatRequest, Status, Store, SubmitOutcome};
 use jiff::SignedDuration;
@@ -27,9 +29,13 @@ macro_rules! conformance_cases {
 
         #[test]
         fn every_conformance_case_runs_against_dynamodb() {
-            let here = [$(stringify!($case)),*, "concurrent_registrations_never_exceed_the_size"];
-            assert_eq!(here.len(), CASES.len() + NOTIFIER_CASES.len());
-            for case in CASES.iter().chain(&NOTIFIER_CASES) {
+            let here = [
+                $(stringify!($case)),*,
+                "concurrent_registrations_never_exceed_the_size",
+                "anonymous_submissions_leave_no_time_and_no_order",
+            ];
+            assert_eq!(here.len(), CASES.len() + NOTIFIER_CASES.len() + DUMP_CASES.len());
+            for case in CASES.iter().chain(&NOTIFIER_CASES).chain(&DUMP_CASES) {
                 assert!(here.contains(case), "{case} is not run against DynamoDB");
             }
         }
@@ -59,6 +65,50 @@ async fn concurrent_registrations_never_exceed_the_size() {
         handles.push(DynamoStore::new(dynamodb().await, first.table(), 90).with_clock(t0));
     }
     conformance::concurrent_registrations_never_exceed_the_size(&handles).await;
+}
+
+/// Every item of the table (a scan), every attribute as text.
+struct TableDump(String);
+
+impl Dump for TableDump {
+    async fn dump(&self) -> Vec<Record> {
+        let client = dynamodb().await;
+        let mut records = Vec::new();
+        let mut start = None;
+        loop {
+            let page = client
+                .scan()
+                .table_name(&self.0)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .unwrap();
+            for item in page.items() {
+                records.push(
+                    item.iter()
+                        .map(|(name, value)| {
+                            let text = match value {
+                                AttributeValue::S(text) | AttributeValue::N(text) => text.clone(),
+                                other => format!("{other:?}"),
+                            };
+                            (name.clone(), text)
+                        })
+                        .collect(),
+                );
+            }
+            match page.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return records,
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn anonymous_submissions_leave_no_time_and_no_order() {
+    let store = fresh("anonymous").await;
+    let dump = TableDump(store.table().to_string());
+    conformance::anonymous_submissions_leave_no_time_and_no_order(&store, &dump).await;
 }
 
 /// `handler create-table` makes what infra/template.yaml declares: the two cannot drift.
