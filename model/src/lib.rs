@@ -12,6 +12,7 @@ pub mod front_matter;
 pub mod html;
 pub mod lang;
 pub mod offering;
+pub mod schedule;
 pub mod typography;
 
 pub use offering::{Offering, OfferingState};

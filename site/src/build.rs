@@ -110,8 +110,24 @@ pub fn generate(root: &Path, options: &Options) -> Result<Output, Diagnostics> {
     output
         .files
         .push(("_passerelle/forms.json".into(), renderer.forms_manifest()));
+    output
+        .files
+        .push((NEXT_CHANGE_FILE.into(), next_change(&library, &options.now)));
     output.files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(output)
+}
+
+/// Where the build records when it goes stale (see [`next_change`]).
+pub const NEXT_CHANGE_FILE: &str = "_passerelle/next-change.txt";
+
+/// The next moment a page of this build would read differently (an offering's state changes),
+/// as an RFC 3339 date-time in UTC on one line, or `none`: the publishing pipeline rebuilds and
+/// publishes at that moment, so a page never says "Registration open" after the deadline.
+fn next_change(library: &Library, now: &Zoned) -> Vec<u8> {
+    match model::schedule::next_change(&library.offerings, now) {
+        Some(at) => format!("{}\n", at.timestamp()).into_bytes(),
+        None => b"none\n".to_vec(),
+    }
 }
 
 /// Writes `output` into `out`, replacing whatever was there. The new site is written beside the

@@ -349,3 +349,15 @@ fn a_deploy_builds_for_its_own_address_not_site_toml_placeholder() {
         );
     }
 }
+
+#[test]
+fn the_build_records_when_it_goes_stale() {
+    // The fixture's workshop closes registration at the end of 2025-06-27 (Toronto).
+    let output = build::generate(&fixtures().join("valid"), &options("2025-06-01T12:00")).unwrap();
+    assert_eq!(
+        file(&output, "_passerelle/next-change.txt"),
+        "2025-06-28T04:00:00Z\n"
+    );
+    let later = build::generate(&fixtures().join("valid"), &options("2025-08-01T12:00")).unwrap();
+    assert_eq!(file(&later, "_passerelle/next-change.txt"), "none\n");
+}
