@@ -68,6 +68,43 @@ impl Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// The problem as a GitHub Actions workflow command, so a pull request shows it on the
+    /// changed line: `::error file=content/en/x.md,line=7::message (help)`. The file is as
+    /// stored (relative to the site's root, which is the repository's root here).
+    pub fn github_annotation(&self) -> String {
+        let level = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut properties = format!(
+            "file={}",
+            escape_property(&self.file.to_string_lossy().replace('\\', "/"))
+        );
+        if let Some(line) = self.line {
+            properties.push_str(&format!(",line={line}"));
+        }
+        let mut message = self.message.clone();
+        if let Some(help) = &self.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        format!("::{level} {properties}::{}", escape_data(&message))
+    }
+}
+
+/// Escapes the message of a workflow command (GitHub's toolkit `escapeData`).
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a property value of a workflow command (GitHub's toolkit `escapeProperty`).
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;
@@ -194,6 +231,22 @@ mod tests {
         assert_eq!(
             d.to_string(),
             "content/en/a.md:7: error: `capacity` must be a whole number\n  help: write capacity = 10"
+        );
+    }
+
+    #[test]
+    fn github_annotations_name_file_and_line_with_escaped_text() {
+        let d = Diagnostic::error("content/fr/a,b.md", "50% of `title`: missing")
+            .at_line(3)
+            .with_help("write title = \"...\"");
+        assert_eq!(
+            d.github_annotation(),
+            "::error file=content/fr/a%2Cb.md,line=3::50%25 of `title`: missing%0Ahelp: write title = \"...\""
+        );
+        let w = Diagnostic::warning("content/en/x.md", "a warning");
+        assert_eq!(
+            w.github_annotation(),
+            "::warning file=content/en/x.md::a warning"
         );
     }
 

@@ -52,6 +52,10 @@ enum Command {
     Check {
         #[arg(long)]
         now: Option<String>,
+        /// `text` for people; `github` prints each problem as a GitHub Actions annotation
+        /// (`::error file=...,line=...::...`), so a pull request shows it on the line.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
     },
     /// Create the English and French files of a new page.
     New {
@@ -105,7 +109,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Check { now } => {
+        Command::Check { now, format } => {
             let options = Options {
                 now: resolve_now(&root, now.as_deref())?,
                 live_reload: false,
@@ -113,15 +117,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             match build::generate(&root, &options) {
                 Ok(output) => {
-                    for warning in &output.warnings.0 {
-                        eprintln!("{warning}");
-                    }
+                    report(format, &output.warnings);
                     let pages: usize = output.pages_per_lang.values().sum();
                     println!("No problems found in {pages} pages.");
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(diagnostics) => {
-                    eprintln!("{diagnostics}");
+                    report(format, &diagnostics);
                     Ok(ExitCode::FAILURE)
                 }
             }
@@ -206,6 +208,26 @@ fn parse_now(now: Option<&str>, tz: &TimeZone) -> anyhow::Result<Zoned> {
             model::datetime::parse_moment(text, tz).map_err(|err| anyhow::anyhow!("--now {err}"))
         }
     }
+}
+
+/// How `site check` prints what it found.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ReportFormat {
+    Text,
+    Github,
+}
+
+/// Prints `diagnostics` for a person (stderr), and with `github` also as annotations (stdout).
+fn report(format: ReportFormat, diagnostics: &model::Diagnostics) {
+    if diagnostics.is_empty() {
+        return;
+    }
+    if format == ReportFormat::Github {
+        for diagnostic in &diagnostics.0 {
+            println!("{}", diagnostic.github_annotation());
+        }
+    }
+    eprintln!("{diagnostics}");
 }
 
 /// `--base-url`: an https origin (host and optional port), nothing after it.

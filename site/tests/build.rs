@@ -361,3 +361,29 @@ fn the_build_records_when_it_goes_stale() {
     let later = build::generate(&fixtures().join("valid"), &options("2025-08-01T12:00")).unwrap();
     assert_eq!(file(&later, "_passerelle/next-change.txt"), "none\n");
 }
+
+#[test]
+fn check_prints_github_annotations_on_the_file_and_line() {
+    let site = site_with_mistake(&fixtures().join("invalid/accessibility"));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_site"))
+        .args(["--root"])
+        .arg(site.path())
+        .args(["check", "--now", "2025-06-01T12:00", "--format", "github"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert!(
+        lines[0].starts_with(
+            "::error file=content/en/activities/workshop.md,line=9::the image /assets/photo.png has no alternative text%0Ahelp: "
+        ),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("content/en/activities/workshop.md:9: error:"),
+        "people still read the text report: {stderr}"
+    );
+}
