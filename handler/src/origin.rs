@@ -13,6 +13,13 @@ pub fn allowed(headers: &HeaderMap, config: &Config) -> bool {
             .and_then(|v| v.to_str().ok())
             .map(|v| v.trim().to_ascii_lowercase())
     };
+    // A local server answers only to its loopback names. Any other name is DNS rebinding (a
+    // site whose name resolves to 127.0.0.1), which the browser calls same-origin.
+    if config.allow_host_origin
+        && text(header::HOST.as_str()).is_some_and(|host| !is_loopback_host(&host))
+    {
+        return false;
+    }
     // The browser's own verdict, when it gives one.
     if let Some(site) = text("sec-fetch-site") {
         return matches!(site.as_str(), "same-origin" | "none");
@@ -35,6 +42,15 @@ pub fn allowed(headers: &HeaderMap, config: &Config) -> bool {
         && text(header::HOST.as_str()).is_some_and(|host| {
             origin == format!("http://{host}") || origin == format!("https://{host}")
         })
+}
+
+/// `127.0.0.1`, `localhost` or `[::1]`, with or without a port (`host` is lowercase).
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split_once(']').map_or(host, |(name, _)| name),
+        None => host.split_once(':').map_or(host, |(name, _)| name),
+    };
+    matches!(name, "127.0.0.1" | "localhost" | "::1")
 }
 
 #[cfg(test)]
@@ -105,5 +121,33 @@ mod tests {
             ("host", "127.0.0.1:8123"),
         ]);
         assert!(!allowed(&other, &config(true)));
+    }
+
+    #[test]
+    fn the_local_server_refuses_other_names_for_itself_dns_rebinding() {
+        // evil.example now resolves to 127.0.0.1: its page posts "same-origin".
+        let rebound = headers(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "http://evil.example:8123"),
+            ("host", "evil.example:8123"),
+        ]);
+        assert!(!allowed(&rebound, &config(true)));
+        let no_fetch_metadata = headers(&[
+            ("origin", "http://evil.example:8123"),
+            ("host", "evil.example:8123"),
+        ]);
+        assert!(!allowed(&no_fetch_metadata, &config(true)));
+        for host in ["127.0.0.1:8123", "localhost:8123", "[::1]:8123"] {
+            let mut own = HeaderMap::new();
+            own.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+            own.insert("host", HeaderValue::from_str(host).unwrap());
+            own.insert(
+                "origin",
+                HeaderValue::from_str(&format!("http://{host}")).unwrap(),
+            );
+            assert!(allowed(&own, &config(true)), "{host}");
+            own.remove("sec-fetch-site");
+            assert!(allowed(&own, &config(true)), "{host}");
+        }
     }
 }

@@ -45,6 +45,8 @@ enum Command {
         /// Where the served site is written (default: .passerelle/site under the root).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Compute offering states (pages and forms) at this moment; without it, each rebuild
+        /// uses the time it runs.
         #[arg(long)]
         now: Option<String>,
     },
@@ -129,24 +131,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Serve { port, out, now } => {
-            let fixed_now = now.is_some();
-            let now = resolve_now(&root, now.as_deref())?;
+            let now = match now {
+                Some(text) => Some(resolve_now(&root, Some(&text))?),
+                None => None,
+            };
             let out = out.unwrap_or_else(|| root.join(".passerelle/site"));
             let options = ServeOptions {
                 root: root.clone(),
                 out: out.clone(),
                 port,
-                build: Options {
-                    now: now.clone(),
-                    live_reload: true,
-                    base_url: None,
-                },
-                fixed_now,
+                now: now.clone(),
+                timeouts: serve::Timeouts::default(),
             };
             init_logging();
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async move {
-                let api = site_api(&root, &out, fixed_now.then_some(now)).await?;
+                let api = site_api(&root, &out, now).await?;
                 serve::serve(options, api).await
             })?;
             Ok(ExitCode::SUCCESS)

@@ -387,3 +387,28 @@ fn check_prints_github_annotations_on_the_file_and_line() {
         "people still read the text report: {stderr}"
     );
 }
+
+#[test]
+fn the_sites_pages_ask_for_the_referrer_policy_the_servers_send() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let output = build::generate(&root, &options("2026-11-30T12:00")).unwrap();
+    let header = site::serve::SECURITY_HEADERS
+        .iter()
+        .find(|(name, _)| *name == "referrer-policy")
+        .unwrap()
+        .1;
+    let mut pages = 0;
+    for (path, bytes) in &output.files {
+        if path.extension().is_none_or(|e| e != "html") {
+            continue;
+        }
+        let html = std::str::from_utf8(bytes).unwrap();
+        // A page's meta overrides the header: it must say the same, or say nothing.
+        for meta in html.split("<meta name=\"referrer\" content=\"").skip(1) {
+            let policy = meta.split('"').next().unwrap();
+            assert_eq!(policy, header, "{}", path.display());
+        }
+        pages += 1;
+    }
+    assert!(pages > 20, "{pages} pages");
+}
