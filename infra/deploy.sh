@@ -59,6 +59,12 @@ Template parameters (omitted ones keep the value of the previous deploy, or the 
   --replace-failed-stack     If a first create failed (ROLLBACK_COMPLETE), delete that empty
                              stack and create it again. Nothing is lost: a failed create keeps
                              nothing (RetainExceptOnCreate).
+  --github-repo OWNER/NAME   GitHubRepository: create the deploy role the publishing workflow
+                             assumes through GitHub's OIDC (and the account's OIDC provider if
+                             it is missing).
+  --cfn-role-arn ARN         Run CloudFormation with this service role (the stack's
+                             CloudFormationRoleArn output; the publishing workflow passes it).
+                             Default: $AWS_CFN_ROLE_ARN, else the caller's own permissions.
   --existing-stack           With --dry-run: show an update of an existing stack (a dry run
                              otherwise shows a first deploy, which needs every required option).
   -h, --help                 Show this help.
@@ -81,6 +87,8 @@ web_acl_arn=""
 allow_sandbox=false
 replace_failed=false
 existing_in_dry_run=false
+github_repo=""
+cfn_role_arn="${AWS_CFN_ROLE_ARN:-}"
 domain=""
 certificate_arn=""
 sender=""
@@ -122,6 +130,8 @@ while (($#)); do
     --allow-ses-sandbox) allow_sandbox=true; shift ;;
     --replace-failed-stack) replace_failed=true; shift ;;
     --existing-stack) existing_in_dry_run=true; shift ;;
+    --github-repo) need_value "$@"; github_repo=$2; param GitHubRepository "$2"; shift 2 ;;
+    --cfn-role-arn) need_value "$@"; cfn_role_arn=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
@@ -138,6 +148,8 @@ esac
 [[ $region =~ ^[a-z]{2}(-[a-z]+)+-[0-9]$ ]] || die "--region '$region' does not look like an AWS region (e.g. ca-central-1)"
 stack=${stack:-passerelle-$env}
 waf_stack=$stack-waf
+role_args=()
+[[ -z $cfn_role_arn ]] || role_args=(--role-arn "$cfn_role_arn")
 [[ -z $web_acl_arn ]] || $waf || die "--web-acl-arn and --no-waf contradict each other"
 
 cd "$ROOT"
@@ -231,14 +243,24 @@ package_template() {
   run mkdir -p "$(dirname "$PACKAGED")"
   run sam package --region "$region" --template-file "$TEMPLATE" \
     --output-template-file "$PACKAGED" --resolve-s3 --s3-prefix "$stack"
+  # The bucket SAM chose for the zip also carries the template: at over 51,200 bytes it is too
+  # large to send inline, and CloudFormation reads templates of up to 1 MB from S3.
+  printf '  artifacts bucket: the s3:// bucket named in %s\n' "$PACKAGED"
+  if $dry_run; then
+    artifacts_bucket="<ArtifactsBucket>"
+  else
+    artifacts_bucket=$(grep -o 's3://[a-z0-9.-]*' "$PACKAGED" | head -n 1)
+    artifacts_bucket=${artifacts_bucket#s3://}
+    [[ -n $artifacts_bucket ]] || die "$PACKAGED names no s3:// bucket"
+  fi
 }
 
 # deploy_stack [Key=Value...]: creates or updates the main stack with the options' parameters.
 # aws cloudformation deploy takes each Key=Value as its own argument and splits it at the first
 # "=", so the CSP (spaces, quotes, semicolons) arrives byte for byte.
 deploy_stack() {
-  run aws cloudformation deploy --region "$region" --stack-name "$stack" \
-    --template-file "$PACKAGED" \
+  run aws cloudformation deploy --region "$region" --stack-name "$stack" "${role_args[@]}" \
+    --template-file "$PACKAGED" --s3-bucket "$artifacts_bucket" --s3-prefix "$stack" \
     --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
     --no-fail-on-empty-changeset \
     --tags Project=passerelle "Environment=$env" \
@@ -319,7 +341,8 @@ options = {"SenderAddress": "--sender", "CoordinatorAddresses": "--coordinators"
            "AlarmEmail": "--alarm-email", "DomainName": "--domain",
            "CertificateArn": "--certificate-arn", "SesIdentityDomain": "--ses-domain",
            "RetentionDays": "--retention-days", "LogRetentionDays": "--log-retention-days",
-           "MonthlyBudgetUsd": "--monthly-budget", "WebAclArn": "--web-acl-arn"}
+           "MonthlyBudgetUsd": "--monthly-budget", "WebAclArn": "--web-acl-arn",
+           "GitHubRepository": "--github-repo"}
 problems = []
 for name, spec in template["Parameters"].items():
     option = options.get(name, name)
@@ -405,7 +428,7 @@ real_base_url() {
 
 # Set by capture.
 account="" SiteBucketName="" DistributionId="" SiteUrl="" SmtpSecretArn="" invalidation=""
-DistributionDomainName="" WebAclArn="" stack_state="" quota="" ses_production="" ses_sending=""
+DistributionDomainName="" WebAclArn="" stack_state="" smtp_versions="" artifacts_bucket="" quota="" ses_production="" ses_sending=""
 cert_status=""
 
 if $dry_run; then
@@ -501,7 +524,7 @@ if [[ -n $certificate_arn ]]; then
     die "the certificate is $cert_status, not ISSUED: finish its DNS validation first"
 fi
 
-step "Web application firewall ($WAF_REGION)"
+step "Web application firewall ($WAF_REGION) and GitHub's sign-in"
 if ! $waf; then
   printf '\n  !!! --no-waf: NO web application firewall. One client can use up the API'"'"'s\n'
   printf '  !!! throttle (20 requests/s) for everyone, and nothing filters bad inputs.\n\n'
@@ -512,7 +535,7 @@ elif [[ -n $web_acl_arn ]]; then
 else
   stack_status "$waf_stack" "$WAF_REGION"
   usable_stack "$waf_stack" "$WAF_REGION" "$stack_state" || true
-  run aws cloudformation deploy --region "$WAF_REGION" --stack-name "$waf_stack" \
+  run aws cloudformation deploy --region "$WAF_REGION" --stack-name "$waf_stack" "${role_args[@]}" \
     --template-file "$WAF_TEMPLATE" \
     --no-fail-on-empty-changeset \
     --tags Project=passerelle "Environment=$env" \
@@ -520,6 +543,17 @@ else
   capture WebAclArn aws cloudformation describe-stacks --region "$WAF_REGION" --stack-name "$waf_stack" \
     --query "Stacks[0].Outputs[?OutputKey=='WebAclArn'].OutputValue" --output text
   overrides+=("WebAclArn=$WebAclArn")
+fi
+
+if [[ -n $github_repo ]]; then
+  # One OIDC provider per account serves every stack; create it only when it is missing.
+  oidc_arn="arn:aws:iam::$account:oidc-provider/token.actions.githubusercontent.com"
+  print_command aws iam get-open-id-connect-provider --open-id-connect-provider-arn "$oidc_arn"
+  if $dry_run || ! aws iam get-open-id-connect-provider --open-id-connect-provider-arn "$oidc_arn" >/dev/null 2>&1; then
+    run aws iam create-open-id-connect-provider --url https://token.actions.githubusercontent.com \
+      --client-id-list sts.amazonaws.com
+  fi
+  overrides+=("GitHubOidcProviderArn=$oidc_arn")
 fi
 
 step "Create the stack (first deploy only)"
@@ -605,21 +639,16 @@ printf '  invalidation %s started (takes a minute or two)\n' "$invalidation"
 
 step "Check the SMTP credentials"
 # Until the secret holds real SES SMTP credentials, no notification can be sent: coordinators
-# would hear of no submission. The deploy is not done until it does.
-print_command aws secretsmanager get-secret-value --region "$region" --secret-id "$SmtpSecretArn" \
-  --query SecretString --output text
-if ! $dry_run; then
-  secret=$(aws secretsmanager get-secret-value --region "$region" --secret-id "$SmtpSecretArn" \
-    --query SecretString --output text)
-  if [[ $secret == *REPLACE-WITH* ]]; then
-    printf '  Site: %s (pages are up; forms store submissions)\n' "$SiteUrl"
-    die "the SMTP secret $SmtpSecretArn still holds the stack's placeholder: no notification
-can be sent until it holds the SES SMTP credentials. Store them (README, Deploy, step 6):
-  aws secretsmanager put-secret-value --region $region --secret-id $SmtpSecretArn \\
-    --secret-string '{\"username\":\"AKIA...\",\"password\":\"...\"}'
+# would hear of no submission. The deploy is not done until it does. The check reads only the
+# secret's versions, never its value: the stack made one version (the placeholder), and
+# storing the credentials adds another.
+capture smtp_versions aws secretsmanager describe-secret --region "$region" --secret-id "$SmtpSecretArn" \
+  --query "length(VersionIdsToStages)" --output text
+if ! $dry_run && ((smtp_versions < 2)); then
+  printf '  Site: %s (pages are up; forms store submissions)\n' "$SiteUrl"
+  die "the SMTP secret $SmtpSecretArn still holds the stack's placeholder: no notification
+can be sent until it holds the SES SMTP credentials. Store them (README, Deploy, step 7),
 then run this deploy again."
-  fi
-  unset secret
 fi
 printf '  the SMTP secret holds credentials\n'
 printf '  Site: %s\n' "$SiteUrl"
