@@ -4,14 +4,16 @@
 //!
 //! Routes (all under `/api/`, so `site serve` and the CDN can send that prefix here):
 //! - `POST /api/forms/{form}`: a submission.
-//! - `GET /api/forms/{form}/confirmation?ref=&ack=&lang=&status=`: the form's page with the
-//!   confirmation panel in place of the form (`ack=1` when an acknowledgement is on its way; no
-//!   `ref` for an anonymous form, whose confirmation shows no reference).
+//! - `GET /api/forms/{form}/confirmation?ref=&sig=&ack=&lang=&status=`: the form's page with
+//!   the confirmation panel in place of the form (`ack=1` when an acknowledgement is on its way;
+//!   no `ref` for an anonymous form, whose confirmation shows no reference). `sig` signs the
+//!   rest ([`crate::confirmation`]): an address the handler did not issue gets a 400 page.
 //! - `GET /api/forms/{form}?lang=`: back to the form's page (after a reload of an error page).
 //! - `GET /api/health`: `ok`.
 
 use crate::anonymous;
 use crate::config::Config;
+use crate::confirmation::{Claims, ConfirmationKey};
 use crate::content::{Content, ContentSource, SitePages};
 use crate::emails::{confirmation_for, support_parts};
 use crate::mail::Mailer;
@@ -307,6 +309,7 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
         return Outcome::new(
             "dropped",
             accepted(
+                state.config(),
                 def,
                 lang,
                 &Reference::generate(),
@@ -387,7 +390,15 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
                 state.wake_notifier();
                 return Outcome {
                     status: "stored",
-                    response: accepted(def, lang, &reference, status, acknowledged, format),
+                    response: accepted(
+                        state.config(),
+                        def,
+                        lang,
+                        &reference,
+                        status,
+                        acknowledged,
+                        format,
+                    ),
                     reference: Some(reference),
                 };
             }
@@ -395,7 +406,15 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
             Ok(SubmitOutcome::Duplicate { reference, status }) => {
                 return Outcome {
                     status: "duplicate",
-                    response: accepted(def, lang, &reference, status, acknowledged, format),
+                    response: accepted(
+                        state.config(),
+                        def,
+                        lang,
+                        &reference,
+                        status,
+                        acknowledged,
+                        format,
+                    ),
                     reference: Some(reference),
                 };
             }
@@ -507,26 +526,35 @@ fn notifications(config: &Config, def: &FormDef, submission: &Submission) -> Vec
     list
 }
 
-/// The confirmation page's address. An anonymous form's carries no reference (`None`): it
-/// would sit in the browser's history and suggest the feedback can be traced. `acknowledged`
-/// says an acknowledgement email is on its way.
+/// The confirmation page's address, signed with `key`. An anonymous form's carries no
+/// reference (`None`): it would sit in the browser's history and suggest the feedback can be
+/// traced. `acknowledged` says an acknowledgement email is on its way.
 pub fn confirmation_url(
+    key: &ConfirmationKey,
     form: &str,
     reference: Option<&Reference>,
     lang: Lang,
     status: Status,
     acknowledged: bool,
 ) -> String {
+    let signature = key.sign(&Claims {
+        form,
+        reference: reference.map(Reference::as_str),
+        lang: lang.code(),
+        status: status.as_str(),
+        acknowledged,
+    });
     let reference = reference.map(|r| format!("ref={r}&")).unwrap_or_default();
     let ack = if acknowledged { "ack=1&" } else { "" };
     format!(
-        "/api/forms/{form}/confirmation?{reference}{ack}lang={}&status={}",
+        "/api/forms/{form}/confirmation?{reference}sig={signature}&{ack}lang={}&status={}",
         lang.code(),
         status.as_str()
     )
 }
 
 fn accepted(
+    config: &Config,
     def: &FormDef,
     lang: Lang,
     reference: &Reference,
@@ -536,7 +564,14 @@ fn accepted(
 ) -> Response {
     // The person of an anonymous form is never shown the internal reference.
     let shown = (!def.anonymous).then_some(reference);
-    let url = confirmation_url(&def.id, shown, lang, status, acknowledged);
+    let url = confirmation_url(
+        &config.confirmation_key,
+        &def.id,
+        shown,
+        lang,
+        status,
+        acknowledged,
+    );
     match format {
         Format::Form => (
             StatusCode::SEE_OTHER,
@@ -678,6 +713,44 @@ struct ConfirmationQuery {
     lang: Option<String>,
     status: Option<String>,
     ack: Option<String>,
+    sig: Option<String>,
+}
+
+/// What a confirmation address says, if the handler signed it: the reference (none for an
+/// anonymous form, whatever the address carries), the language, the status, and whether an
+/// acknowledgement is on its way.
+struct Confirmed {
+    reference: Option<Reference>,
+    lang: Lang,
+    status: Status,
+    acknowledged: bool,
+}
+
+/// Reads a confirmation address; `None` when it is malformed or not signed by `key`.
+fn confirmed(key: &ConfirmationKey, def: &FormDef, query: &ConfirmationQuery) -> Option<Confirmed> {
+    // An anonymous form shows no reference, even on an old link that carries one.
+    let reference = match &query.reference {
+        _ if def.anonymous => None,
+        Some(text) => Some(Reference::parse(text)?),
+        None => return None,
+    };
+    let lang = Lang::from_code(query.lang.as_deref()?)?;
+    let status = Status::parse(query.status.as_deref()?)?;
+    let acknowledged = query.ack.as_deref() == Some("1");
+    let claims = Claims {
+        form: &def.id,
+        reference: reference.as_ref().map(Reference::as_str),
+        lang: lang.code(),
+        status: status.as_str(),
+        acknowledged,
+    };
+    key.verify(&claims, query.sig.as_deref()?)
+        .then_some(Confirmed {
+            reference,
+            lang,
+            status,
+            acknowledged: acknowledged && def.acknowledges(),
+        })
 }
 
 async fn confirmation(
@@ -689,25 +762,16 @@ async fn confirmation(
     let Some(def) = content.form(&form) else {
         return refusal(StatusCode::NOT_FOUND, Format::Form, words::NOT_FOUND);
     };
-    // An anonymous form shows no reference, even on an old link that carries one.
-    let reference = match query.reference.as_deref().map(Reference::parse) {
-        _ if def.anonymous => None,
-        Some(Some(reference)) => Some(reference),
-        None | Some(None) => {
-            return refusal(StatusCode::NOT_FOUND, Format::Form, words::NOT_FOUND);
-        }
+    let key = &state.config().confirmation_key;
+    let Some(Confirmed {
+        reference,
+        lang,
+        status,
+        acknowledged,
+    }) = confirmed(key, def, &query)
+    else {
+        return refusal(StatusCode::BAD_REQUEST, Format::Form, words::BAD_LINK);
     };
-    let lang = query
-        .lang
-        .as_deref()
-        .and_then(Lang::from_code)
-        .unwrap_or(Lang::En);
-    let status = query
-        .status
-        .as_deref()
-        .and_then(Status::parse)
-        .unwrap_or(Status::Received);
-    let acknowledged = def.acknowledges() && query.ack.as_deref() == Some("1");
     let text = confirmation_for(def, status);
     let typeset = |s: &str| in_lang(s, lang);
     let view = ConfirmationView {
@@ -738,6 +802,7 @@ async fn confirmation(
     // the other language (the form there would be empty).
     let page = page::without_intro(&page_with(&state, def, lang, &view.title, &region));
     let other = confirmation_url(
+        key,
         &def.id,
         reference.as_ref(),
         lang.other(),

@@ -11,6 +11,7 @@
 //! | `PASSERELLE_COORDINATORS`   | `coordinators@passerelle.localhost`         | comma-separated addresses notified of each submission |
 //! | `PASSERELLE_SITE_ORIGIN`    | `base_url` of `site.toml`                   | comma-separated origins allowed to post |
 //! | `PASSERELLE_RETENTION_DAYS` | `90`                                        | submissions older than this are deleted (DynamoDB: the TTL) |
+//! | `PASSERELLE_CONFIRMATION_KEY` | `<data dir>/confirmation.key` (generated) | the key confirmation links are signed with (the Lambda sets it from `PASSERELLE_CONFIRMATION_SECRET_ID`) |
 //!
 //! The data dir is `<root>/.passerelle` for `handler serve` and `site serve`. DynamoDB is
 //! reached by the AWS SDK's own conventions (`AWS_REGION`, the credential chain,
@@ -28,6 +29,7 @@
 //! the settings are read: a missing, unreadable or malformed file stops the start with a
 //! message naming the variable and the file, rather than failing each delivery later.
 
+use crate::confirmation::ConfirmationKey;
 use anyhow::{Context as _, anyhow, bail};
 use lettre::message::Mailbox;
 use lettre::transport::smtp::client::{Certificate, TlsParameters};
@@ -218,6 +220,8 @@ pub struct Config {
     /// port).
     pub allow_host_origin: bool,
     pub retention_days: u32,
+    /// Signs the confirmation page's address ([`crate::confirmation`]).
+    pub confirmation_key: ConfirmationKey,
 }
 
 /// The default sender.
@@ -277,7 +281,13 @@ impl Config {
                     )
                 })?,
         };
+        let confirmation_key = match var("PASSERELLE_CONFIRMATION_KEY") {
+            Some(text) => ConfirmationKey::new(&text)
+                .map_err(|err| anyhow!("PASSERELLE_CONFIRMATION_KEY: {err}"))?,
+            None => ConfirmationKey::in_dir(data_dir)?,
+        };
         Ok(Config {
+            confirmation_key,
             store,
             mail,
             mail_from,
@@ -416,11 +426,26 @@ email = "program@example.ca"
     }
 
     fn config(vars: &[(&str, &str)]) -> anyhow::Result<Config> {
-        let vars: HashMap<String, String> = vars
+        let mut vars: HashMap<String, String> = vars
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
+        // A key of its own, so nothing is written under /data.
+        vars.entry("PASSERELLE_CONFIRMATION_KEY".into())
+            .or_insert_with(|| "k".repeat(32));
         Config::from_lookup(Path::new("/data"), &site(), |name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn the_confirmation_key_is_the_variable_or_a_file_generated_in_the_data_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        Config::from_lookup(dir.path(), &site(), |_| None).unwrap();
+        assert!(dir.path().join(crate::confirmation::KEY_FILE).is_file());
+        let err = config(&[("PASSERELLE_CONFIRMATION_KEY", "short")]).unwrap_err();
+        assert!(
+            err.to_string().contains("PASSERELLE_CONFIRMATION_KEY"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -442,7 +467,11 @@ email = "program@example.ca"
         // Acknowledgements would otherwise go out with no Reply-To, silently.
         let mut site = site();
         site.program.email = "program at example.ca".into();
-        let err = Config::from_lookup(Path::new("/data"), &site, |_| None).unwrap_err();
+        let key = "k".repeat(32);
+        let err = Config::from_lookup(Path::new("/data"), &site, |name| {
+            (name == "PASSERELLE_CONFIRMATION_KEY").then(|| key.clone())
+        })
+        .unwrap_err();
         let message = format!("{err:#}");
         assert!(
             message.contains("site.toml") && message.contains("[program] email"),

@@ -44,8 +44,10 @@ impl Entry {
 }
 
 /// The handler's state in Lambda: the site beside the binary, the backends from the
-/// environment (`PASSERELLE_STORE=dynamodb:...`, `PASSERELLE_MAIL=smtp://...`).
-pub fn state() -> anyhow::Result<AppState> {
+/// environment (`PASSERELLE_STORE=dynamodb:...`, `PASSERELLE_MAIL=smtp://...`). The API also
+/// reads the key its confirmation links are signed with (`PASSERELLE_CONFIRMATION_SECRET_ID`):
+/// every instance must sign with the same one, so it never starts without it.
+pub async fn state(entry: Entry) -> anyhow::Result<AppState> {
     let root = PathBuf::from(std::env::var("PASSERELLE_ROOT").unwrap_or_else(|_| ".".into()));
     let mut options = LocalOptions::new(root);
     if let Some(dir) = std::env::var_os("PASSERELLE_SITE_DIR") {
@@ -53,12 +55,29 @@ pub fn state() -> anyhow::Result<AppState> {
     }
     // Only /tmp is writable in Lambda (for an embedded store, if one is ever named).
     options.data_dir = PathBuf::from("/tmp/passerelle");
-    local::state(&options, false)
+    let key = match entry {
+        Entry::Api => {
+            let id = required_secret_id("PASSERELLE_CONFIRMATION_SECRET_ID", |name| {
+                std::env::var(name).ok()
+            })?;
+            let client = aws_sdk_secretsmanager::Client::new(crate::aws::sdk_config().await);
+            Some(
+                crate::aws::secret_text(&client, &id, &format!("the confirmation-link key {id}"))
+                    .await
+                    .map_err(anyhow::Error::msg)?,
+            )
+        }
+        Entry::Notifier => None,
+    };
+    local::state_with(&options, false, |name| match name {
+        "PASSERELLE_CONFIRMATION_KEY" if key.is_some() => key.clone(),
+        _ => std::env::var(name).ok(),
+    })
 }
 
 /// Runs the entry point until the Lambda runtime stops.
 pub async fn run(entry: Entry) -> anyhow::Result<()> {
-    let state = state()?;
+    let state = state(entry).await?;
     tracing::info!(
         entry = ?entry,
         store = %local::describe_store(&state.config().store),
@@ -88,23 +107,28 @@ pub async fn run(entry: Entry) -> anyhow::Result<()> {
 /// `PASSERELLE_ORIGIN_SECRET_ID` (the stack always sets it), and without it the API does not
 /// start, rather than answer requests that went around CloudFront.
 async fn api_router(state: AppState) -> anyhow::Result<axum::Router> {
-    let id = origin_secret_id(|name| std::env::var(name).ok())?;
+    let id = required_secret_id("PASSERELLE_ORIGIN_SECRET_ID", |name| {
+        std::env::var(name).ok()
+    })?;
     let client = aws_sdk_secretsmanager::Client::new(crate::aws::sdk_config().await);
     let secret = cdn::read_secret(&client, &id).await?;
     tracing::info!("answering only requests that come through CloudFront");
     Ok(cdn::guard(crate::router(state), secret))
 }
 
-/// The id of the secret CloudFront sends (`PASSERELLE_ORIGIN_SECRET_ID`, through `lookup`); an
-/// error naming the variable when it is unset or blank.
-pub fn origin_secret_id(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<String> {
-    lookup("PASSERELLE_ORIGIN_SECRET_ID")
+/// The secret id in variable `name` (through `lookup`); an error naming the variable when it
+/// is unset or blank. The API needs two: `PASSERELLE_ORIGIN_SECRET_ID` (the header CloudFront
+/// sends) and `PASSERELLE_CONFIRMATION_SECRET_ID` (the confirmation-link key).
+pub fn required_secret_id(
+    name: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<String> {
+    lookup(name)
         .map(|id| id.trim().to_string())
         .filter(|id| !id.is_empty())
         .ok_or_else(|| {
             anyhow::anyhow!(
-                "PASSERELLE_ORIGIN_SECRET_ID is not set: the API will not start without the \
-                 secret CloudFront sends, or anyone could go around CloudFront (set it to the \
+                "{name} is not set: the API does not start without this secret (set it to the \
                  secret's id or ARN, as infra/template.yaml does)"
             )
         })
@@ -194,20 +218,22 @@ mod tests {
     }
 
     #[test]
-    fn the_api_does_not_start_without_the_cloudfront_secret() {
-        for unset in [None, Some(""), Some("  ")] {
-            let err = origin_secret_id(|_| unset.map(String::from)).unwrap_err();
-            assert!(
-                err.to_string().contains("PASSERELLE_ORIGIN_SECRET_ID"),
-                "{err}"
+    fn the_api_does_not_start_without_its_secrets() {
+        for name in [
+            "PASSERELLE_ORIGIN_SECRET_ID",
+            "PASSERELLE_CONFIRMATION_SECRET_ID",
+        ] {
+            for unset in [None, Some(""), Some("  ")] {
+                let err = required_secret_id(name, |_| unset.map(String::from)).unwrap_err();
+                assert!(err.to_string().contains(name), "{err}");
+            }
+            assert_eq!(
+                required_secret_id(name, |asked| (asked == name)
+                    .then(|| " arn:aws:secretsmanager:x ".into()))
+                .unwrap(),
+                "arn:aws:secretsmanager:x"
             );
         }
-        assert_eq!(
-            origin_secret_id(|name| (name == "PASSERELLE_ORIGIN_SECRET_ID")
-                .then(|| " arn:aws:secretsmanager:x ".into()))
-            .unwrap(),
-            "arn:aws:secretsmanager:x"
-        );
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod app;
 pub mod aws;
 pub mod cdn;
 pub mod config;
+pub mod confirmation;
 pub mod content;
 pub mod emails;
 pub mod export;

@@ -62,9 +62,18 @@ pub async fn app(options: LocalOptions) -> anyhow::Result<axum::Router> {
 /// The handler's state for `options`, without the notifier. `local` also allows posts whose
 /// origin is the request's own host (the local server, whatever its port).
 pub fn state(options: &LocalOptions, local: bool) -> anyhow::Result<AppState> {
+    state_with(options, local, |name| std::env::var(name).ok())
+}
+
+/// [`state`] with the settings read through `lookup` (the Lambda adds the secrets it read).
+pub fn state_with(
+    options: &LocalOptions,
+    local: bool,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<AppState> {
     let content = ContentSource::load(&options.root)
         .with_context(|| format!("loading the site in {}", options.root.display()))?;
-    let mut config = Config::from_env(&options.data_dir, &content.get().site)?;
+    let mut config = Config::from_lookup(&options.data_dir, &content.get().site, lookup)?;
     config.allow_host_origin = local;
     let store = open_store_for(&config)?;
     let mailer = open_mailer(&config.mail)?;

@@ -69,6 +69,7 @@ mod tests {
             site_origins: vec!["https://peer-support.example.ca".into()],
             allow_host_origin,
             retention_days: 90,
+            confirmation_key: crate::confirmation::ConfirmationKey::new(&"k".repeat(32)).unwrap(),
         }
     }
 

@@ -84,6 +84,19 @@ pub const NOT_RECEIVED: (Words, Words) = (
     },
 );
 
+/// The page for a confirmation address the handler did not sign (made up or changed): it
+/// must never confirm a submission that was not made.
+pub const BAD_LINK: (Words, Words) = (
+    Localized {
+        en: "This confirmation link is not valid",
+        fr: "Ce lien de confirmation n’est pas valide",
+    },
+    Localized {
+        en: "This page cannot confirm anything: the link was changed or did not come from this website. If you sent a form, your reference number is in the acknowledgement email, if you chose to receive one. To check, contact the program.",
+        fr: "Cette page ne peut rien confirmer : le lien a été modifié ou ne provient pas de ce site Web. Si vous avez envoyé un formulaire, votre numéro de référence figure dans l’accusé de réception par courriel, si vous avez choisi d’en recevoir un. Pour vérifier, communiquez avec le programme.",
+    },
+);
+
 /// The page for an unknown form or a malformed confirmation link.
 pub const NOT_FOUND: (Words, Words) = (
     Localized {

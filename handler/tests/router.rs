@@ -44,8 +44,13 @@ async fn an_intake_is_stored_confirmed_and_notified() {
     assert_eq!(page.matches("<h1").count(), 1, "{page}");
     assert!(page.contains(reference.as_str()));
     assert!(!page.contains("<p>Before the form.</p>") && page.contains("<p>After the form.</p>"));
+    let french = site.confirmation_url("intake", Some(reference.as_str()), "fr", "received", true);
+    assert!(french.starts_with(&format!(
+        "/api/forms/intake/confirmation?ref={reference}&sig="
+    )));
     assert!(page.contains(&format!(
-        "class=\"ps-lang-toggle__link\" href=\"/api/forms/intake/confirmation?ref={reference}&amp;ack=1&amp;lang=fr&amp;status=received\""
+        "class=\"ps-lang-toggle__link\" href=\"{}\"",
+        french.replace('&', "&amp;")
     )));
     assert!(page.contains("<a href=\"tel:+18447501648\">1-844-750-1648</a>"));
     assert!(!page.contains("the static form"));
@@ -119,11 +124,15 @@ async fn an_intake_by_phone_sends_the_person_no_email() {
     )
     .await;
     assert_eq!(answer["status"], "received");
-    assert!(
-        answer["redirect"].as_str().unwrap().ends_with(&format!(
-            "ref={}&lang=fr&status=received",
-            answer["reference"].as_str().unwrap()
-        )),
+    assert_eq!(
+        answer["redirect"],
+        site.confirmation_url(
+            "intake",
+            answer["reference"].as_str(),
+            "fr",
+            "received",
+            false
+        ),
         "{answer}"
     );
 }
@@ -233,7 +242,7 @@ async fn json_gets_json_errors_the_redrawn_form_and_a_reference() {
     assert_eq!(first.get("reference"), None, "{first}");
     assert_eq!(
         first["redirect"],
-        "/api/forms/feedback/confirmation?lang=en&status=received"
+        site.confirmation_url("feedback", None, "en", "received", false)
     );
     // The script's double submit (same page key, same answers): stored once.
     let again = json(site.post_json("feedback", answers).await).await;
@@ -245,7 +254,7 @@ async fn json_gets_json_errors_the_redrawn_form_and_a_reference() {
     let reference = answer["reference"].as_str().unwrap();
     assert_eq!(
         answer["redirect"],
-        format!("/api/forms/intake/confirmation?ref={reference}&ack=1&lang=en&status=received")
+        site.confirmation_url("intake", Some(reference), "en", "received", true)
     );
 }
 
@@ -467,8 +476,10 @@ async fn feedback_stores_no_identity_and_its_notice_leaves_the_comments_out() {
     let url = location(&response);
     assert_eq!(
         url,
-        "/api/forms/feedback/confirmation?lang=fr&status=received"
+        site.confirmation_url("feedback", None, "fr", "received", false)
     );
+    assert!(url.starts_with("/api/forms/feedback/confirmation?sig="));
+    assert!(url.ends_with("&lang=fr&status=received"));
     let stored = site.state.store().list("feedback").await.unwrap();
     assert_eq!(stored.len(), 1);
     let stored = &stored[0];
@@ -512,7 +523,8 @@ async fn feedback_stores_no_identity_and_its_notice_leaves_the_comments_out() {
     assert!(!page.contains(stored.reference.as_str()));
     // Not even from an old link that carries one.
     let old = format!(
-        "/api/forms/feedback/confirmation?ref={}&lang=en&status=received",
+        "{}&ref={}",
+        site.confirmation_url("feedback", None, "en", "received", false),
         stored.reference
     );
     let page = text(site.get(&old).await).await;
@@ -696,17 +708,65 @@ async fn a_reload_of_the_form_address_goes_back_to_the_page() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), "/fr/groupes/demande/");
     assert_eq!(site.get("/api/health").await.status(), StatusCode::OK);
+    // A malformed confirmation address is refused like one the handler did not sign (a 404's
+    // body would be replaced by CloudFront's page).
     assert_eq!(
         site.get("/api/forms/intake/confirmation?ref=%3Cscript%3E")
             .await
             .status(),
-        StatusCode::NOT_FOUND
+        StatusCode::BAD_REQUEST
     );
     // A form that gives references needs one.
     assert_eq!(
         site.get("/api/forms/intake/confirmation?lang=en&status=received")
             .await
             .status(),
-        StatusCode::NOT_FOUND
+        StatusCode::BAD_REQUEST
     );
+}
+
+#[tokio::test]
+async fn a_confirmation_link_the_handler_did_not_issue_is_refused_in_both_languages() {
+    let site = TestSite::new(OPEN);
+    let answers = registration("workshop:english", "robin@example.ca");
+    let url = location(&site.post_form("registration", &pairs(&answers)).await);
+    assert!(url.contains("&sig="), "{url}");
+    // The issued link works, and so does its toggle to French.
+    let response = site.get(&url).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = text(response).await;
+    let toggle = page
+        .split("class=\"ps-lang-toggle__link\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .replace("&amp;", "&");
+    assert!(toggle.contains("lang=fr"), "{toggle}");
+    assert_eq!(site.get(&toggle).await.status(), StatusCode::OK);
+
+    let reference = reference_in(&url);
+    let signature = url.split("sig=").nth(1).unwrap()[..32].to_string();
+    let forged = [
+        url.replace(&reference, "K7MW4XTA"),
+        url.replace("status=registered", "status=waitlisted"),
+        url.replace("lang=en", "lang=fr"),
+        url.replace("ack=1&", ""),
+        url.replace(&format!("sig={signature}&"), ""),
+        url.replace(&signature, &"0".repeat(signature.len())),
+        url.replace("/registration/", "/intake/"),
+        "/api/forms/registration/confirmation?ref=K7MW4XTA&ack=1&lang=en&status=registered"
+            .to_string(),
+        "/api/forms/feedback/confirmation?lang=en&status=received".to_string(),
+    ];
+    for link in forged {
+        let response = site.get(&link).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{link}");
+        let page = text(response).await;
+        assert!(
+            page.contains("This confirmation link is not valid")
+                && page.contains("Ce lien de confirmation n’est pas valide"),
+            "{link}: {page}"
+        );
+        assert!(!page.contains("Registration received") && !page.contains(&reference));
+    }
 }

@@ -136,6 +136,26 @@ impl TestSite {
             .await
     }
 
+    /// The confirmation address the handler issues (signed with this site's key).
+    pub fn confirmation_url(
+        &self,
+        form: &str,
+        reference: Option<&str>,
+        lang: &str,
+        status: &str,
+        acknowledged: bool,
+    ) -> String {
+        let reference = reference.map(|r| handler::Reference::parse(r).unwrap());
+        handler::app::confirmation_url(
+            &self.state.config().confirmation_key,
+            form,
+            reference.as_ref(),
+            model::Lang::from_code(lang).unwrap(),
+            handler::store::Status::parse(status).unwrap(),
+            acknowledged,
+        )
+    }
+
     /// The outbox's messages, as text.
     pub fn outbox(&self) -> Vec<String> {
         let dir = self.options.data_dir.join("outbox");
