@@ -20,10 +20,10 @@ use crate::mail::Mailer;
 use crate::origin;
 use crate::page;
 use crate::reference::Reference;
+use crate::registration::{self, Placement};
 use crate::render::{ConfirmationView, Renderer, error_chain};
 use crate::store::{
-    NewNotification, NewSubmission, NotificationKind, SeatRequest, Status, Store, StoreError,
-    SubmitOutcome,
+    NewNotification, NewSubmission, NotificationKind, Status, Store, StoreError, SubmitOutcome,
 };
 use crate::words;
 use axum::Router;
@@ -34,8 +34,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jiff::{Timestamp, Zoned};
 use model::forms::{
-    ErrorKind, FieldError, FormDef, Invalid, MAX_BODY_BYTES, RawSubmission, SessionAvailability,
-    Submission, ui,
+    ErrorKind, FieldError, FormDef, Invalid, MAX_BODY_BYTES, RawSubmission, Submission, ui,
 };
 use model::typography::in_lang;
 use model::{Lang, Localized};
@@ -337,31 +336,22 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
     };
 
     // Registration: is the session still open, and is there room?
-    let mut seat = None;
-    let mut status = Status::Received;
-    if let Some(choice) = submission.session(def) {
-        match choice.availability(&content.offerings, &now) {
-            SessionAvailability::Open { capacity } => {
-                seat = Some(SeatRequest {
-                    offering: choice.offering.clone(),
-                    cohort: choice.cohort.clone().unwrap_or_default(),
-                    capacity,
-                    waitlist: submission.wants_waitlist(),
-                });
-                status = Status::Registered;
-            }
-            SessionAvailability::Interest => status = Status::Interest,
-            SessionAvailability::Closed if submission.wants_waitlist() => {
-                status = Status::Waitlisted
-            }
-            SessionAvailability::Closed => {
+    let Placement { seat, status } =
+        match registration::placement(def, &submission, &content.offerings, &now) {
+            Ok(placement) => placement,
+            Err(kind) => {
+                let label = match kind {
+                    ErrorKind::Past => "past",
+                    ErrorKind::NotOpen => "not_open",
+                    ErrorKind::Invalid => "invalid",
+                    _ => "closed",
+                };
                 return Outcome::new(
-                    "closed",
-                    session_error(state, &content, def, &raw, ErrorKind::Closed, &now, format),
+                    label,
+                    session_error(state, &content, def, &raw, kind, &now, format),
                 );
             }
-        }
-    }
+        };
 
     let stamp = anonymous::stamp(
         def.anonymous,
@@ -677,7 +667,8 @@ fn invalid(
     }
 }
 
-/// The session is closed or full: an error on the session field, the answers kept.
+/// The session is over, not open, closed or full: an error on the session field, the answers
+/// kept.
 fn session_error(
     state: &AppState,
     content: &Content,

@@ -36,6 +36,7 @@ pub mod origin;
 pub mod page;
 pub mod private_dir;
 pub mod reference;
+pub mod registration;
 pub mod render;
 pub mod reveal;
 pub mod smtp;

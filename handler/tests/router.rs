@@ -588,6 +588,67 @@ async fn after_the_deadline_registration_is_closed_unless_waitlisted() {
     assert!(page.contains("Interest registered"));
 }
 
+/// A cohort whose sessions are all over takes no one, not even on its waiting list: the person
+/// is told, in their language, on the session field; and a dated activity posted without a
+/// cohort is not a registration of interest.
+#[tokio::test]
+async fn a_finished_session_refuses_even_the_waiting_list() {
+    // July 26, 2025: the English cohort ended on July 24; the French one ends on July 31.
+    let site = TestSite::new("2025-07-26T12:00");
+    for (lang, message) in [
+        ("en", "This session is over. Choose another session"),
+        (
+            "fr",
+            "Cette séance est terminée. Choisissez une autre séance",
+        ),
+    ] {
+        let mut answers = registration("workshop:english", "sam@example.ca");
+        answers.retain(|(n, _)| n != "lang");
+        answers.push(("lang".into(), lang.into()));
+        answers.push(("waitlist".into(), "yes".into()));
+        let response = site.post_form("registration", &pairs(&answers)).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{lang}"
+        );
+        let page = text(response).await;
+        assert!(
+            page.contains(&format!("<a href=\"#registration-session\">{message}</a>")),
+            "{page}"
+        );
+    }
+    let json = json(
+        site.post_json(
+            "registration",
+            as_json(&pairs(&registration("workshop:english", "sam@example.ca"))),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(json["errors"][0]["field"], "session", "{json}");
+    assert_eq!(
+        json["errors"][0]["message"],
+        "This session is over. Choose another session"
+    );
+    // The French cohort is still ahead: its waiting list takes people.
+    let mut french = registration("workshop:french", "sam@example.ca");
+    french.push(("waitlist".into(), "yes".into()));
+    let url = location(&site.post_form("registration", &pairs(&french)).await);
+    assert!(url.ends_with("status=waitlisted"), "{url}");
+    // "workshop" alone: not an option of a dated activity.
+    let bare = registration("workshop", "sam@example.ca");
+    let response = site.post_form("registration", &pairs(&bare)).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        text(response)
+            .await
+            .contains("Select an activity from the list")
+    );
+    let stored = site.state.store().list("registration").await.unwrap();
+    assert_eq!(stored.len(), 1, "only the French waiting list");
+}
+
 /// The confirmation the handler draws is French as the site writes it: no-break spaces.
 #[tokio::test]
 async fn the_french_confirmation_keeps_its_no_break_spaces() {

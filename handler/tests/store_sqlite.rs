@@ -49,6 +49,7 @@ conformance_cases!(
     notifications_are_claimed_sent_and_retried,
     purge_deletes_old_submissions_and_their_notifications,
     list_returns_a_forms_submissions_oldest_first,
+    a_new_run_of_a_session_starts_with_every_place_free,
 );
 
 /// Five connections to one file (as five processes would have), fifty people at once.
@@ -125,4 +126,60 @@ async fn the_database_and_its_folder_are_created_on_first_run() {
     conformance::stores_and_returns_a_submission(&store).await;
     let again = SqliteStore::open(&path).unwrap();
     assert_eq!(again.list("registration").await.unwrap().len(), 1);
+}
+
+/// A file written before the tables lost their row ids (schema version 0): opening it keeps
+/// every submission and notification, drops the row ids, and its registrations still count
+/// towards their cohort's places (they know no run).
+#[tokio::test]
+async fn a_file_from_before_version_1_is_migrated_without_loss() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("passerelle.sqlite3");
+    let old = rusqlite::Connection::open(&path).unwrap();
+    old.execute_batch(
+        "CREATE TABLE submissions (reference TEXT PRIMARY KEY, form TEXT NOT NULL,
+             status TEXT NOT NULL, received_at INTEGER NOT NULL, idempotency_key TEXT UNIQUE,
+             offering TEXT, cohort TEXT, submission TEXT NOT NULL);
+         CREATE TABLE notifications (id INTEGER PRIMARY KEY AUTOINCREMENT,
+             reference TEXT NOT NULL REFERENCES submissions (reference) ON DELETE CASCADE,
+             kind TEXT NOT NULL, recipient TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+             due_at INTEGER, sent_at INTEGER, last_error TEXT);
+         INSERT INTO submissions VALUES ('K7MW4XTA', 'registration', 'registered',
+             1748793600000, 'window-key', 'workshop', 'english',
+             '{\"form\":\"registration\",\"lang\":\"en\",\"answers\":{}}');
+         INSERT INTO notifications (reference, kind, recipient, due_at)
+             VALUES ('K7MW4XTA', 'coordinator', 'coordinators@example.ca', 1748793600000);",
+    )
+    .unwrap();
+    drop(old);
+
+    let store = SqliteStore::open(&path).unwrap();
+    let reference = handler::Reference::parse("K7MW4XTA").unwrap();
+    assert!(store.get(&reference).await.unwrap().is_some());
+    let due = store
+        .claim_due(conformance::t0(), jiff::SignedDuration::from_mins(5), 10)
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].id, "K7MW4XTA-000");
+    let dump = SqliteDump(path.clone()).dump().await;
+    assert!(dump.iter().all(|r| !r.contains_key("(rowid)")), "{dump:#?}");
+    assert!(
+        dump.iter()
+            .all(|r| r.get("idempotency_key").is_none_or(|k| k == "NULL"))
+    );
+
+    // The old registration holds the session's one place.
+    let mut late = conformance::new_submission("Robin", "k2");
+    late.seat = Some(handler::store::SeatRequest {
+        offering: "workshop".into(),
+        cohort: "english".into(),
+        starts: conformance::run_start(),
+        capacity: 1,
+        waitlist: false,
+    });
+    assert_eq!(
+        store.submit(late).await.unwrap(),
+        handler::store::SubmitOutcome::Full
+    );
 }

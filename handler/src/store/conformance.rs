@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 /// The name of every case, in the order they are defined.
-pub const CASES: [&str; 10] = [
+pub const CASES: [&str; 11] = [
     "stores_and_returns_a_submission",
     "a_taken_reference_is_refused_and_nothing_is_stored",
     "a_double_submit_is_stored_once",
@@ -31,6 +31,7 @@ pub const CASES: [&str; 10] = [
     "purge_deletes_old_submissions_and_their_notifications",
     "list_returns_a_forms_submissions_oldest_first",
     "concurrent_registrations_never_exceed_the_size",
+    "a_new_run_of_a_session_starts_with_every_place_free",
 ];
 
 /// Cases added with the notifier's Lambda entry (claiming one notification by id). They are
@@ -97,10 +98,16 @@ pub fn new_submission(name: &str, key: &str) -> NewSubmission {
     }
 }
 
+/// The first session of the run the cases register for: six weeks after [`t0`].
+pub fn run_start() -> Timestamp {
+    t0() + SignedDuration::from_hours(24 * 42)
+}
+
 fn seat(cohort: &str, capacity: u32, waitlist: bool) -> Option<SeatRequest> {
     Some(SeatRequest {
         offering: "workshop".into(),
         cohort: cohort.into(),
+        starts: run_start(),
         capacity,
         waitlist,
     })
@@ -201,6 +208,28 @@ pub async fn a_session_takes_no_more_than_its_size(store: &impl Store) {
     let mut other = new_submission("Robin", "other");
     other.seat = seat("french", 2, false);
     assert_eq!(stored(store, other).await.1, Status::Registered);
+}
+
+/// Places are counted per run: the same offering and cohort id with a later first session (an
+/// offering file reused for the next run) starts with every place free, and the earlier run
+/// stays full.
+pub async fn a_new_run_of_a_session_starts_with_every_place_free(store: &impl Store) {
+    let mut first = new_submission("Alex", "k1");
+    first.seat = seat("english", 1, false);
+    assert_eq!(stored(store, first).await.1, Status::Registered);
+    let mut same_run = new_submission("Robin", "k2");
+    same_run.seat = seat("english", 1, false);
+    assert_eq!(store.submit(same_run).await.unwrap(), SubmitOutcome::Full);
+
+    let mut next_run = new_submission("Robin", "k3");
+    next_run.seat = seat("english", 1, false);
+    if let Some(seat) = next_run.seat.as_mut() {
+        seat.starts = run_start() + SignedDuration::from_hours(24 * 70);
+    }
+    assert_eq!(stored(store, next_run).await.1, Status::Registered);
+    let mut again = new_submission("Sam", "k4");
+    again.seat = seat("english", 1, false);
+    assert_eq!(store.submit(again).await.unwrap(), SubmitOutcome::Full);
 }
 
 /// A refusal because the session is full leaves no trace: no submission, no notification.

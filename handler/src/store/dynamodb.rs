@@ -219,8 +219,9 @@ fn offering_pk(offering: &str) -> String {
     format!("OFFERING#{offering}")
 }
 
-fn session_sk(cohort: &str) -> String {
-    format!("SESSION#{cohort}")
+/// A run's place counter: `SESSION#<cohort>@<first start>` ([`super::SeatRequest::run`]).
+fn session_sk(run: &str) -> String {
+    format!("SESSION#{run}")
 }
 
 fn form_pk(form: &str) -> String {
@@ -487,7 +488,7 @@ impl DynamoStore {
                             .table_name(&self.table)
                             .set_key(Some(key(
                                 &offering_pk(&seat.offering),
-                                &session_sk(&seat.cohort),
+                                &session_sk(&seat.run()),
                             )))
                             .update_expression(
                                 "SET #reg = if_not_exists(#reg, :zero) + :one, #cap = :cap, #exp = :exp",

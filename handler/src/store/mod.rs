@@ -67,10 +67,21 @@ impl Status {
 pub struct SeatRequest {
     pub offering: String,
     pub cohort: String,
+    /// When the run's first session starts. Places are counted per run (offering, cohort and
+    /// this start): an editor who reuses an offering file, cohort ids and all, for the next
+    /// run with new dates gets a run with every place free, not the last run's count.
+    pub starts: Timestamp,
     /// The most people registered in the session.
     pub capacity: u32,
     /// When full: store on the waiting list (true) or store nothing (false).
     pub waitlist: bool,
+}
+
+impl SeatRequest {
+    /// The run's key within its offering: `<cohort>@<first start, RFC 3339 UTC>`.
+    pub fn run(&self) -> String {
+        format!("{}@{}", self.cohort, self.starts)
+    }
 }
 
 /// Who a notification goes to.

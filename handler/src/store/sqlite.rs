@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS submissions (
     idempotency_key TEXT UNIQUE,
     offering        TEXT,
     cohort          TEXT,
-    submission      TEXT NOT NULL           -- model::forms::Submission as JSON
+    submission      TEXT NOT NULL,          -- model::forms::Submission as JSON
+    run             TEXT                    -- SeatRequest::run; NULL in rows from before v2
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS submissions_by_seat ON submissions (offering, cohort, status);
 CREATE INDEX IF NOT EXISTS submissions_by_time ON submissions (received_at);
@@ -48,8 +49,9 @@ CREATE TABLE IF NOT EXISTS notifications (
 CREATE INDEX IF NOT EXISTS notifications_due ON notifications (due_at) WHERE due_at IS NOT NULL;
 "#;
 
-/// The schema's version (`PRAGMA user_version`): 1 since the tables have no row ids.
-const SCHEMA_VERSION: i64 = 1;
+/// The schema's version (`PRAGMA user_version`): 1 since the tables have no row ids, 2 since
+/// places are counted per run (`run`).
+const SCHEMA_VERSION: i64 = 2;
 
 /// Brings a file made before version 1 (rowid tables, `AUTOINCREMENT` notification ids) to the
 /// current tables, keeping every row but the idempotency keys (anonymous feedback's were
@@ -67,13 +69,17 @@ DROP INDEX IF EXISTS notifications_due;
 
 const COPY_FROM_0: &str = r#"
 INSERT INTO submissions SELECT reference, form, status, received_at, NULL, offering, cohort,
-    submission FROM submissions_v0;
+    submission, NULL FROM submissions_v0;
 INSERT INTO notifications
     SELECT reference, ROW_NUMBER() OVER (PARTITION BY reference ORDER BY id) - 1, kind,
         recipient, attempts, due_at, sent_at, last_error FROM notifications_v0;
 DROP TABLE notifications_v0;
 DROP TABLE submissions_v0;
 "#;
+
+/// Version 1 to 2: registrations stored before know no run (`run` NULL); they count towards
+/// every run of their cohort until they expire, as they did before.
+const MIGRATE_1_TO_2: &str = "ALTER TABLE submissions ADD COLUMN run TEXT;";
 
 /// Creates the tables, or brings an older file's to [`SCHEMA_VERSION`].
 fn prepare(connection: &mut Connection) -> Result<(), StoreError> {
@@ -82,6 +88,15 @@ fn prepare(connection: &mut Connection) -> Result<(), StoreError> {
         .map_err(backend)?;
     if version >= SCHEMA_VERSION {
         return connection.execute_batch(SCHEMA).map_err(backend);
+    }
+    if version == 1 {
+        let tx = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        tx.execute_batch(MIGRATE_1_TO_2).map_err(backend)?;
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(backend)?;
+        return tx.commit().map_err(backend);
     }
     let tx = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -260,8 +275,9 @@ impl Store for SqliteStore {
                     let registered: u32 = tx
                         .query_row(
                             "SELECT COUNT(*) FROM submissions
-                             WHERE offering = ?1 AND cohort = ?2 AND status = 'registered'",
-                            params![seat.offering, seat.cohort],
+                             WHERE offering = ?1 AND cohort = ?2 AND status = 'registered'
+                             AND (run = ?3 OR run IS NULL)",
+                            params![seat.offering, seat.cohort, seat.run()],
                             |row| row.get(0),
                         )
                         .map_err(backend)?;
@@ -278,8 +294,9 @@ impl Store for SqliteStore {
                 .map_err(|err| StoreError::Backend(err.to_string()))?;
             tx.execute(
                 "INSERT INTO submissions
-                 (reference, form, status, received_at, idempotency_key, offering, cohort, submission)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 (reference, form, status, received_at, idempotency_key, offering, cohort,
+                  submission, run)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     new.reference.as_str(),
                     new.submission.form,
@@ -289,6 +306,7 @@ impl Store for SqliteStore {
                     new.seat.as_ref().map(|s| &s.offering),
                     new.seat.as_ref().map(|s| &s.cohort),
                     json,
+                    new.seat.as_ref().map(|s| s.run()),
                 ],
             )
             .map_err(backend)?;

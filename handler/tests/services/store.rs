@@ -52,6 +52,7 @@ conformance_cases!(
     notifications_are_claimed_sent_and_retried,
     purge_deletes_old_submissions_and_their_notifications,
     list_returns_a_forms_submissions_oldest_first,
+    a_new_run_of_a_session_starts_with_every_place_free,
     a_notification_is_claimed_by_id_once,
     notifications_due_later_wait_for_their_time,
 );
@@ -243,6 +244,7 @@ async fn full_and_already_registered_are_told_apart() {
         Some(SeatRequest {
             offering: "workshop".into(),
             cohort: "english".into(),
+            starts: conformance::run_start(),
             capacity: 1,
             waitlist,
         })
@@ -285,7 +287,10 @@ async fn full_and_already_registered_are_told_apart() {
         .get_item()
         .table_name(store.table())
         .key("pk", AttributeValue::S("OFFERING#workshop".into()))
-        .key("sk", AttributeValue::S("SESSION#english".into()))
+        .key(
+            "sk",
+            AttributeValue::S(format!("SESSION#english@{}", conformance::run_start())),
+        )
         .send()
         .await
         .unwrap()

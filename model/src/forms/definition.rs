@@ -87,8 +87,13 @@ pub enum ErrorKind {
     Invalid,
     /// The session has no place left.
     Full,
-    /// Registration for the session is closed (deadline passed, or not open).
+    /// Registration for the session is closed (deadline passed, or a closed group started);
+    /// its waiting list still takes people.
     Closed,
+    /// Registration for the session has not opened yet.
+    NotOpen,
+    /// Every session of the cohort is over.
+    Past,
 }
 
 /// The topics a Privacy Notice Statement must cover, in the order they are shown.
@@ -226,6 +231,10 @@ struct RawErrors {
     full: Option<Localized>,
     #[serde(default)]
     closed: Option<Localized>,
+    #[serde(default)]
+    not_open: Option<Localized>,
+    #[serde(default)]
+    past: Option<Localized>,
 }
 
 // ---- What the rest of the program uses --------------------------------------------------
@@ -364,6 +373,8 @@ struct FieldErrors {
     invalid: Option<Localized>,
     full: Option<Localized>,
     closed: Option<Localized>,
+    not_open: Option<Localized>,
+    past: Option<Localized>,
 }
 
 impl Field {
@@ -378,6 +389,8 @@ impl Field {
             ErrorKind::Invalid => e.invalid.as_ref().or(e.required.as_ref()),
             ErrorKind::Full => e.full.as_ref(),
             ErrorKind::Closed => e.closed.as_ref(),
+            ErrorKind::NotOpen => e.not_open.as_ref(),
+            ErrorKind::Past => e.past.as_ref(),
         };
         let text = chosen
             .map(|m| m.get(lang).as_str())
@@ -610,11 +623,13 @@ pub fn parse(path: &Path, text: &str) -> Result<FormDef, Diagnostics> {
                 for (message, present) in [
                     ("full", field.errors.full.is_some()),
                     ("closed", field.errors.closed.is_some()),
+                    ("not_open", field.errors.not_open.is_some()),
+                    ("past", field.errors.past.is_some()),
                 ] {
                     if !present {
                         error(
                             format!("the session field `{name}` has no `errors.{message}` message"),
-                            "a session field needs errors.full and errors.closed, saying what the person can do",
+                            "a session field needs errors.full, errors.closed, errors.not_open and errors.past, saying what the person can do",
                         );
                     }
                 }
@@ -846,6 +861,8 @@ pub fn parse(path: &Path, text: &str) -> Result<FormDef, Diagnostics> {
                     invalid: f.errors.invalid,
                     full: f.errors.full,
                     closed: f.errors.closed,
+                    not_open: f.errors.not_open,
+                    past: f.errors.past,
                 },
             })
             .collect(),

@@ -446,7 +446,10 @@ fn registration_offers_only_open_sessions_and_interest() {
     let choice = SessionChoice::parse("workshop:english").unwrap();
     assert_eq!(
         choice.availability(&offerings(), &at("2025-06-01T12:00")),
-        SessionAvailability::Open { capacity: 2 }
+        SessionAvailability::Open {
+            capacity: 2,
+            starts: at("2025-07-10T17:00").timestamp()
+        }
     );
     assert_eq!(
         choice.availability(&offerings(), &after),
@@ -466,7 +469,14 @@ fn registration_checks_the_session_exists() {
     let now = at("2025-06-01T12:00");
     let base = valid_registration();
     assert_eq!(errors_of(&def, base.clone(), &now), vec![]);
-    for bad in ["workshop:german", "informal", "nope", "Workshop:english"] {
+    // "workshop" alone: a dated offering is chosen by its cohort, never as "interest".
+    for bad in [
+        "workshop:german",
+        "informal",
+        "nope",
+        "Workshop:english",
+        "workshop",
+    ] {
         assert_eq!(
             errors_of(&def, with(base.clone(), "session", Some(bad)), &now),
             vec![(
@@ -797,5 +807,50 @@ fn the_intake_lists_the_groups_in_the_pages_order() {
             "intake",
             "other"
         ]
+    );
+}
+
+/// Each state of a cohort is its own answer: a session that is over is never "closed" (whose
+/// waiting list takes people), nor one whose registration has not opened yet.
+#[test]
+fn availability_tells_past_closed_and_not_yet_open_apart() {
+    let english = SessionChoice::parse("workshop:english").unwrap();
+    let french = SessionChoice::parse("workshop:french").unwrap();
+    // July 12: the English cohort's only session is over; the French one is closed (deadline
+    // passed) but ahead.
+    let between = at("2025-07-12T12:00");
+    assert_eq!(
+        english.availability(&offerings(), &between),
+        SessionAvailability::Past
+    );
+    assert_eq!(
+        french.availability(&offerings(), &between),
+        SessionAvailability::Closed
+    );
+    assert_eq!(
+        SessionChoice::parse("workshop")
+            .unwrap()
+            .availability(&offerings(), &between),
+        SessionAvailability::Unknown
+    );
+
+    let tz = datetime::time_zone("America/Toronto").unwrap();
+    let later = r#"kind = "activity"
+title = { en = "Workshop", fr = "Atelier" }
+summary = { en = "S", fr = "S" }
+group_size = 2
+hosts = { en = "H", fr = "H" }
+registration_opens = 2025-08-01
+duration_minutes = 90
+[[cohorts]]
+id = "english"
+language = "en"
+sessions = [{ start = 2025-09-10T17:00:00, end = 2025-09-10T18:30:00 }]
+"#;
+    let later = offering::parse(Path::new("later.toml"), later, &tz).unwrap();
+    let choice = SessionChoice::parse("later:english").unwrap();
+    assert_eq!(
+        choice.availability(std::slice::from_ref(&later), &at("2025-07-12T12:00")),
+        SessionAvailability::NotYetOpen
     );
 }

@@ -14,7 +14,7 @@ use crate::datetime::{self, ZoneLabel};
 use crate::lang::Lang;
 use crate::offering::{Offering, OfferingKind, OfferingState};
 use crate::typography::in_lang;
-use jiff::Zoned;
+use jiff::{Timestamp, Zoned};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -89,15 +89,27 @@ pub struct SessionChoice {
     pub cohort: Option<String>,
 }
 
-/// Whether a chosen session takes registrations at a given moment.
+/// Whether a chosen session takes registrations at a given moment. Each state is its own
+/// variant, so that a session that is over can never be taken for a full or closed one (whose
+/// waiting list still takes people).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionAvailability {
-    /// Open, for at most `capacity` people.
-    Open { capacity: u32 },
+    /// Open, for at most `capacity` people, in the run of the cohort that starts at `starts`
+    /// (its first session): places are counted per run, so an offering file reused for the
+    /// next run, with new dates, starts with every place free.
+    Open { capacity: u32, starts: Timestamp },
     /// An offering without dates: a registration of interest, with no limit.
     Interest,
-    /// The deadline has passed, the sessions are over, or registration has not opened.
+    /// The deadline has passed, or a closed group has started, and sessions remain: no place
+    /// is taken, but the waiting list takes people.
     Closed,
+    /// Registration for this cohort has not opened yet.
+    NotYetOpen,
+    /// Every session of this cohort is over: nothing to register or wait for.
+    Past,
+    /// No such offering or cohort, or a dated offering named without a cohort: not a choice
+    /// (validation refuses it before this is asked).
+    Unknown,
 }
 
 impl RawSubmission {
@@ -446,30 +458,41 @@ impl SessionChoice {
             .find(|o| o.id == self.offering && o.kind == OfferingKind::Activity)
     }
 
+    /// Whether the choice names something that exists: a cohort of a dated offering, or an
+    /// offering without dates alone (interest). A dated offering alone is not a choice: it
+    /// would register "interest" in an activity that has sessions to choose from.
     fn exists(&self, offerings: &[Offering]) -> bool {
         self.find(offerings).is_some_and(|o| match &self.cohort {
             Some(cohort) => o.cohort(cohort).is_some(),
-            None => true,
+            None => o.takes_interest_only(),
         })
     }
 
     /// Whether the session takes people at `now`, and how many.
     pub fn availability(&self, offerings: &[Offering], now: &Zoned) -> SessionAvailability {
         let Some(offering) = self.find(offerings) else {
-            return SessionAvailability::Closed;
+            return SessionAvailability::Unknown;
         };
-        match &self.cohort {
-            None => SessionAvailability::Interest,
-            Some(id) => match offering.cohort(id) {
-                Some(cohort)
-                    if offering.cohort_state(cohort, now) == OfferingState::RegistrationOpen =>
-                {
-                    SessionAvailability::Open {
-                        capacity: offering.group_size,
-                    }
-                }
-                _ => SessionAvailability::Closed,
+        let Some(id) = &self.cohort else {
+            return match offering.takes_interest_only() {
+                true => SessionAvailability::Interest,
+                false => SessionAvailability::Unknown,
+            };
+        };
+        let Some(cohort) = offering.cohort(id) else {
+            return SessionAvailability::Unknown;
+        };
+        match offering.cohort_state(cohort, now) {
+            OfferingState::RegistrationOpen => match cohort.sessions.first() {
+                Some(first) => SessionAvailability::Open {
+                    capacity: offering.group_size,
+                    starts: first.start.timestamp(),
+                },
+                None => SessionAvailability::Unknown,
             },
+            OfferingState::RegistrationClosed => SessionAvailability::Closed,
+            OfferingState::Upcoming => SessionAvailability::NotYetOpen,
+            OfferingState::Past => SessionAvailability::Past,
         }
     }
 
