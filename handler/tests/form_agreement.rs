@@ -262,6 +262,8 @@ fn agree(rendered: &Rendered, content: &Content, lang: Lang, now: &Zoned) {
         "{context}: {full:?}"
     );
 
+    acknowledgement_agrees(def, &full, &by_name, content, now, &context);
+
     for field in &def.fields {
         let controls = by_name(&field.name);
         let view = def.view(lang, &content.offerings, now);
@@ -431,6 +433,66 @@ fn agree(rendered: &Rendered, content: &Content, lang: Lang, now: &Zoned) {
 }
 
 /// The level of each heading (`<h2`, `<h3`...), in page order.
+/// A form that takes an email address offers the safe choice the page shows: for each contact
+/// choice, the acknowledgement (and the confirmation's "we have sent ...") is sent exactly
+/// after the choices `only_when` names, and every other choice asks for another way to reach
+/// the person (a field `required_when` that choice) and needs no address.
+fn acknowledgement_agrees<'a>(
+    def: &FormDef,
+    full: &[(String, String)],
+    by_name: &dyn Fn(&str) -> Vec<&'a Control>,
+    content: &Content,
+    now: &Zoned,
+    context: &str,
+) {
+    if def.field(model::forms::EMAIL_FIELD).is_none() || def.anonymous {
+        return;
+    }
+    let condition = def
+        .acknowledgement
+        .as_ref()
+        .and_then(|a| a.only_when.as_ref())
+        .unwrap_or_else(|| panic!("{context}: an email field, and no safe choice (only_when)"));
+    let choices = by_name(&condition.field);
+    assert!(choices.len() >= 2, "{context}: `{}`", condition.field);
+    for choice in choices {
+        let value = choice.get("value").unwrap();
+        let chosen = with_value(full, &condition.field, value);
+        let emailed = condition.any_of.iter().any(|v| v == value);
+        let answers = if emailed {
+            chosen
+        } else {
+            without(&chosen, model::forms::EMAIL_FIELD)
+        };
+        let submission = def
+            .validate(
+                &RawSubmission::from_pairs(answers.clone()),
+                &content.offerings,
+                now,
+            )
+            .unwrap_or_else(|e| panic!("{context}: after choosing {value}: {e:?}"));
+        assert_eq!(
+            def.sends_acknowledgement(|name| submission.text(name)),
+            emailed,
+            "{context}: acknowledgement after choosing {value}"
+        );
+        if !emailed {
+            let other_way = def.fields.iter().find(|f| {
+                f.required_when.as_ref().is_some_and(|c| {
+                    c.field == condition.field && c.any_of.iter().any(|v| v == value)
+                })
+            });
+            let other_way = other_way
+                .unwrap_or_else(|| panic!("{context}: choosing {value} asks for no other way"));
+            assert!(
+                check(def, &without(&answers, &other_way.name), content, now).is_err(),
+                "{context}: {value} without `{}`",
+                other_way.name
+            );
+        }
+    }
+}
+
 fn heading_levels(html: &str) -> Vec<u8> {
     html.match_indices("<h")
         .filter_map(|(at, _)| {

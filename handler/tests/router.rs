@@ -786,6 +786,53 @@ async fn a_reload_of_the_form_address_goes_back_to_the_page() {
     );
 }
 
+/// A registration offers the same safe choice as the intake: by phone, no email address is
+/// needed, none is sent (even when one was typed), and neither the page nor the program name
+/// reaches an inbox that may not be safe.
+#[tokio::test]
+async fn a_registration_by_phone_needs_no_email_and_sends_the_person_none() {
+    let site = TestSite::new(OPEN);
+    let by_phone: Vec<(String, String)> = registration("workshop:english", "robin@example.ca")
+        .into_iter()
+        .filter(|(name, _)| name != "email")
+        .map(|(name, value)| match name.as_str() {
+            "contact_method" => (name, "phone-voicemail".to_string()),
+            _ => (name, value),
+        })
+        .chain([("phone".to_string(), "613-555-0100".to_string())])
+        .collect();
+    let mut with_address = by_phone.clone();
+    with_address.push(("email".into(), "robin@example.ca".into()));
+    for answers in [by_phone.clone(), with_address] {
+        let response = site.post_form("registration", &pairs(&answers)).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let url = location(&response);
+        assert!(!url.contains("ack="), "{url}");
+        let page = text(site.get(&url).await).await;
+        assert!(page.contains("Registration received"), "{page}");
+        assert!(!page.contains("acknowledgement"), "{page}");
+    }
+    assert_eq!(notifier::run_once(&site.state).await.unwrap(), 2);
+    assert!(
+        site.outbox()
+            .iter()
+            .all(|m| m.contains("X-Passerelle-Kind: coordinator")),
+    );
+    // By phone, the phone number is needed; by email, the address.
+    let no_phone: Vec<(String, String)> =
+        by_phone.into_iter().filter(|(n, _)| n != "phone").collect();
+    let page = text(site.post_form("registration", &pairs(&no_phone)).await).await;
+    assert!(page.contains("Enter a phone number"), "{page}");
+    let mut no_email = registration("workshop:english", "robin@example.ca");
+    no_email.retain(|(n, _)| n != "email");
+    let page = text(site.post_form("registration", &pairs(&no_email)).await).await;
+    assert!(page.contains("Enter your email address"), "{page}");
+    // By email, the acknowledgement goes out as before.
+    let answers = registration("workshop:english", "robin@example.ca");
+    let url = location(&site.post_form("registration", &pairs(&answers)).await);
+    assert!(url.contains("ack=1"), "{url}");
+}
+
 #[tokio::test]
 async fn a_confirmation_link_the_handler_did_not_issue_is_refused_in_both_languages() {
     let site = TestSite::new(OPEN);

@@ -112,8 +112,9 @@ async function fillIntake(page, { email, phone, lang, skip = [] }) {
 async function fillRegistration(page, { email, lang }) {
   await chooseFirst(page, 'registration', 'session');
   await typeInto(page, '#registration-name', 'Robin Tester');
-  await typeInto(page, '#registration-email', email);
   await tick(page, lang === 'fr' ? '#registration-language-2' : '#registration-language');
+  await tick(page, '#registration-contact-method');
+  await typeInto(page, '#registration-email', email);
   await tick(page, '#registration-member-status');
   for (const id of ['adult', 'affected', 'device', 'code-of-conduct', 'confidentiality', 'consent-contact']) {
     await tick(page, `#registration-${id}`);

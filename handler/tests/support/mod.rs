@@ -304,6 +304,7 @@ pub fn registration(session: &str, email: &str) -> Vec<(String, String)> {
         ("lang", "en"),
         ("session", session),
         ("name", "Robin Tester"),
+        ("contact_method", "email-only"),
         ("email", email),
         ("language", "en"),
         ("member_status", "current-caf"),

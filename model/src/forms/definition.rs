@@ -741,6 +741,29 @@ pub fn parse(path: &Path, text: &str) -> Result<FormDef, Diagnostics> {
             .with_help(condition_help("only_when", "email-only", &raw.fields)),
         );
     }
+    // Someone whose inbox is read by another person must be able to choose another way.
+    if raw
+        .acknowledgement
+        .as_ref()
+        .is_some_and(|a| a.only_when.is_none())
+    {
+        let at = text
+            .lines()
+            .position(|l| l.trim() == "[acknowledgement]")
+            .map_or(1, |i| i + 1);
+        let example = condition_help("only_when", "email-only", &raw.fields);
+        problems.push(
+            Diagnostic::error(
+                path,
+                "[acknowledgement] has no `only_when`: it would email everyone who gives an address",
+            )
+            .at_line(at)
+            .with_help(format!(
+                "offer a safe way to be contacted and email only those who chose email: {}",
+                example.trim_start_matches("write ")
+            )),
+        );
+    }
     // The privacy notice is a section of its own (a heading, then its folded text): the first
     // question starts the next section, or it would read as part of the notice.
     if let Some(first) = raw.fields.first()
@@ -1252,6 +1275,20 @@ options = [
                 line_of(&text, "only_when")
             )),
             "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn an_acknowledgement_sent_to_everyone_who_gives_an_address_is_refused() {
+        // Someone whose inbox is read by another person must be able to choose another way.
+        let text = personal_form("[acknowledgement]\nsubject = { en = \"S\", fr = \"S\" }");
+        assert_eq!(
+            errors(&text),
+            [format!(
+                "content/forms/test.toml:{}: error: [acknowledgement] has no `only_when`: it would email everyone who gives an address\n  \
+                 help: offer a safe way to be contacted and email only those who chose email: only_when = {{ field = \"contact_method\", any_of = [\"email-only\"] }}; this form's radios fields: `contact_method` (email-only, phone)",
+                line_of(&text, "[acknowledgement]")
+            )]
         );
     }
 

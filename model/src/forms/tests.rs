@@ -95,6 +95,7 @@ fn valid_registration() -> Vec<(String, String)> {
         ("lang", "en"),
         ("session", "workshop:english"),
         ("name", "Sam"),
+        ("contact_method", "email-only"),
         ("email", "sam@example.ca"),
         ("language", "en"),
         ("member_status", "cadet"),
@@ -601,9 +602,22 @@ fn the_acknowledgement_goes_only_to_people_who_chose_email() {
         );
         assert!(!sends(&intake, with(by_phone, "email", None)), "{method}");
     }
-    // The registration form has no choice of contact method: everyone who registers gets it.
+    // The registration form offers the same choice: only those who chose email get it, and a
+    // phone registration needs no address.
     let registration = form("registration");
     assert!(sends(&registration, valid_registration()));
+    for method in ["phone", "phone-voicemail"] {
+        let by_phone = with(
+            with(valid_registration(), "contact_method", Some(method)),
+            "phone",
+            Some("613-555-0100"),
+        );
+        assert!(!sends(&registration, by_phone.clone()), "{method}");
+        assert!(
+            !sends(&registration, with(by_phone, "email", None)),
+            "{method}"
+        );
+    }
     // Anonymous feedback never acknowledges.
     let feedback = form("feedback");
     assert!(!sends(
