@@ -829,8 +829,15 @@ fn localized_strings(library: &Library, lang: Lang) -> BTreeMap<&str, String> {
 }
 
 fn template_error(name: &str, err: &tera::Error) -> Diagnostic {
+    let file = format!("templates/{name}");
+    if matches!(err.kind, tera::ErrorKind::TemplateNotFound(_)) {
+        return Diagnostic::error(&file, "the template is missing").with_help(format!(
+            "every site needs {file}: copy it from Passerelle's templates/ folder"
+        ));
+    }
     Diagnostic::error(
-        format!("templates/{name}"),
+        &file,
         format!("the template failed: {}", render::error_chain(err)),
     )
+    .with_help("fix the template, or the setting or string it reads (named above)")
 }
