@@ -11,7 +11,8 @@
 #   - .venv-test with moto[server] (a DynamoDB API) and aiosmtpd (an SMTP server).
 # Then: (1) rustfmt, (2) clippy, (3) local DynamoDB and SMTP servers, (4) cargo test (with the
 # handler's service-tests), (5) site check + build, (6) the W3C Nu HTML checker, (7) the browser
-# gates against `site serve`, (8) scripts/test-infra.sh. Every server binds 127.0.0.1 and is
+# gates against `site serve`, (8) the Lambda zip through a local Lambda Runtime API,
+# (9) scripts/test-infra.sh. Every server binds 127.0.0.1 and is
 # stopped on exit.
 #
 # Environment (all optional):
@@ -331,7 +332,15 @@ browser() {
   return "$status"
 }
 
-# --- 8. Infra ---------------------------------------------------------------------------------
+# --- 8. The Lambda zip, as Lambda runs it -----------------------------------------------------
+lambda_zip() {
+  bash scripts/test-lambda-zip.sh "$DIST" "$PASSERELLE_TEST_DYNAMODB_ENDPOINT" 2>&1 |
+    tee "$WORK/logs/lambda-zip.log"
+  figures=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$WORK/logs/lambda-zip.log" | tail -n 1)
+  figures="$figures; $(grep -o 'start to first answer[^:]*: [0-9]* ms' "$WORK/logs/lambda-zip.log" | tail -n 1)"
+}
+
+# --- 9. Infra ---------------------------------------------------------------------------------
 infra() {
   if [[ ! -f scripts/test-infra.sh ]]; then
     figures="skipped: no scripts/test-infra.sh"
@@ -349,6 +358,7 @@ gate "4. cargo test --workspace" rust_tests
 gate "5. site check + build" site
 gate "6. W3C Nu HTML checker" html
 gate "7. Browser gates (site serve)" browser
-gate "8. Infra (scripts/test-infra.sh)" infra
+gate "8. Lambda zip (runtime API)" lambda_zip
+gate "9. Infra (scripts/test-infra.sh)" infra
 summary
 printf '\n\033[1;32mAll gates passed.\033[0m\n'
