@@ -118,14 +118,12 @@ pub fn parse<T: DeserializeOwned>(
         if let (Some(field), true) = (field, message.starts_with("string values must be quoted")) {
             return Diagnostic::error(
                 file,
-                format!(
-                    "the value of `{field}` is not quoted text, a number, a date, true or false"
-                ),
+                format!("the value of `{field}` is not one TOML understands"),
             )
             .at_optional_line(line)
             .with_help(format!(
-                "put text between straight double quotes, like {field} = \"...\"; \
-                 yes-or-no fields take true or false"
+                "put text between straight double quotes, like {field} = \"...\" \
+                 (numbers, dates, true and false go without quotes)"
             ));
         }
         let mut diagnostic = Diagnostic::error(file, explain(&message)).at_optional_line(line);
@@ -248,7 +246,7 @@ mod tests {
         assert_eq!(err.line, Some(3));
         assert_eq!(
             err.message,
-            "the value of `title` is not quoted text, a number, a date, true or false"
+            "the value of `title` is not one TOML understands"
         );
         assert!(
             err.help

@@ -235,6 +235,7 @@ fn check_front_matter(
     }
     if let Some(form) = &fm.form
         && library.form(form.get_ref()).is_none()
+        && !library.broken_forms.contains(form.get_ref())
     {
         problems.push(
             Diagnostic::error(&page.file, format!("there is no form `{}`", form.get_ref()))

@@ -96,6 +96,8 @@ pub struct Library {
     pub strings: Strings,
     /// Offering ids whose file exists but failed to parse (already reported).
     pub broken_offerings: Vec<String>,
+    /// Form ids whose file has a problem (already reported): pages naming them are not.
+    pub broken_forms: Vec<String>,
     /// Languages with a page that failed to load (already reported): its counterpart's
     /// "missing translation" would only be noise.
     pub langs_with_broken_pages: Vec<Lang>,
@@ -193,6 +195,12 @@ pub fn load(root: &Path) -> Result<(Library, Diagnostics), Diagnostics> {
         ..d
     }));
     let (forms, found) = model::forms::load_dir(&root.join("content/forms"));
+    let broken_forms = found
+        .0
+        .iter()
+        .filter_map(|d| d.file.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect();
     diagnostics.extend(found.into_iter().map(|d| Diagnostic {
         file: relative(root, &d.file),
         ..d
@@ -208,6 +216,7 @@ pub fn load(root: &Path) -> Result<(Library, Diagnostics), Diagnostics> {
             forms,
             strings,
             broken_offerings,
+            broken_forms,
             langs_with_broken_pages,
             broken_urls,
         },
