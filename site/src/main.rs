@@ -156,7 +156,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             slug,
             fr_slug,
         } => {
-            let today = jiff::Zoned::now().date().strftime("%Y-%m-%d").to_string();
+            // The site's date, as pages show it, not the machine's.
+            let today = resolve_now(&root, None)?
+                .date()
+                .strftime("%Y-%m-%d")
+                .to_string();
             for path in scaffold::create(&root, kind, &slug, fr_slug.as_deref(), &today)? {
                 println!("created {}", path.display());
             }

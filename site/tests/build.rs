@@ -412,3 +412,32 @@ fn the_sites_pages_ask_for_the_referrer_policy_the_servers_send() {
     }
     assert!(pages > 20, "{pages} pages");
 }
+
+#[test]
+fn new_dates_the_page_in_the_sites_time_zone_not_the_machines() {
+    let tz = model::datetime::time_zone("America/Toronto").unwrap();
+    let site_today = jiff::Timestamp::now().to_zoned(tz).date();
+    // Whatever the hour, one of these zones is on another date than Toronto.
+    let machine_zone = ["Pacific/Kiritimati", "Etc/GMT+12"]
+        .into_iter()
+        .find(|zone| {
+            let zone = model::datetime::time_zone(zone).unwrap();
+            jiff::Timestamp::now().to_zoned(zone).date() != site_today
+        })
+        .unwrap();
+    let site = tempfile::tempdir().unwrap();
+    copy_tree(&fixtures().join("valid"), site.path());
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_site"))
+        .env("TZ", machine_zone)
+        .arg("--root")
+        .arg(site.path())
+        .args(["new", "page", "activities/chess"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = std::fs::read_to_string(site.path().join("content/en/activities/chess.md")).unwrap();
+    assert!(
+        text.contains(&format!("date_modified = {site_today}\n")),
+        "{machine_zone}: {text}"
+    );
+}
