@@ -11,6 +11,7 @@
 //! - `GET /api/forms/{form}?lang=`: back to the form's page (after a reload of an error page).
 //! - `GET /api/health`: `ok`.
 
+use crate::ack_limit;
 use crate::anonymous;
 use crate::config::Config;
 use crate::confirmation::{Claims, ConfirmationKey};
@@ -364,6 +365,12 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
     let acknowledged = notifications
         .iter()
         .any(|n| n.kind == NotificationKind::Acknowledgement);
+    let ack_quota = ack_limit::for_notifications(
+        state.config(),
+        &notifications,
+        stamp.received_at,
+        &content.tz,
+    );
     for _ in 0..5 {
         let new = NewSubmission {
             reference: Reference::generate(),
@@ -374,9 +381,14 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
             status,
             notifications: notifications.clone(),
             notify_at: stamp.notify_at,
+            ack_quota: ack_quota.clone(),
         };
         match state.store().submit(new).await {
-            Ok(SubmitOutcome::Stored { reference, status }) => {
+            Ok(SubmitOutcome::Stored {
+                reference,
+                status,
+                acknowledged,
+            }) => {
                 state.wake_notifier();
                 return Outcome {
                     status: "stored",

@@ -222,6 +222,9 @@ pub struct Config {
     pub retention_days: u32,
     /// Signs the confirmation page's address ([`crate::confirmation`]).
     pub confirmation_key: ConfirmationKey,
+    /// The most acknowledgements one address gets in a day
+    /// (`PASSERELLE_ACK_PER_ADDRESS_PER_DAY`, [`crate::ack_limit`]).
+    pub ack_per_address_per_day: u32,
 }
 
 /// The default sender.
@@ -286,8 +289,11 @@ impl Config {
                 .map_err(|err| anyhow!("PASSERELLE_CONFIRMATION_KEY: {err}"))?,
             None => ConfirmationKey::in_dir(data_dir)?,
         };
+        let ack_per_address_per_day =
+            crate::ack_limit::parse_setting(lookup(crate::ack_limit::SETTING).as_deref())?;
         Ok(Config {
             confirmation_key,
+            ack_per_address_per_day,
             store,
             mail,
             mail_from,
@@ -570,6 +576,18 @@ email = "program@example.ca"
         ] {
             assert!(config(&[(name, value)]).is_err(), "{name}={value}");
         }
+    }
+
+    #[test]
+    fn the_acknowledgement_cap_is_three_unless_set_and_a_bad_value_stops_the_start() {
+        let setting = "PASSERELLE_ACK_PER_ADDRESS_PER_DAY";
+        assert_eq!(config(&[]).unwrap().ack_per_address_per_day, 3);
+        assert_eq!(
+            config(&[(setting, "5")]).unwrap().ack_per_address_per_day,
+            5
+        );
+        let err = config(&[(setting, "lots")]).unwrap_err();
+        assert!(format!("{err:#}").contains(setting), "{err:#}");
     }
 
     /// A throwaway authority's certificate, in PEM.

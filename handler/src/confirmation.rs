@@ -91,6 +91,15 @@ impl ConfirmationKey {
         mac
     }
 
+    /// A key for another purpose, derived from this one (HMAC of `purpose`), so one secret
+    /// serves several uses without one use's outputs telling anything about another's.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0)
+            .expect("HMAC takes keys of any length");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     /// The signature of `claims`, as it goes in the address (`sig=`).
     pub fn sign(&self, claims: &Claims<'_>) -> String {
         let tag = self.mac(claims).finalize().into_bytes();

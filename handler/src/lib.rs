@@ -18,6 +18,7 @@
 //! address; error responses echo nothing back except, to the person themself, the page with
 //! their answers; an anonymous form's written comments never leave the store.
 
+pub mod ack_limit;
 pub mod anonymous;
 pub mod app;
 pub mod aws;

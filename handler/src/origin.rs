@@ -70,6 +70,7 @@ mod tests {
             allow_host_origin,
             retention_days: 90,
             confirmation_key: crate::confirmation::ConfirmationKey::new(&"k".repeat(32)).unwrap(),
+            ack_per_address_per_day: 3,
         }
     }
 

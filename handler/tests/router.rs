@@ -304,6 +304,40 @@ async fn identical_anonymous_feedback_from_two_people_is_stored_twice() {
     );
 }
 
+/// Anyone can type a stranger's address: the program acknowledges at most three submissions per
+/// address and day (PASSERELLE_ACK_PER_ADDRESS_PER_DAY). The rest are stored and their
+/// coordinators told; their confirmation promises no email.
+#[tokio::test]
+async fn acknowledgements_to_one_address_stop_after_three_a_day() {
+    let site = TestSite::new(OPEN);
+    let mut urls = Vec::new();
+    for n in 0..10 {
+        let composition = format!("Request number {n}");
+        let mut answers = intake("en");
+        answers.retain(|(name, _)| *name != "composition");
+        answers.push(("composition", &composition));
+        let response = site.post_form("intake", &answers).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        urls.push(location(&response));
+    }
+    let promised = urls.iter().filter(|u| u.contains("ack=1")).count();
+    assert_eq!(promised, 3, "{urls:#?}");
+    let page = text(site.get(&urls[9]).await).await;
+    assert!(page.contains("Request received"), "{page}");
+    assert!(!page.contains("acknowledgement of receipt"), "{page}");
+    assert_eq!(site.state.store().list("intake").await.unwrap().len(), 10);
+    notifier::run_once(&site.state).await.unwrap();
+    let outbox = site.outbox();
+    let count = |kind: &str| {
+        outbox
+            .iter()
+            .filter(|m| m.contains(&format!("X-Passerelle-Kind: {kind}")))
+            .count()
+    };
+    assert_eq!(count("acknowledgement"), 3);
+    assert_eq!(count("coordinator"), 10);
+}
+
 #[tokio::test]
 async fn the_honeypot_drops_bots_silently() {
     let site = TestSite::new(OPEN);

@@ -30,6 +30,7 @@ macro_rules! conformance_cases {
                 $(stringify!($case)),*,
                 "concurrent_registrations_never_exceed_the_size",
                 "anonymous_submissions_leave_no_time_and_no_order",
+                "acknowledgements_to_one_address_are_capped_per_day",
             ];
             assert_eq!(here.len(), CASES.len() + DUMP_CASES.len());
             for case in CASES.iter().chain(&DUMP_CASES) {
@@ -107,6 +108,13 @@ impl Dump for SqliteDump {
         }
         records
     }
+}
+
+#[tokio::test]
+async fn acknowledgements_to_one_address_are_capped_per_day() {
+    let (_dir, store) = fresh();
+    let dump = SqliteDump(store.path().to_path_buf());
+    conformance::acknowledgements_to_one_address_are_capped_per_day(&store, &dump).await;
 }
 
 #[tokio::test]

@@ -7,8 +7,8 @@
 //! (given a [`Dump`] of it) are listed in [`DUMP_CASES`].
 
 use super::{
-    NewNotification, NewSubmission, NotificationKind, SeatRequest, Status, Store, StoreError,
-    SubmitOutcome,
+    AckQuota, NewNotification, NewSubmission, NotificationKind, SeatRequest, Status, Store,
+    StoreError, SubmitOutcome,
 };
 use crate::anonymous;
 use crate::reference::Reference;
@@ -43,7 +43,10 @@ pub const NOTIFIER_CASES: [&str; 2] = [
 ];
 
 /// Cases that read everything the backend keeps, given a function that dumps it.
-pub const DUMP_CASES: [&str; 1] = ["anonymous_submissions_leave_no_time_and_no_order"];
+pub const DUMP_CASES: [&str; 2] = [
+    "anonymous_submissions_leave_no_time_and_no_order",
+    "acknowledgements_to_one_address_are_capped_per_day",
+];
 
 /// One stored row or item, as its backend keeps it: every attribute (column) by name, its value
 /// as text. A backend's dump includes what the backend adds on its own, such as SQLite's rowid.
@@ -95,6 +98,7 @@ pub fn new_submission(name: &str, key: &str) -> NewSubmission {
             },
         ],
         notify_at: t0(),
+        ack_quota: None,
     }
 }
 
@@ -115,7 +119,9 @@ fn seat(cohort: &str, capacity: u32, waitlist: bool) -> Option<SeatRequest> {
 
 async fn stored(store: &impl Store, new: NewSubmission) -> (Reference, Status) {
     match store.submit(new).await.expect("submit") {
-        SubmitOutcome::Stored { reference, status } => (reference, status),
+        SubmitOutcome::Stored {
+            reference, status, ..
+        } => (reference, status),
         other => panic!("expected Stored, got {other:?}"),
     }
 }
@@ -528,6 +534,7 @@ pub async fn anonymous_submissions_leave_no_time_and_no_order(
                 recipient: "coordinators@example.ca".into(),
             }],
             notify_at: stamp.notify_at,
+            ack_quota: None,
         }
     };
     let (morning, morning_keyed) = (feedback("08:00", None), feedback("08:30", Some("page-1")));
@@ -582,5 +589,98 @@ pub async fn anonymous_submissions_leave_no_time_and_no_order(
     assert_eq!(
         morning, evening,
         "feedback with a page key, 8:30 am and 7:30 pm: nothing may tell them apart"
+    );
+}
+
+/// An address gets at most its day's share of acknowledgements: past it, the submission and
+/// the coordinators' notice are stored and queued, the acknowledgement is not. Another day (or
+/// address) has its own count, and the store keeps the count under the quota's key, never the
+/// address.
+pub async fn acknowledgements_to_one_address_are_capped_per_day(
+    store: &impl Store,
+    dump: &impl Dump,
+) {
+    let quota = |key: &str| AckQuota {
+        key: key.to_string(),
+        limit: 2,
+        expires_at: t0() + SignedDuration::from_hours(48),
+    };
+    let mut acknowledged = Vec::new();
+    for i in 0..3 {
+        let mut new = new_submission("Alex", &format!("k{i}"));
+        new.ack_quota = Some(quota("0123abcd-day-one"));
+        match store.submit(new).await.unwrap() {
+            SubmitOutcome::Stored {
+                acknowledged: a, ..
+            } => acknowledged.push(a),
+            other => panic!("expected Stored, got {other:?}"),
+        }
+    }
+    assert_eq!(acknowledged, [true, true, false]);
+    assert_eq!(
+        store.list("registration").await.unwrap().len(),
+        3,
+        "none lost"
+    );
+    let due = store
+        .claim_due(t0(), SignedDuration::from_mins(5), 100)
+        .await
+        .unwrap();
+    let count = |kind| due.iter().filter(|n| n.kind == kind).count();
+    assert_eq!(count(NotificationKind::Coordinator), 3);
+    assert_eq!(count(NotificationKind::Acknowledgement), 2);
+
+    // Another day's key: its own count.
+    let mut next_day = new_submission("Alex", "k3");
+    next_day.ack_quota = Some(quota("0123abcd-day-two"));
+    assert!(matches!(
+        store.submit(next_day).await.unwrap(),
+        SubmitOutcome::Stored {
+            acknowledged: true,
+            ..
+        }
+    ));
+    // No cap asked, no acknowledgement asked.
+    let mut uncapped = new_submission("Robin", "k4");
+    uncapped.ack_quota = None;
+    assert!(matches!(
+        store.submit(uncapped).await.unwrap(),
+        SubmitOutcome::Stored {
+            acknowledged: true,
+            ..
+        }
+    ));
+    let mut coordinators_only = new_submission("Sam", "k5");
+    coordinators_only.notifications.pop();
+    coordinators_only.ack_quota = Some(quota("0123abcd-day-one"));
+    assert!(matches!(
+        store.submit(coordinators_only).await.unwrap(),
+        SubmitOutcome::Stored {
+            acknowledged: false,
+            ..
+        }
+    ));
+
+    // The count's record holds the key, a number and an expiry: no address.
+    let records = dump.dump().await;
+    let counts: Vec<_> = records
+        .iter()
+        .filter(|r| r.values().any(|v| v.contains("0123abcd-day-one")))
+        .collect();
+    assert_eq!(counts.len(), 1, "{records:#?}");
+    assert!(
+        counts[0].values().all(|v| !v.contains('@')),
+        "{:#?}",
+        counts[0]
+    );
+    let expiry = [
+        (t0() + SignedDuration::from_hours(48)).as_millisecond(),
+        (t0() + SignedDuration::from_hours(48)).as_second(),
+    ]
+    .map(|n| n.to_string());
+    assert!(
+        counts[0].values().any(|v| expiry.contains(v)),
+        "the count expires: {:#?}",
+        counts[0]
     );
 }

@@ -224,6 +224,10 @@ fn session_sk(run: &str) -> String {
     format!("SESSION#{run}")
 }
 
+fn ack_pk(key: &str) -> String {
+    format!("ACK#{key}")
+}
+
 fn form_pk(form: &str) -> String {
     format!("FORM#{form}")
 }
@@ -349,6 +353,8 @@ enum Role {
     Idempotency,
     Submission,
     Seat,
+    /// The acknowledgement count of an address and day.
+    Ack,
     Notification,
 }
 
@@ -361,6 +367,8 @@ enum Cancelled {
     Duplicate(String),
     ReferenceTaken,
     Full,
+    /// The address has had its day's acknowledgements.
+    AckLimit,
     /// Contention or throttling: worth trying again.
     Retry,
     Other(String),
@@ -372,6 +380,7 @@ impl DynamoStore {
         new: &NewSubmission,
         status: Status,
         take_seat: bool,
+        acknowledge: bool,
     ) -> Result<Transaction, StoreError> {
         let reference = new.reference.as_str();
         let received_ms = new.received_at.as_millisecond();
@@ -509,9 +518,40 @@ impl DynamoStore {
             roles.push((Role::Seat, offering_pk(&seat.offering)));
         }
 
+        // The acknowledgement's count: up by one only while below the day's share. The item is
+        // `ACK#<keyed hash of address and day>`, never the address.
+        if acknowledge && let Some(quota) = &new.ack_quota {
+            items.push(
+                TransactWriteItem::builder()
+                    .update(
+                        Update::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(key(&ack_pk(&quota.key), "ACK")))
+                            .update_expression(
+                                "SET #count = if_not_exists(#count, :zero) + :one, #exp = :exp",
+                            )
+                            .condition_expression("attribute_not_exists(#count) OR #count < :limit")
+                            .expression_attribute_names("#count", "count")
+                            .expression_attribute_names("#exp", EXPIRES_AT)
+                            .expression_attribute_values(":zero", n(0))
+                            .expression_attribute_values(":one", n(1))
+                            .expression_attribute_values(":limit", n(quota.limit))
+                            .expression_attribute_values(":exp", n(quota.expires_at.as_second()))
+                            .build()
+                            .map_err(build_error)?,
+                    )
+                    .build(),
+            );
+            roles.push((Role::Ack, ack_pk(&quota.key)));
+        }
+
         // The notifications, in the index's PENDING partition, sorted by when they are due.
         let due_ms = new.notify_at.as_millisecond();
-        for (index, notification) in new.notifications.iter().enumerate() {
+        let queued = new
+            .notifications
+            .iter()
+            .filter(|n| acknowledge || n.kind != NotificationKind::Acknowledgement);
+        for (index, notification) in queued.enumerate() {
             let id = notification_id(reference, index);
             let record = HashMap::from([
                 (PK.to_string(), s(submission_pk(reference))),
@@ -555,8 +595,9 @@ impl DynamoStore {
         new: &NewSubmission,
         status: Status,
         take_seat: bool,
+        acknowledge: bool,
     ) -> Result<Result<(), Cancelled>, StoreError> {
-        let (items, roles) = self.transaction(new, status, take_seat)?;
+        let (items, roles) = self.transaction(new, status, take_seat, acknowledge)?;
         let _write = WRITES.lock().await;
         let result = self
             .client()
@@ -604,6 +645,9 @@ impl DynamoStore {
         if failed(Role::Seat).is_some() {
             return Ok(Err(Cancelled::Full));
         }
+        if failed(Role::Ack).is_some() {
+            return Ok(Err(Cancelled::AckLimit));
+        }
         if reasons
             .iter()
             .any(|r| matches!(r.code(), Some("TransactionConflict" | "ThrottlingError")))
@@ -643,16 +687,23 @@ impl DynamoStore {
             Some(_) => return self.full_unless_duplicate(&new).await,
             None => new.status,
         };
+        let mut acknowledge = new.asks_acknowledgement();
         let mut conflicts = 0u32;
         loop {
             let take_seat = status == Status::Registered && new.seat.is_some();
-            match self.try_submit(&new, status, take_seat).await? {
+            match self
+                .try_submit(&new, status, take_seat, acknowledge)
+                .await?
+            {
                 Ok(()) => {
                     return Ok(SubmitOutcome::Stored {
                         reference: new.reference,
                         status,
+                        acknowledged: acknowledge,
                     });
                 }
+                // The address has had its share today: store without the acknowledgement.
+                Err(Cancelled::AckLimit) => acknowledge = false,
                 Err(Cancelled::Duplicate(pk)) => return self.duplicate(&pk).await,
                 Err(Cancelled::ReferenceTaken) => return Err(StoreError::ReferenceTaken),
                 Err(Cancelled::Full) => match &new.seat {

@@ -120,6 +120,20 @@ pub struct NewNotification {
     pub recipient: String,
 }
 
+/// The cap on acknowledgements to one address in one day. Without it anyone could make the
+/// program email a stranger, as often as they like, by typing the stranger's address. The store
+/// keeps a count per key, never the address: the key is a keyed hash of the address and the
+/// day (crate::ack_limit), and the count is deleted a couple of days later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AckQuota {
+    /// The keyed hash of the address and the day (hex).
+    pub key: String,
+    /// How many acknowledgements the address may get that day.
+    pub limit: u32,
+    /// When the count may be forgotten.
+    pub expires_at: Timestamp,
+}
+
 /// A submission ready to be stored.
 #[derive(Debug, Clone)]
 pub struct NewSubmission {
@@ -140,15 +154,30 @@ pub struct NewSubmission {
     /// When the notifications are first due: `received_at`, or later for anonymous feedback
     /// (sent in a morning batch, so an email's time cannot point to who wrote it).
     pub notify_at: Timestamp,
+    /// The cap on the acknowledgement among the notifications: once its address has had its
+    /// day's share, the submission and the coordinators' notices are stored, the
+    /// acknowledgement is not. `None`: no cap.
+    pub ack_quota: Option<AckQuota>,
+}
+
+impl NewSubmission {
+    /// Whether an acknowledgement is among the notifications to queue.
+    pub fn asks_acknowledgement(&self) -> bool {
+        self.notifications
+            .iter()
+            .any(|n| n.kind == NotificationKind::Acknowledgement)
+    }
 }
 
 /// What [`Store::submit`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubmitOutcome {
-    /// Stored now.
+    /// Stored now; `acknowledged` when an acknowledgement was queued with it (not when none
+    /// was asked, nor when its address had had its day's share: [`AckQuota`]).
     Stored {
         reference: Reference,
         status: Status,
+        acknowledged: bool,
     },
     /// The same submission was stored before: nothing new stored; its reference and status.
     Duplicate {

@@ -6,8 +6,8 @@
 //! commit that returned is on disk.
 
 use super::{
-    BoxFuture, NewSubmission, NotificationKind, PendingNotification, Status, Store, StoreError,
-    StoredSubmission, SubmitOutcome, notification_id, parse_notification_id,
+    AckQuota, BoxFuture, NewSubmission, NotificationKind, PendingNotification, Status, Store,
+    StoreError, StoredSubmission, SubmitOutcome, notification_id, parse_notification_id,
 };
 use crate::reference::Reference;
 use jiff::{SignedDuration, Timestamp};
@@ -47,6 +47,13 @@ CREATE TABLE IF NOT EXISTS notifications (
     PRIMARY KEY (reference, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS notifications_due ON notifications (due_at) WHERE due_at IS NOT NULL;
+
+-- Acknowledgements sent per address and day (AckQuota): a keyed hash, never the address.
+CREATE TABLE IF NOT EXISTS ack_counts (
+    key         TEXT PRIMARY KEY,
+    count       INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL            -- milliseconds; deleted once past
+) WITHOUT ROWID;
 "#;
 
 /// The schema's version (`PRAGMA user_version`): 1 since the tables have no row ids, 2 since
@@ -94,6 +101,7 @@ fn prepare(connection: &mut Connection) -> Result<(), StoreError> {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(backend)?;
         tx.execute_batch(MIGRATE_1_TO_2).map_err(backend)?;
+        tx.execute_batch(SCHEMA).map_err(backend)?;
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(backend)?;
         return tx.commit().map_err(backend);
@@ -237,6 +245,39 @@ fn row_to_submission(
     })
 }
 
+/// Counts one acknowledgement against `quota` if its address has not had its share: `false`
+/// when it has. Counts past their expiry (as of `now`) are deleted first.
+fn take_ack(
+    tx: &rusqlite::Transaction<'_>,
+    quota: &AckQuota,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    tx.execute(
+        "DELETE FROM ack_counts WHERE expires_at <= ?1",
+        params![millis(now)],
+    )
+    .map_err(backend)?;
+    let count: u32 = tx
+        .query_row(
+            "SELECT count FROM ack_counts WHERE key = ?1",
+            params![quota.key],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(backend)?
+        .unwrap_or(0);
+    if count >= quota.limit {
+        return Ok(false);
+    }
+    tx.execute(
+        "INSERT INTO ack_counts (key, count, expires_at) VALUES (?1, 1, ?2)
+         ON CONFLICT (key) DO UPDATE SET count = count + 1",
+        params![quota.key, millis(quota.expires_at)],
+    )
+    .map_err(backend)?;
+    Ok(true)
+}
+
 impl Store for SqliteStore {
     fn submit(&self, new: NewSubmission) -> BoxFuture<'_, Result<SubmitOutcome, StoreError>> {
         self.with(move |connection| {
@@ -290,6 +331,11 @@ impl Store for SqliteStore {
                     }
                 }
             };
+            let acknowledged = new.asks_acknowledgement()
+                && match &new.ack_quota {
+                    None => true,
+                    Some(quota) => take_ack(&tx, quota, new.received_at)?,
+                };
             let json = serde_json::to_string(&new.submission)
                 .map_err(|err| StoreError::Backend(err.to_string()))?;
             tx.execute(
@@ -310,7 +356,11 @@ impl Store for SqliteStore {
                 ],
             )
             .map_err(backend)?;
-            for (index, notification) in new.notifications.iter().enumerate() {
+            let queued = new
+                .notifications
+                .iter()
+                .filter(|n| acknowledged || n.kind != NotificationKind::Acknowledgement);
+            for (index, notification) in queued.enumerate() {
                 tx.execute(
                     "INSERT INTO notifications (reference, idx, kind, recipient, due_at)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -328,6 +378,7 @@ impl Store for SqliteStore {
             Ok(SubmitOutcome::Stored {
                 reference: new.reference,
                 status,
+                acknowledged,
             })
         })
     }

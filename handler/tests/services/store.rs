@@ -33,6 +33,7 @@ macro_rules! conformance_cases {
                 $(stringify!($case)),*,
                 "concurrent_registrations_never_exceed_the_size",
                 "anonymous_submissions_leave_no_time_and_no_order",
+                "acknowledgements_to_one_address_are_capped_per_day",
             ];
             assert_eq!(here.len(), CASES.len() + NOTIFIER_CASES.len() + DUMP_CASES.len());
             for case in CASES.iter().chain(&NOTIFIER_CASES).chain(&DUMP_CASES) {
@@ -103,6 +104,13 @@ impl Dump for TableDump {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn acknowledgements_to_one_address_are_capped_per_day() {
+    let store = fresh("ackcap").await;
+    let dump = TableDump(store.table().to_string());
+    conformance::acknowledgements_to_one_address_are_capped_per_day(&store, &dump).await;
 }
 
 #[tokio::test]
