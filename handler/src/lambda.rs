@@ -167,12 +167,17 @@ async fn stream_batch(state: &AppState, records: &[Value], now: Timestamp) -> Va
             }
         }
     }
-    tracing::info!(
-        records = records.len(),
-        sent,
-        failed = failures.len(),
-        "stream batch"
-    );
+    // A batch that sent nothing is not logged: the stream announces anonymous feedback's
+    // notice the moment it is stored (it waits for the morning batch), and a line then would
+    // date the feedback (crate::anonymous).
+    if sent > 0 || !failures.is_empty() {
+        tracing::info!(
+            records = records.len(),
+            sent,
+            failed = failures.len(),
+            "stream batch"
+        );
+    }
     json!({ "batchItemFailures": failures })
 }
 

@@ -112,3 +112,40 @@ async fn an_unknown_form_is_logged_as_a_placeholder() {
         "{log}"
     );
 }
+
+/// In AWS the table's stream announces feedback's notice the moment it is stored, and the
+/// notifier finds it not yet due (it waits for the next morning): that batch writes no line,
+/// which would date the feedback.
+#[tokio::test]
+async fn the_stream_batch_announcing_feedback_writes_no_line() {
+    let site = TestSite::new(OPEN);
+    let feedback = [("lang", "en"), ("service", "chat"), ("rating", "good")];
+    let (response, _) = logged(site.post_form("feedback", &feedback)).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let stored = site.state.store().list("feedback").await.unwrap();
+    let pk = format!("SUB#{}", stored[0].reference);
+    let event = serde_json::json!({ "Records": [{
+        "eventID": "1",
+        "eventName": "INSERT",
+        "eventSource": "aws:dynamodb",
+        "dynamodb": {
+            "Keys": { "pk": { "S": pk }, "sk": { "S": "NOTE#000" } },
+            "NewImage": {
+                "pk": { "S": pk },
+                "sk": { "S": "NOTE#000" },
+                "gsi1pk": { "S": "PENDING" }
+            },
+            "SequenceNumber": "111",
+            "StreamViewType": "NEW_AND_OLD_IMAGES"
+        }
+    }]});
+    let (answer, log) = logged(handler::lambda::notify(
+        &site.state,
+        &event,
+        Timestamp::now(),
+    ))
+    .await;
+    assert_eq!(answer.unwrap()["batchItemFailures"], serde_json::json!([]));
+    assert!(log.is_empty(), "{log}");
+    assert!(site.outbox().is_empty(), "not due before the morning batch");
+}
