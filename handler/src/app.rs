@@ -362,9 +362,6 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
         &content.tz,
     );
     let notifications = notifications(state.config(), def, &submission);
-    let acknowledged = notifications
-        .iter()
-        .any(|n| n.kind == NotificationKind::Acknowledgement);
     let ack_quota = ack_limit::for_notifications(
         state.config(),
         &notifications,
@@ -404,8 +401,12 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
                     reference: Some(reference),
                 };
             }
-            // The same answers as a stored submission: the same acknowledgement was queued.
-            Ok(SubmitOutcome::Duplicate { reference, status }) => {
+            // The same answers as a stored submission: its confirmation, as promised the first time.
+            Ok(SubmitOutcome::Duplicate {
+                reference,
+                status,
+                acknowledged,
+            }) => {
                 return Outcome {
                     status: "duplicate",
                     response: accepted(

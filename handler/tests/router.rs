@@ -322,6 +322,13 @@ async fn acknowledgements_to_one_address_stop_after_three_a_day() {
     }
     let promised = urls.iter().filter(|u| u.contains("ack=1")).count();
     assert_eq!(promised, 3, "{urls:#?}");
+    // The last one sent twice (a double click): the same answer, still no email promised.
+    let mut last = intake("en");
+    last.retain(|(name, _)| *name != "composition");
+    last.push(("composition", "Request number 9"));
+    let again = location(&site.post_form("intake", &last).await);
+    assert_eq!(reference_in(&again), reference_in(&urls[9]));
+    assert!(!again.contains("ack=1"), "{again}");
     let page = text(site.get(&urls[9]).await).await;
     assert!(page.contains("Request received"), "{page}");
     assert!(!page.contains("acknowledgement of receipt"), "{page}");

@@ -168,7 +168,8 @@ pub async fn a_double_submit_is_stored_once(store: &impl Store) {
         again,
         SubmitOutcome::Duplicate {
             reference,
-            status: Status::Received
+            status: Status::Received,
+            acknowledged: true,
         }
     );
     assert_eq!(store.list("registration").await.unwrap().len(), 1);
@@ -184,7 +185,8 @@ pub async fn any_earlier_key_identifies_a_duplicate(store: &impl Store) {
         store.submit(later).await.unwrap(),
         SubmitOutcome::Duplicate {
             reference,
-            status: Status::Received
+            status: Status::Received,
+            acknowledged: true,
         }
     );
 }
@@ -617,6 +619,16 @@ pub async fn acknowledgements_to_one_address_are_capped_per_day(
         }
     }
     assert_eq!(acknowledged, [true, true, false]);
+    // The third sent again: a duplicate, still without an acknowledgement.
+    let mut again = new_submission("Alex", "k2");
+    again.ack_quota = Some(quota("0123abcd-day-one"));
+    assert!(matches!(
+        store.submit(again).await.unwrap(),
+        SubmitOutcome::Duplicate {
+            acknowledged: false,
+            ..
+        }
+    ));
     assert_eq!(
         store.list("registration").await.unwrap().len(),
         3,

@@ -413,6 +413,10 @@ impl DynamoStore {
                     ("status".to_string(), s(status.as_str())),
                     ("received_at".to_string(), n(received_ms)),
                     (EXPIRES_AT.to_string(), n(expires_at)),
+                    (
+                        "acknowledged".to_string(),
+                        AttributeValue::Bool(acknowledge && new.asks_acknowledgement()),
+                    ),
                 ]);
                 TransactWriteItem::builder()
                     .put(
@@ -658,8 +662,13 @@ impl DynamoStore {
         Ok(Err(Cancelled::Other(codes.join(", "))))
     }
 
-    /// The submission recorded under an idempotency key, as a duplicate's outcome.
-    async fn duplicate(&self, idempotency_pk: &str) -> Result<SubmitOutcome, StoreError> {
+    /// The submission recorded under an idempotency key, as a duplicate's outcome (`asked`:
+    /// whether this submission asks an acknowledgement).
+    async fn duplicate(
+        &self,
+        idempotency_pk: &str,
+        asked: bool,
+    ) -> Result<SubmitOutcome, StoreError> {
         let item = self
             .client()
             .await
@@ -674,9 +683,16 @@ impl DynamoStore {
             .ok_or_else(|| {
                 StoreError::Backend("an idempotency key vanished while being read".into())
             })?;
+        // Keys recorded before the acknowledgement cap do not say: an acknowledgement was
+        // queued then whenever one was asked.
+        let acknowledged = match item.get("acknowledged") {
+            Some(AttributeValue::Bool(acknowledged)) => *acknowledged,
+            _ => asked,
+        };
         Ok(SubmitOutcome::Duplicate {
             reference: parse_reference(get_s(&item, "reference")?)?,
             status: parse_status(get_s(&item, "status")?)?,
+            acknowledged,
         })
     }
 
@@ -704,7 +720,9 @@ impl DynamoStore {
                 }
                 // The address has had its share today: store without the acknowledgement.
                 Err(Cancelled::AckLimit) => acknowledge = false,
-                Err(Cancelled::Duplicate(pk)) => return self.duplicate(&pk).await,
+                Err(Cancelled::Duplicate(pk)) => {
+                    return self.duplicate(&pk, new.asks_acknowledgement()).await;
+                }
                 Err(Cancelled::ReferenceTaken) => return Err(StoreError::ReferenceTaken),
                 Err(Cancelled::Full) => match &new.seat {
                     Some(seat) if seat.waitlist => status = Status::Waitlisted,
@@ -750,7 +768,7 @@ impl DynamoStore {
                 .map_err(|err| sdk("reading an idempotency key", err))?
                 .item;
             if found.is_some_and(|item| !expired(&item, self.now_seconds())) {
-                return self.duplicate(&pk).await;
+                return self.duplicate(&pk, new.asks_acknowledgement()).await;
             }
         }
         Ok(SubmitOutcome::Full)

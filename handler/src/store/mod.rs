@@ -179,10 +179,13 @@ pub enum SubmitOutcome {
         status: Status,
         acknowledged: bool,
     },
-    /// The same submission was stored before: nothing new stored; its reference and status.
+    /// The same submission was stored before: nothing new stored; its reference and status,
+    /// and whether an acknowledgement was queued with it (so a double submit's confirmation
+    /// promises what the first one did).
     Duplicate {
         reference: Reference,
         status: Status,
+        acknowledged: bool,
     },
     /// The session is full and the person did not ask for the waiting list: nothing stored.
     Full,

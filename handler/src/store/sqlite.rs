@@ -294,9 +294,18 @@ impl Store for SqliteStore {
                     .optional()
                     .map_err(backend)?;
                 if let Some((reference, status)) = earlier {
+                    let acknowledged: bool = tx
+                        .query_row(
+                            "SELECT EXISTS (SELECT 1 FROM notifications
+                             WHERE reference = ?1 AND kind = 'acknowledgement')",
+                            params![reference],
+                            |row| row.get(0),
+                        )
+                        .map_err(backend)?;
                     return Ok(SubmitOutcome::Duplicate {
                         reference: parse_reference(&reference)?,
                         status: parse_status(&status)?,
+                        acknowledged,
                     });
                 }
             }

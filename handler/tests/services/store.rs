@@ -277,7 +277,8 @@ async fn full_and_already_registered_are_told_apart() {
         store.submit(again).await.unwrap(),
         SubmitOutcome::Duplicate {
             reference,
-            status: Status::Registered
+            status: Status::Registered,
+            acknowledged: true,
         }
     );
     // Robin asks for the waiting list: stored as waitlisted, the counter untouched.
