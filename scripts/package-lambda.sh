@@ -4,6 +4,7 @@
 #
 #   bootstrap                       the `handler` binary (release build, stripped)
 #   site.toml                       the program's settings
+#   content/strings.toml            the neutral words of discreet acknowledgements
 #   content/forms/*.toml            the form definitions (validation, emails)
 #   content/offerings/*.toml        the offerings (sessions, sizes, deadlines)
 #   dist/_passerelle/forms.json     which built page holds each form
@@ -97,7 +98,8 @@ with tempfile.TemporaryDirectory() as tmp:
     except (OSError, subprocess.CalledProcessError):
         stripped.write_bytes(pathlib.Path(binary).read_bytes())
 
-    files = [("site.toml", root / "site.toml")]
+    files = [("site.toml", root / "site.toml"),
+             ("content/strings.toml", root / "content" / "strings.toml")]
     for folder in ("content/forms", "content/offerings"):
         for path in sorted((root / folder).glob("*.toml")):
             files.append((path.as_posix(), path))

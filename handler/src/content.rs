@@ -7,6 +7,7 @@
 
 use anyhow::{Context as _, anyhow};
 use jiff::tz::TimeZone;
+use model::discretion::DiscreetWords;
 use model::forms::FormDef;
 use model::{Lang, Offering, SiteConfig};
 use std::collections::BTreeMap;
@@ -18,17 +19,20 @@ use std::time::SystemTime;
 #[derive(Debug, Clone)]
 pub struct Content {
     pub site: SiteConfig,
+    /// The neutral words of discreet messages (`content/strings.toml`, `discreet_*`).
+    pub discreet: DiscreetWords,
     pub tz: TimeZone,
     pub forms: Vec<FormDef>,
     pub offerings: Vec<Offering>,
 }
 
 impl Content {
-    /// Loads `site.toml`, `content/forms/` and `content/offerings/` under `root`. Any problem
-    /// is an error listing every diagnostic.
+    /// Loads `site.toml`, `content/strings.toml` (the discreet words), `content/forms/` and
+    /// `content/offerings/` under `root`. Any problem is an error listing every diagnostic.
     pub fn load(root: &Path) -> anyhow::Result<Content> {
         let site = SiteConfig::load(&root.join("site.toml")).map_err(|d| anyhow!("{d}"))?;
         let tz = site.tz();
+        let discreet = DiscreetWords::load(root).map_err(|d| anyhow!("{d}"))?;
         let (forms, mut problems) = model::forms::load_dir(&root.join("content/forms"));
         let (offerings, found) = model::offering::load_dir(&root.join("content/offerings"), &tz);
         problems.extend(found);
@@ -38,6 +42,7 @@ impl Content {
         }
         Ok(Content {
             site,
+            discreet,
             tz,
             forms,
             offerings,
@@ -54,7 +59,7 @@ impl Content {
 type Fingerprint = Vec<(PathBuf, Option<SystemTime>)>;
 
 fn fingerprint(root: &Path) -> Fingerprint {
-    let mut files = vec![root.join("site.toml")];
+    let mut files = vec![root.join("site.toml"), root.join("content/strings.toml")];
     for dir in ["content/forms", "content/offerings"] {
         if let Ok(entries) = std::fs::read_dir(root.join(dir)) {
             files.extend(entries.filter_map(Result::ok).map(|e| e.path()));

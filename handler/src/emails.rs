@@ -6,6 +6,7 @@
 //!   coordinator can reply. For an anonymous form, only the choices (service and rating): its
 //!   written comments stay in the store, to be read in the export.
 
+use crate::content::Content;
 use crate::mail::{AutoSubmitted, KindHeader, MailError, ReferenceHeader};
 use crate::render::Renderer;
 use crate::reveal::reveal;
@@ -20,12 +21,14 @@ use model::{Lang, Offering, SiteConfig};
 use serde::Serialize;
 use tera::Context;
 
-/// An email's subject and its two bodies.
+/// An email's subject, its two bodies, and the sender name it shows instead of the configured
+/// one (a discreet acknowledgement's neutral name).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
     pub subject: String,
     pub text: String,
     pub html: String,
+    pub sender_name: Option<String>,
 }
 
 /// The confirmation text matching what happened to a submission.
@@ -65,29 +68,49 @@ pub fn support_parts(site: &SiteConfig, lang: Lang) -> crate::render::SupportLin
     }
 }
 
-/// The acknowledgement of receipt, in the person's language (French with its spacing).
+/// The acknowledgement of receipt, in the person's language (French with its spacing). When
+/// `[discretion] acknowledgements` is on, its subject, sender name and first line are the
+/// neutral words of content/strings.toml: an inbox's list, a lock screen or a preview shows
+/// nothing that names the program.
 pub fn acknowledgement(
     renderer: &Renderer,
-    site: &SiteConfig,
+    content: &Content,
     form: &FormDef,
     stored: &StoredSubmission,
 ) -> Result<Email, tera::Error> {
+    let site = &content.site;
     let lang = stored.submission.reply_lang();
     let typeset = |s: &str| in_lang(s, lang);
     let confirmation = confirmation_for(form, stored.status);
-    let subject = format!(
-        "{} ({})",
-        typeset(
-            form.acknowledgement
-                .as_ref()
-                .map_or(&form.title, |a| &a.subject)
+    let discreet = site
+        .discretion
+        .acknowledgements
+        .then_some(&content.discreet);
+    let subject = match discreet {
+        Some(words) => typeset(
+            &words
+                .subject
                 .get(lang)
+                .replace("{reference}", stored.reference.as_str()),
         ),
-        stored.reference
-    );
+        None => format!(
+            "{} ({})",
+            typeset(
+                form.acknowledgement
+                    .as_ref()
+                    .map_or(&form.title, |a| &a.subject)
+                    .get(lang)
+            ),
+            stored.reference
+        ),
+    };
     let mut context = Context::new();
     context.insert("lang", &lang);
     context.insert("subject", &subject);
+    context.insert(
+        "first_line",
+        &discreet.map(|words| typeset(words.first_line.get(lang))),
+    );
     context.insert("title", &typeset(confirmation.title.get(lang)));
     context.insert("reference_label", &typeset(ui::REFERENCE_LABEL.get(lang)));
     context.insert("reference", stored.reference.as_str());
@@ -120,6 +143,7 @@ pub fn acknowledgement(
         subject,
         text: renderer.email("acknowledgement.txt", &context)?,
         html: renderer.email("acknowledgement.html", &context)?,
+        sender_name: discreet.map(|words| typeset(words.sender.get(lang))),
     })
 }
 
@@ -219,10 +243,12 @@ pub fn coordinator_notice(
         subject,
         text: renderer.email("coordinator.txt", &context)?,
         html: renderer.email("coordinator.html", &context)?,
+        sender_name: None,
     })
 }
 
-/// The message to hand to a [`crate::mail::Mailer`].
+/// The message to hand to a [`crate::mail::Mailer`], from `from` (shown under the email's own
+/// sender name when it has one).
 pub fn message(
     email: &Email,
     from: &Mailbox,
@@ -234,8 +260,12 @@ pub fn message(
     let to: Mailbox = to
         .parse()
         .map_err(|_| MailError::Permanent("the recipient's address is refused".into()))?;
+    let from = match &email.sender_name {
+        Some(name) => Mailbox::new(Some(name.clone()), from.email.clone()),
+        None => from.clone(),
+    };
     let mut builder = Message::builder()
-        .from(from.clone())
+        .from(from)
         .to(to)
         .subject(email.subject.clone())
         .header(ReferenceHeader(stored.reference.to_string()))

@@ -137,7 +137,7 @@ async fn deliver(state: &AppState, notification: &PendingNotification) -> Result
             emails::coordinator_notice(state.renderer(), site, form, &stored, &content.offerings)
         }
         NotificationKind::Acknowledgement => {
-            emails::acknowledgement(state.renderer(), site, form, &stored)
+            emails::acknowledgement(state.renderer(), &content, form, &stored)
         }
     }
     .map_err(|err| Failure::Retry(format!("template: {}", crate::render::error_chain(&err))))?;

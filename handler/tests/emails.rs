@@ -60,7 +60,7 @@ fn the_acknowledgement_in_english_and_french_never_repeats_the_answers() {
         let record = stored(&content, "intake", &intake(lang), Status::Received);
         let email = emails::acknowledgement(
             &renderer,
-            &content.site,
+            &content,
             content.form("intake").unwrap(),
             &record,
         )
@@ -94,7 +94,7 @@ fn the_acknowledgement_of_a_waiting_list_place_says_so() {
     );
     let email = emails::acknowledgement(
         &Renderer::new().unwrap(),
-        &content.site,
+        &content,
         content.form("registration").unwrap(),
         &record,
     )
@@ -153,6 +153,7 @@ fn a_message_carries_its_reference_and_kind_and_refuses_bad_addresses() {
         subject: "s".into(),
         text: "t".into(),
         html: "<p>h</p>".into(),
+        sender_name: None,
     };
     let from = "Peer Support Program <no-reply@passerelle.localhost>"
         .parse()
@@ -217,4 +218,141 @@ fn the_coordinators_notice_shows_bidi_and_invisible_characters() {
         "{}",
         email.html
     );
+}
+
+/// Words that tell what the program is about, in either language.
+const REVEALING: [&str; 10] = [
+    "Peer Support",
+    "soutien par les pairs",
+    "SMSRC",
+    "CSRIS",
+    "Misconduct",
+    "misconduct",
+    "inconduite",
+    "Inconduite",
+    "peer support group",
+    "Programme",
+];
+
+/// Every header of `message`, decoded (`Name: value`), one per line.
+fn decoded_headers(message: &lettre::Message) -> String {
+    let headers = message.headers();
+    headers
+        .to_string()
+        .lines()
+        .filter(|line| !line.starts_with([' ', '\t']))
+        .filter_map(|line| line.split_once(':').map(|(name, _)| name))
+        .map(|name| format!("{name}: {}", headers.get_raw(name).unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_discreet_acknowledgement_names_the_program_nowhere_in_its_headers_or_first_line() {
+    let (_dir, content) = content();
+    assert!(content.site.discretion.acknowledgements, "on by default");
+    let renderer = Renderer::new().unwrap();
+    let from = handler::config::DEFAULT_FROM.parse().unwrap();
+    let reply_to = content.site.program.email.parse().unwrap();
+    for (lang, form, answers, status) in [
+        ("en", "intake", owned(&intake("en")), Status::Received),
+        ("fr", "intake", owned(&intake("fr")), Status::Received),
+        (
+            "fr",
+            "registration",
+            french(registration("workshop:english", "robin@example.ca")),
+            Status::Registered,
+        ),
+    ] {
+        let record = stored(&content, form, &pairs(&answers), status);
+        let email =
+            emails::acknowledgement(&renderer, &content, content.form(form).unwrap(), &record)
+                .unwrap();
+        let message = emails::message(
+            &email,
+            &from,
+            "sam@example.ca",
+            Some(&reply_to),
+            &record,
+            handler::store::NotificationKind::Acknowledgement,
+        )
+        .unwrap();
+        let headers = decoded_headers(&message);
+        let first_line = email.text.lines().next().unwrap();
+        let html_start = email.html.split("</h1>").next().unwrap();
+        // The Reply-To is the program's own mailbox (the person chose to write to it).
+        let shown: Vec<&str> = headers
+            .lines()
+            .filter(|l| !l.starts_with("Reply-To:"))
+            .collect();
+        for word in REVEALING {
+            assert!(
+                !shown.iter().any(|l| l.contains(word)),
+                "{lang} {form}: `{word}` in {headers}"
+            );
+            assert!(!first_line.contains(word), "{lang} {form}: {first_line}");
+            assert!(!html_start.contains(word), "{lang} {form}: {html_start}");
+        }
+        let name = if lang == "en" {
+            "Online services"
+        } else {
+            "Services en ligne"
+        };
+        assert!(
+            headers.contains(&format!("From: {name} <no-reply@passerelle.localhost>")),
+            "{headers}"
+        );
+        insta::assert_snapshot!(
+            format!("acknowledgement_discreet_{form}_{lang}"),
+            format!(
+                "{}\n\n{}\n\n{}",
+                shown
+                    .iter()
+                    .filter(|l| l.starts_with("From:") || l.starts_with("Subject:"))
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                email.text,
+                html_start
+            )
+        );
+    }
+}
+
+#[test]
+fn with_discretion_off_the_acknowledgement_names_the_program() {
+    let (_dir, mut content) = content();
+    content.site.discretion.acknowledgements = false;
+    let record = stored(&content, "intake", &intake("en"), Status::Received);
+    let email = emails::acknowledgement(
+        &Renderer::new().unwrap(),
+        &content,
+        content.form("intake").unwrap(),
+        &record,
+    )
+    .unwrap();
+    assert_eq!(email.sender_name, None);
+    assert!(
+        email.subject.starts_with("Peer Support Program"),
+        "{}",
+        email.subject
+    );
+    assert!(email.text.starts_with("Request received"), "{}", email.text);
+}
+
+fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
+}
+
+/// A registration answered in French.
+fn french(mut answers: Vec<(String, String)>) -> Vec<(String, String)> {
+    for (name, value) in &mut answers {
+        if name == "language" || name == "lang" {
+            *value = "fr".into();
+        }
+    }
+    answers
 }

@@ -2,6 +2,7 @@
 
 use crate::datetime::ZoneLabel;
 use crate::diagnostic::Diagnostic;
+use crate::discretion::Discretion;
 use crate::front_matter;
 use crate::lang::Localized;
 use jiff::tz::TimeZone;
@@ -23,6 +24,9 @@ pub struct SiteConfig {
     /// Where "Exit this page" goes: an ordinary, harmless page.
     pub quick_exit_url: String,
     pub program: Program,
+    /// Where neutral words replace the program's name (`[discretion]`; both on by default).
+    #[serde(default)]
+    pub discretion: Discretion,
 }
 
 /// Who runs the program and how to reach them.

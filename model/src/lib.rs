@@ -7,6 +7,7 @@
 pub mod config;
 pub mod datetime;
 pub mod diagnostic;
+pub mod discretion;
 pub mod forms;
 pub mod front_matter;
 pub mod html;

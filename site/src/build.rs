@@ -686,55 +686,13 @@ impl<'a> Renderer<'a> {
 
     /// One `.ics` per session and language.
     fn calendars(&self) -> Vec<(PathBuf, Vec<u8>)> {
-        let host = self
-            .library
-            .config
-            .base_url
-            .trim_start_matches("https://")
-            .trim_start_matches("http://")
-            .to_string();
         let mut files = Vec::new();
         for offering in &self.library.offerings {
             for cohort in &offering.cohorts {
                 for (i, session) in cohort.sessions.iter().enumerate() {
                     for lang in Lang::ALL {
-                        let title = offering.title.get(lang);
-                        let summary = match (offering.parts.get(i), lang) {
-                            (Some(part), Lang::En) => format!("{title}: {}", part.title.get(lang)),
-                            (Some(part), Lang::Fr) => model::typography::french(&format!(
-                                "{title} : {}",
-                                part.title.get(lang)
-                            )),
-                            (None, _) => title.clone(),
-                        };
-                        let page_url = self
-                            .library
-                            .pages
-                            .iter()
-                            .find(|p| {
-                                p.lang == lang
-                                    && p.front_matter
-                                        .offering
-                                        .as_ref()
-                                        .is_some_and(|o| o.get_ref() == &offering.id)
-                            })
-                            .map(|p| self.absolute(&p.url))
-                            .unwrap_or_else(|| self.absolute(&format!("/{lang}/")));
-                        let description = format!(
-                            "{} - {}",
-                            self.library.config.program.name.get(lang),
-                            offering.summary.get(lang)
-                        );
                         let url = view::ics_url(lang, &offering.id, &cohort.id, i + 1);
-                        let text = ics::calendar(&ics::Event {
-                            uid: format!("{}-{}-{}@{host}", offering.id, cohort.id, i + 1),
-                            summary: &summary,
-                            description: &description,
-                            url: &page_url,
-                            start: &session.start,
-                            end: &session.end,
-                            stamp: &self.options.now,
-                        });
+                        let text = self.calendar_file(offering, &cohort.id, i, session, lang);
                         files.push((
                             PathBuf::from(url.trim_start_matches('/')),
                             text.into_bytes(),
@@ -744,6 +702,76 @@ impl<'a> Renderer<'a> {
             }
         }
         files
+    }
+
+    /// The `.ics` of session `i` of a cohort. With `[discretion] calendar` on (the default), it
+    /// names neither the program nor the activity: its title is the neutral
+    /// `discreet_calendar_summary`, with no description or link, and its UID is a hash, since a
+    /// calendar is often seen by others.
+    fn calendar_file(
+        &self,
+        offering: &model::Offering,
+        cohort: &str,
+        i: usize,
+        session: &model::offering::Session,
+        lang: Lang,
+    ) -> String {
+        let config = &self.library.config;
+        let host = config
+            .base_url
+            .trim_start_matches("https://")
+            .trim_start_matches("http://");
+        let uid = format!("{}-{cohort}-{}@{host}", offering.id, i + 1);
+        let event = |uid, summary: &str, description: Option<&str>, url: Option<&str>| {
+            ics::calendar(&ics::Event {
+                uid,
+                summary,
+                description,
+                url,
+                start: &session.start,
+                end: &session.end,
+                stamp: &self.options.now,
+            })
+        };
+        if config.discretion.calendar {
+            let summary = self
+                .library
+                .strings
+                .get("discreet_calendar_summary")
+                .map_or("", |words| words.get(lang).as_str());
+            let hash: String = Sha256::digest(uid.as_bytes())[..16]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            return event(format!("{hash}@calendar.invalid"), summary, None, None);
+        }
+        let title = offering.title.get(lang);
+        let summary = match (offering.parts.get(i), lang) {
+            (Some(part), Lang::En) => format!("{title}: {}", part.title.get(lang)),
+            (Some(part), Lang::Fr) => {
+                model::typography::french(&format!("{title} : {}", part.title.get(lang)))
+            }
+            (None, _) => title.clone(),
+        };
+        let page_url = self
+            .library
+            .pages
+            .iter()
+            .find(|p| {
+                p.lang == lang
+                    && p.front_matter
+                        .offering
+                        .as_ref()
+                        .is_some_and(|o| o.get_ref() == &offering.id)
+            })
+            .map(|p| self.absolute(&p.url))
+            .unwrap_or_else(|| self.absolute(&format!("/{lang}/")));
+        let description = format!(
+            "{} - {}",
+            config.program.name.get(lang),
+            offering.summary.get(lang)
+        );
+        event(uid, &summary, Some(&description), Some(&page_url))
     }
 
     /// `sitemap.xml` with hreflang alternates for every page pair, from `templates/sitemap.xml`

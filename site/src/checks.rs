@@ -448,6 +448,33 @@ fn check_todos(page: &Page, problems: &mut Diagnostics) {
     }
 }
 
+/// The neutral words that replace the program's name where `[discretion]` says (site.toml);
+/// the handler needs them too, for acknowledgements.
+fn check_discreet_words(library: &Library, problems: &mut Diagnostics) {
+    let discretion = library.config.discretion;
+    let file = std::path::Path::new("content/strings.toml");
+    let acknowledges = library.forms.iter().any(|f| f.acknowledgement.is_some());
+    if ((discretion.acknowledgements && acknowledges)
+        || (discretion.calendar && !library.offerings.is_empty()))
+        && let Err(missing) = model::discretion::DiscreetWords::from_strings(file, &library.strings)
+    {
+        problems.push(missing);
+    }
+    let key = "calendar_privacy_discreet";
+    if discretion.calendar && !library.offerings.is_empty() && !library.strings.contains_key(key) {
+        problems.push(
+            Diagnostic::error(
+                file,
+                format!("the string `{key}` is missing (the note under the calendar links)"),
+            )
+            .with_help(format!(
+                "add a line: {key} = {{ en = \"...\", fr = \"...\" }}, saying calendar files do \
+                 not name the program"
+            )),
+        );
+    }
+}
+
 fn check_strings(library: &Library, problems: &mut Diagnostics) {
     let required = crate::view::REQUIRED_STRINGS
         .iter()
@@ -466,6 +493,7 @@ fn check_strings(library: &Library, problems: &mut Diagnostics) {
             );
         }
     }
+    check_discreet_words(library, problems);
     for (key, value) in &library.strings {
         for lang in Lang::ALL {
             if value.get(lang).contains("TODO") || value.get(lang).trim().is_empty() {

@@ -8,8 +8,10 @@ use jiff::tz::TimeZone;
 pub struct Event<'a> {
     pub uid: String,
     pub summary: &'a str,
-    pub description: &'a str,
-    pub url: &'a str,
+    /// None for a discreet event (it would name the program).
+    pub description: Option<&'a str>,
+    /// None for a discreet event (the page's address names the program).
+    pub url: Option<&'a str>,
     pub start: &'a Zoned,
     pub end: &'a Zoned,
     pub stamp: &'a Zoned,
@@ -17,10 +19,11 @@ pub struct Event<'a> {
 
 /// The whole `.ics` file for `event`, with CRLF line ends and folded long lines.
 pub fn calendar(event: &Event<'_>) -> String {
-    let lines = [
+    let mut lines = vec![
         "BEGIN:VCALENDAR".to_string(),
         "VERSION:2.0".to_string(),
-        "PRODID:-//Passerelle//Peer Support Program//EN".to_string(),
+        // The product, never the program: the calendar may be seen by others.
+        "PRODID:-//Passerelle//EN".to_string(),
         "CALSCALE:GREGORIAN".to_string(),
         "METHOD:PUBLISH".to_string(),
         "BEGIN:VEVENT".to_string(),
@@ -29,11 +32,15 @@ pub fn calendar(event: &Event<'_>) -> String {
         format!("DTSTART:{}", utc(event.start)),
         format!("DTEND:{}", utc(event.end)),
         format!("SUMMARY:{}", escape(event.summary)),
-        format!("DESCRIPTION:{}", escape(event.description)),
-        format!("URL:{}", event.url),
-        "END:VEVENT".to_string(),
-        "END:VCALENDAR".to_string(),
     ];
+    if let Some(description) = event.description {
+        lines.push(format!("DESCRIPTION:{}", escape(description)));
+    }
+    if let Some(url) = event.url {
+        lines.push(format!("URL:{url}"));
+    }
+    lines.push("END:VEVENT".to_string());
+    lines.push("END:VCALENDAR".to_string());
     let mut out = String::new();
     for line in lines {
         out.push_str(&fold(&line));
@@ -84,8 +91,8 @@ mod tests {
         let text = calendar(&Event {
             uid: "x-1@example.ca".into(),
             summary: "Découvrir, partie 1; introduction",
-            description: "d",
-            url: "https://example.ca/fr/",
+            description: Some("d"),
+            url: Some("https://example.ca/fr/"),
             start: &start,
             end: &end,
             stamp: &start,

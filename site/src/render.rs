@@ -121,6 +121,8 @@ pub struct SiteContext {
     pub css: String,
     pub js: String,
     pub assets: BTreeMap<String, String>,
+    /// Calendar files name neither the program nor the activity (`[discretion] calendar`).
+    pub discreet_calendar: bool,
 }
 
 impl SiteContext {
@@ -142,6 +144,7 @@ impl SiteContext {
             css: assets.get("site.css").cloned().unwrap_or_default(),
             js: assets.get("site.js").cloned().unwrap_or_default(),
             assets: assets.clone(),
+            discreet_calendar: library.config.discretion.calendar,
         }
     }
 }

@@ -98,7 +98,17 @@ fn every_page_links_its_translation_and_declares_alternates() {
 
 #[test]
 fn calendar_files_are_in_utc_and_localized() {
-    let output = build::generate(&fixtures().join("valid"), &options("2025-06-01T12:00")).unwrap();
+    // With discretion off for calendars, the title names the activity.
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&fixtures().join("valid"), dir.path());
+    let settings = dir.path().join("site.toml");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    std::fs::write(
+        &settings,
+        format!("{text}\n[discretion]\ncalendar = false\n"),
+    )
+    .unwrap();
+    let output = build::generate(dir.path(), &options("2025-06-01T12:00")).unwrap();
     let en = file(&output, "en/calendar/workshop-english-1.ics");
     let fr = file(&output, "fr/calendrier/workshop-english-1.ics");
     assert!(en.contains("DTSTART:20250710T210000Z\r\n"), "{en}");
@@ -108,6 +118,39 @@ fn calendar_files_are_in_utc_and_localized() {
         fr.contains("SUMMARY:Atelier\u{a0}: Première partie\r\n"),
         "{fr}"
     );
+}
+
+#[test]
+fn discreet_calendar_files_name_neither_the_program_nor_the_activity() {
+    // On by default: a calendar is often seen by others.
+    let output = build::generate(&fixtures().join("valid"), &options("2025-06-01T12:00")).unwrap();
+    for (path, summary) in [
+        (
+            "en/calendar/workshop-english-1.ics",
+            "SUMMARY:Appointment\r\n",
+        ),
+        (
+            "fr/calendrier/workshop-english-1.ics",
+            "SUMMARY:Rendez-vous\r\n",
+        ),
+    ] {
+        let ics = file(&output, path);
+        assert!(ics.contains(summary), "{ics}");
+        assert!(ics.contains("DTSTART:20250710T210000Z\r\n"), "{ics}");
+        for word in [
+            "Test Program",
+            "Programme d",
+            "Test Centre",
+            "Workshop",
+            "Atelier",
+            "workshop",
+            "example.ca",
+            "DESCRIPTION",
+            "URL",
+        ] {
+            assert!(!ics.contains(word), "`{word}` in {ics}");
+        }
+    }
 }
 
 #[test]

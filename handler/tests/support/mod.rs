@@ -1,4 +1,4 @@
-//! A small built site for the handler's tests: the real site.toml and form definitions, test
+//! A small built site for the handler's tests: the real site.toml, strings and form definitions, test
 //! offerings (tests/fixtures/offerings), and one built page per form and language.
 
 #![allow(dead_code)]
@@ -224,6 +224,12 @@ pub fn build_site(root: &Path, now: &str) -> LocalOptions {
         }
     };
     std::fs::copy(repo().join("site.toml"), root.join("site.toml")).unwrap();
+    std::fs::create_dir_all(root.join("content")).unwrap();
+    std::fs::copy(
+        repo().join("content/strings.toml"),
+        root.join("content/strings.toml"),
+    )
+    .unwrap();
     copy_dir(&repo().join("content/forms"), &root.join("content/forms"));
     copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/offerings"),
