@@ -382,13 +382,38 @@ impl DynamoStore {
         take_seat: bool,
         acknowledge: bool,
     ) -> Result<Transaction, StoreError> {
+        let mut tx: Transaction = (Vec::new(), Vec::new());
+        self.idempotency_items(new, status, acknowledge, &mut tx)?;
+        self.submission_item(new, status, &mut tx)?;
+        if take_seat && let Some(seat) = &new.seat {
+            self.seat_item(new, seat, &mut tx)?;
+        }
+        if acknowledge && let Some(quota) = &new.ack_quota {
+            self.ack_item(quota, &mut tx)?;
+        }
+        self.notification_items(new, acknowledge, &mut tx)?;
+        if tx.0.len() > 100 {
+            return Err(StoreError::Backend(format!(
+                "a submission needs {} writes, more than DynamoDB's 100 per transaction: \
+                 name fewer coordinators",
+                tx.0.len()
+            )));
+        }
+        Ok(tx)
+    }
+
+    /// The idempotency keys' items.
+    fn idempotency_items(
+        &self,
+        new: &NewSubmission,
+        status: Status,
+        acknowledge: bool,
+        tx: &mut Transaction,
+    ) -> Result<(), StoreError> {
         let reference = new.reference.as_str();
         let received_ms = new.received_at.as_millisecond();
         let expires_at = self.expires_at(new.received_at);
         let now = n(self.now_seconds());
-        let mut items = Vec::new();
-        let mut roles = Vec::new();
-
         // The idempotency keys: the first is recorded, the others only checked. An expired
         // record (TTL not yet applied) no longer counts.
         let mut keys: Vec<&String> = Vec::new();
@@ -450,10 +475,22 @@ impl DynamoStore {
                     )
                     .build()
             };
-            items.push(item);
-            roles.push((Role::Idempotency, pk));
+            tx.0.push(item);
+            tx.1.push((Role::Idempotency, pk));
         }
+        Ok(())
+    }
 
+    /// The submission's item.
+    fn submission_item(
+        &self,
+        new: &NewSubmission,
+        status: Status,
+        tx: &mut Transaction,
+    ) -> Result<(), StoreError> {
+        let reference = new.reference.as_str();
+        let received_ms = new.received_at.as_millisecond();
+        let expires_at = self.expires_at(new.received_at);
         // The submission, if its reference is free.
         let json = serde_json::to_string(&new.submission)
             .map_err(|err| StoreError::Backend(err.to_string()))?;
@@ -476,7 +513,7 @@ impl DynamoStore {
             record.insert("offering".into(), s(&seat.offering));
             record.insert("cohort".into(), s(&seat.cohort));
         }
-        items.push(
+        tx.0.push(
             TransactWriteItem::builder()
                 .put(
                     Put::builder()
@@ -489,66 +526,88 @@ impl DynamoStore {
                 )
                 .build(),
         );
-        roles.push((Role::Submission, submission_pk(reference)));
+        tx.1.push((Role::Submission, submission_pk(reference)));
+        Ok(())
+    }
 
+    /// The run's place counter.
+    fn seat_item(
+        &self,
+        new: &NewSubmission,
+        seat: &super::SeatRequest,
+        tx: &mut Transaction,
+    ) -> Result<(), StoreError> {
+        let expires_at = self.expires_at(new.received_at);
         // The place: the session's counter goes up by one only while below its size. The
         // counter expires with the last registration that counted on it.
-        if take_seat && let Some(seat) = &new.seat {
-            items.push(
-                TransactWriteItem::builder()
-                    .update(
-                        Update::builder()
-                            .table_name(&self.table)
-                            .set_key(Some(key(
-                                &offering_pk(&seat.offering),
-                                &session_sk(&seat.run()),
-                            )))
-                            .update_expression(
-                                "SET #reg = if_not_exists(#reg, :zero) + :one, #cap = :cap, #exp = :exp",
-                            )
-                            .condition_expression("attribute_not_exists(#reg) OR #reg < :cap")
-                            .expression_attribute_names("#reg", "registered")
-                            .expression_attribute_names("#cap", "capacity")
-                            .expression_attribute_names("#exp", EXPIRES_AT)
-                            .expression_attribute_values(":zero", n(0))
-                            .expression_attribute_values(":one", n(1))
-                            .expression_attribute_values(":cap", n(seat.capacity))
-                            .expression_attribute_values(":exp", n(expires_at))
-                            .build()
-                            .map_err(build_error)?,
-                    )
-                    .build(),
-            );
-            roles.push((Role::Seat, offering_pk(&seat.offering)));
-        }
+        tx.0.push(
+            TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key(
+                            &offering_pk(&seat.offering),
+                            &session_sk(&seat.run()),
+                        )))
+                        .update_expression(
+                            "SET #reg = if_not_exists(#reg, :zero) + :one, #cap = :cap, #exp = :exp",
+                        )
+                        .condition_expression("attribute_not_exists(#reg) OR #reg < :cap")
+                        .expression_attribute_names("#reg", "registered")
+                        .expression_attribute_names("#cap", "capacity")
+                        .expression_attribute_names("#exp", EXPIRES_AT)
+                        .expression_attribute_values(":zero", n(0))
+                        .expression_attribute_values(":one", n(1))
+                        .expression_attribute_values(":cap", n(seat.capacity))
+                        .expression_attribute_values(":exp", n(expires_at))
+                        .build()
+                        .map_err(build_error)?,
+                )
+                .build(),
+        );
+        tx.1.push((Role::Seat, offering_pk(&seat.offering)));
+        Ok(())
+    }
 
+    /// The acknowledgement count of an address and day.
+    fn ack_item(&self, quota: &super::AckQuota, tx: &mut Transaction) -> Result<(), StoreError> {
         // The acknowledgement's count: up by one only while below the day's share. The item is
         // `ACK#<keyed hash of address and day>`, never the address.
-        if acknowledge && let Some(quota) = &new.ack_quota {
-            items.push(
-                TransactWriteItem::builder()
-                    .update(
-                        Update::builder()
-                            .table_name(&self.table)
-                            .set_key(Some(key(&ack_pk(&quota.key), "ACK")))
-                            .update_expression(
-                                "SET #count = if_not_exists(#count, :zero) + :one, #exp = :exp",
-                            )
-                            .condition_expression("attribute_not_exists(#count) OR #count < :limit")
-                            .expression_attribute_names("#count", "count")
-                            .expression_attribute_names("#exp", EXPIRES_AT)
-                            .expression_attribute_values(":zero", n(0))
-                            .expression_attribute_values(":one", n(1))
-                            .expression_attribute_values(":limit", n(quota.limit))
-                            .expression_attribute_values(":exp", n(quota.expires_at.as_second()))
-                            .build()
-                            .map_err(build_error)?,
-                    )
-                    .build(),
-            );
-            roles.push((Role::Ack, ack_pk(&quota.key)));
-        }
+        tx.0.push(
+            TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key(&ack_pk(&quota.key), "ACK")))
+                        .update_expression(
+                            "SET #count = if_not_exists(#count, :zero) + :one, #exp = :exp",
+                        )
+                        .condition_expression("attribute_not_exists(#count) OR #count < :limit")
+                        .expression_attribute_names("#count", "count")
+                        .expression_attribute_names("#exp", EXPIRES_AT)
+                        .expression_attribute_values(":zero", n(0))
+                        .expression_attribute_values(":one", n(1))
+                        .expression_attribute_values(":limit", n(quota.limit))
+                        .expression_attribute_values(":exp", n(quota.expires_at.as_second()))
+                        .build()
+                        .map_err(build_error)?,
+                )
+                .build(),
+        );
+        tx.1.push((Role::Ack, ack_pk(&quota.key)));
+        Ok(())
+    }
 
+    /// The notifications' items (the acknowledgement only if `acknowledge`).
+    fn notification_items(
+        &self,
+        new: &NewSubmission,
+        acknowledge: bool,
+        tx: &mut Transaction,
+    ) -> Result<(), StoreError> {
+        let reference = new.reference.as_str();
+        let received_ms = new.received_at.as_millisecond();
+        let expires_at = self.expires_at(new.received_at);
         // The notifications, in the index's PENDING partition, sorted by when they are due.
         let due_ms = new.notify_at.as_millisecond();
         let queued = new
@@ -570,7 +629,7 @@ impl DynamoStore {
                 ("received_at".to_string(), n(received_ms)),
                 (EXPIRES_AT.to_string(), n(expires_at)),
             ]);
-            items.push(
+            tx.0.push(
                 TransactWriteItem::builder()
                     .put(
                         Put::builder()
@@ -581,16 +640,9 @@ impl DynamoStore {
                     )
                     .build(),
             );
-            roles.push((Role::Notification, id));
+            tx.1.push((Role::Notification, id));
         }
-        if items.len() > 100 {
-            return Err(StoreError::Backend(format!(
-                "a submission needs {} writes, more than DynamoDB's 100 per transaction: \
-                 name fewer coordinators",
-                items.len()
-            )));
-        }
-        Ok((items, roles))
+        Ok(())
     }
 
     /// Runs the transaction once; `Ok(None)` when it was cancelled (with the reason).

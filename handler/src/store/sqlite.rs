@@ -278,36 +278,118 @@ fn take_ack(
     Ok(true)
 }
 
+/// The submission stored earlier under one of `keys`, as a duplicate's outcome.
+fn duplicate_of(
+    tx: &rusqlite::Transaction<'_>,
+    keys: &[String],
+) -> Result<Option<SubmitOutcome>, StoreError> {
+    for key in keys {
+        let earlier: Option<(String, String)> = tx
+            .query_row(
+                "SELECT reference, status FROM submissions WHERE idempotency_key = ?1",
+                params![key],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(backend)?;
+        if let Some((reference, status)) = earlier {
+            let acknowledged: bool = tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM notifications
+                     WHERE reference = ?1 AND kind = 'acknowledgement')",
+                    params![reference],
+                    |row| row.get(0),
+                )
+                .map_err(backend)?;
+            return Ok(Some(SubmitOutcome::Duplicate {
+                reference: parse_reference(&reference)?,
+                status: parse_status(&status)?,
+                acknowledged,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Registered while the run has room, else waitlisted if asked; `None`: full.
+fn seat_status(
+    tx: &rusqlite::Transaction<'_>,
+    seat: &super::SeatRequest,
+) -> Result<Option<Status>, StoreError> {
+    let registered: u32 = tx
+        .query_row(
+            "SELECT COUNT(*) FROM submissions
+             WHERE offering = ?1 AND cohort = ?2 AND status = 'registered'
+             AND (run = ?3 OR run IS NULL)",
+            params![seat.offering, seat.cohort, seat.run()],
+            |row| row.get(0),
+        )
+        .map_err(backend)?;
+    Ok(if registered < seat.capacity {
+        Some(Status::Registered)
+    } else if seat.waitlist {
+        Some(Status::Waitlisted)
+    } else {
+        None
+    })
+}
+
+/// Inserts the submission and its notifications (the acknowledgement only if `acknowledged`).
+fn insert(
+    tx: &rusqlite::Transaction<'_>,
+    new: &NewSubmission,
+    status: Status,
+    acknowledged: bool,
+) -> Result<(), StoreError> {
+    let json = serde_json::to_string(&new.submission)
+        .map_err(|err| StoreError::Backend(err.to_string()))?;
+    tx.execute(
+        "INSERT INTO submissions
+         (reference, form, status, received_at, idempotency_key, offering, cohort,
+          submission, run)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            new.reference.as_str(),
+            new.submission.form,
+            status.as_str(),
+            millis(new.received_at),
+            new.idempotency_keys.first(),
+            new.seat.as_ref().map(|s| &s.offering),
+            new.seat.as_ref().map(|s| &s.cohort),
+            json,
+            new.seat.as_ref().map(|s| s.run()),
+        ],
+    )
+    .map_err(backend)?;
+    let queued = new
+        .notifications
+        .iter()
+        .filter(|n| acknowledged || n.kind != NotificationKind::Acknowledgement);
+    for (index, notification) in queued.enumerate() {
+        tx.execute(
+            "INSERT INTO notifications (reference, idx, kind, recipient, due_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                new.reference.as_str(),
+                index as i64,
+                notification.kind.as_str(),
+                notification.recipient,
+                millis(new.notify_at),
+            ],
+        )
+        .map_err(backend)?;
+    }
+    Ok(())
+}
+
 impl Store for SqliteStore {
     fn submit(&self, new: NewSubmission) -> BoxFuture<'_, Result<SubmitOutcome, StoreError>> {
         self.with(move |connection| {
             let tx = connection
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(backend)?;
-            for key in &new.idempotency_keys {
-                let earlier: Option<(String, String)> = tx
-                    .query_row(
-                        "SELECT reference, status FROM submissions WHERE idempotency_key = ?1",
-                        params![key],
-                        |row| Ok((row.get(0)?, row.get(1)?)),
-                    )
-                    .optional()
-                    .map_err(backend)?;
-                if let Some((reference, status)) = earlier {
-                    let acknowledged: bool = tx
-                        .query_row(
-                            "SELECT EXISTS (SELECT 1 FROM notifications
-                             WHERE reference = ?1 AND kind = 'acknowledgement')",
-                            params![reference],
-                            |row| row.get(0),
-                        )
-                        .map_err(backend)?;
-                    return Ok(SubmitOutcome::Duplicate {
-                        reference: parse_reference(&reference)?,
-                        status: parse_status(&status)?,
-                        acknowledged,
-                    });
-                }
+            if let Some(duplicate) = duplicate_of(&tx, &new.idempotency_keys)? {
+                return Ok(duplicate);
             }
             let taken: bool = tx
                 .query_row(
@@ -321,68 +403,17 @@ impl Store for SqliteStore {
             }
             let status = match &new.seat {
                 None => new.status,
-                Some(seat) => {
-                    let registered: u32 = tx
-                        .query_row(
-                            "SELECT COUNT(*) FROM submissions
-                             WHERE offering = ?1 AND cohort = ?2 AND status = 'registered'
-                             AND (run = ?3 OR run IS NULL)",
-                            params![seat.offering, seat.cohort, seat.run()],
-                            |row| row.get(0),
-                        )
-                        .map_err(backend)?;
-                    if registered < seat.capacity {
-                        Status::Registered
-                    } else if seat.waitlist {
-                        Status::Waitlisted
-                    } else {
-                        return Ok(SubmitOutcome::Full);
-                    }
-                }
+                Some(seat) => match seat_status(&tx, seat)? {
+                    Some(status) => status,
+                    None => return Ok(SubmitOutcome::Full),
+                },
             };
             let acknowledged = new.asks_acknowledgement()
                 && match &new.ack_quota {
                     None => true,
                     Some(quota) => take_ack(&tx, quota, new.received_at)?,
                 };
-            let json = serde_json::to_string(&new.submission)
-                .map_err(|err| StoreError::Backend(err.to_string()))?;
-            tx.execute(
-                "INSERT INTO submissions
-                 (reference, form, status, received_at, idempotency_key, offering, cohort,
-                  submission, run)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    new.reference.as_str(),
-                    new.submission.form,
-                    status.as_str(),
-                    millis(new.received_at),
-                    new.idempotency_keys.first(),
-                    new.seat.as_ref().map(|s| &s.offering),
-                    new.seat.as_ref().map(|s| &s.cohort),
-                    json,
-                    new.seat.as_ref().map(|s| s.run()),
-                ],
-            )
-            .map_err(backend)?;
-            let queued = new
-                .notifications
-                .iter()
-                .filter(|n| acknowledged || n.kind != NotificationKind::Acknowledgement);
-            for (index, notification) in queued.enumerate() {
-                tx.execute(
-                    "INSERT INTO notifications (reference, idx, kind, recipient, due_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![
-                        new.reference.as_str(),
-                        index as i64,
-                        notification.kind.as_str(),
-                        notification.recipient,
-                        millis(new.notify_at),
-                    ],
-                )
-                .map_err(backend)?;
-            }
+            insert(&tx, &new, status, acknowledged)?;
             tx.commit().map_err(backend)?;
             Ok(SubmitOutcome::Stored {
                 reference: new.reference,
