@@ -76,8 +76,12 @@ impl ConfirmationKey {
             let mut bytes = [0u8; 32];
             rand::rng().fill_bytes(&mut bytes);
             let text: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-            write_private(&path, &format!("{text}\n"))
-                .with_context(|| format!("writing the confirmation-link key {}", shown()))?;
+            match write_private(&path, &format!("{text}\n")) {
+                // Another process (site serve and handler serve on one folder) wrote it first.
+                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+                other => other
+                    .with_context(|| format!("writing the confirmation-link key {}", shown()))?,
+            }
         }
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading the confirmation-link key {}", shown()))?;

@@ -37,14 +37,17 @@ async fn each_email_reaches_its_recipient_in_their_language() {
             .expect("an acknowledgement");
         assert_eq!(ack.rcpt, "sam@example.ca");
         assert_eq!(ack.to, "sam@example.ca");
+        // Discreet by default (site.toml [discretion]): the neutral subject, never the program.
+        assert!(content.site.discretion.acknowledgements);
         let subject = in_lang(
-            form.acknowledgement
-                .as_ref()
-                .map_or(&form.title, |a| &a.subject)
-                .get(lang),
+            &content
+                .discreet
+                .subject
+                .get(lang)
+                .replace("{reference}", &reference),
             lang,
         );
-        assert_eq!(ack.subject, format!("{subject} ({reference})"));
+        assert_eq!(ack.subject, subject);
         let notice = mail
             .iter()
             .find(|m| m.kind.as_deref() == Some("coordinator"))
