@@ -551,6 +551,104 @@ PY
 }
 check "CloudFront sends the origin secret the API function checks; the API reads its confirmation key" origin_guard
 
+# --- Nothing fails silently -------------------------------------------------------------------
+section "Nothing fails silently: the notifier's alarms"
+# The chain: handler/src/notifier.rs logs FAILED_EVENT for each notification given up on and
+# BACKLOG_EVENT (with oldest_pending_age_seconds) on each sweep, as JSON lines (src/main.rs;
+# tests/logs.rs checks the shape) --> a metric filter on the notifier's log group, selecting
+# exactly that message and field --> an alarm on that metric, to the alarm topic. Also: the
+# template's notifier Timeout is the LAMBDA_TIMEOUT its time budget is computed for, and
+# staging sends acknowledgements to the coordinators and is not indexed.
+notifier_alarms() {
+  "$py" - "$TEMPLATE" handler/src/notifier.rs <<'PY'
+import re, sys
+from samtranslator.yaml_helper import yaml_parse
+
+template = yaml_parse(open(sys.argv[1]).read())
+code = open(sys.argv[2]).read()
+problems = []
+def const(name):
+    return re.search(r'pub const %s: &str = "([^"]+)";' % name, code).group(1)
+failed, backlog = const("FAILED_EVENT"), const("BACKLOG_EVENT")
+timeout = int(re.search(r"pub const LAMBDA_TIMEOUT: Duration = Duration::from_secs\((\d+)\);", code).group(1))
+field = "oldest_pending_age_seconds"
+if not re.search(r"tracing::info!\(%s = [a-z_]+, \"\{BACKLOG_EVENT\}\"\)" % field, code):
+    problems.append(f"notifier.rs does not log BACKLOG_EVENT with {field}")
+if not re.search(r'tracing::error!\([^;]*"\{FAILED_EVENT\}"\)', code):
+    problems.append("notifier.rs does not log FAILED_EVENT as an error")
+resources = template["Resources"]
+
+def filter_for(event):
+    pattern = '{ $.fields.message = "%s" }' % event
+    found = [(k, v["Properties"]) for k, v in resources.items()
+             if v["Type"] == "AWS::Logs::MetricFilter" and v["Properties"].get("FilterPattern") == pattern]
+    if len(found) != 1:
+        problems.append(f"expected one metric filter with pattern {pattern}, found {[k for k, _ in found]}")
+        return None
+    name, props = found[0]
+    if props.get("LogGroupName") != {"Ref": "NotifierLogGroup"}:
+        problems.append(f"{name} does not read NotifierLogGroup")
+    [metric] = props["MetricTransformations"]
+    return name, metric
+
+def alarm_on(metric, what):
+    alarms = [(k, v["Properties"]) for k, v in resources.items()
+              if v["Type"] == "AWS::CloudWatch::Alarm"
+              and v["Properties"].get("MetricName") == metric["MetricName"]
+              and v["Properties"].get("Namespace") == metric["MetricNamespace"]]
+    if len(alarms) != 1:
+        problems.append(f"expected one alarm on {metric['MetricName']} ({what}), found {[k for k, _ in alarms]}")
+        return None
+    name, props = alarms[0]
+    if {"Ref": "AlarmTopic"} not in props.get("AlarmActions", []):
+        problems.append(f"{name} does not notify AlarmTopic")
+    return name, props
+
+found = filter_for(failed)
+if found:
+    name, metric = found
+    if metric.get("MetricValue") != "1":
+        problems.append(f"{name} does not count lines (MetricValue {metric.get('MetricValue')})")
+    alarm = alarm_on(metric, "notifications given up on")
+    if alarm:
+        name, props = alarm
+        if (props["Threshold"], props["ComparisonOperator"], props["Statistic"]) != (1, "GreaterThanOrEqualToThreshold", "Sum"):
+            problems.append(f"{name} does not fire on one failed notification")
+found = filter_for(backlog)
+if found:
+    name, metric = found
+    if metric.get("MetricValue") != "$.fields." + field:
+        problems.append(f"{name} does not read $.fields.{field}: {metric.get('MetricValue')}")
+    alarm = alarm_on(metric, "the backlog's age")
+    if alarm:
+        name, props = alarm
+        if props.get("TreatMissingData") != "breaching":
+            problems.append(f"{name}: a sweep that stops reporting must raise it (TreatMissingData: breaching)")
+        if props.get("Statistic") != "Maximum":
+            problems.append(f"{name} must watch the Maximum age")
+        schedule = resources["NotifierFunction"]["Properties"]["Events"]["Sweep"]["Properties"]["Schedule"]
+        minutes = int(re.fullmatch(r"rate\((\d+) minutes\)", schedule).group(1))
+        if int(props["Period"]) < 2 * 60 * minutes:
+            problems.append(f"{name}: a Period of {props['Period']} s may miss a {schedule} sweep and fire")
+notifier = resources["NotifierFunction"]["Properties"]
+if notifier.get("Timeout") != timeout:
+    problems.append(f"NotifierFunction Timeout {notifier.get('Timeout')} is not notifier.rs LAMBDA_TIMEOUT {timeout}")
+env = template["Globals"]["Function"]["Environment"]["Variables"]
+if env.get("PASSERELLE_ACKNOWLEDGEMENTS") != {"Fn::If": ["IsStaging", "coordinators", "send"]}:
+    problems.append(f"staging must send acknowledgements to the coordinators: {env.get('PASSERELLE_ACKNOWLEDGEMENTS')}")
+robots = [h for v in resources.values() if v["Type"] == "AWS::CloudFront::ResponseHeadersPolicy"
+          for h in v["Properties"]["ResponseHeadersPolicyConfig"].get("CustomHeadersConfig", {}).get("Items", [])
+          if isinstance(h, dict) and "Fn::If" in h and h["Fn::If"][0] == "IsStaging"
+          and h["Fn::If"][1].get("Header") == "X-Robots-Tag"]
+if not robots or "noindex" not in robots[0]["Fn::If"][1]["Value"]:
+    problems.append("staging's responses do not carry X-Robots-Tag: noindex")
+for p in problems:
+    print(f"  {p}", file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+}
+check "notification_failed and the backlog's age reach alarms; notifier timeout; staging mail and noindex" notifier_alarms
+
 # --- Summary -----------------------------------------------------------------------------------
 elapsed=$((SECONDS - started))
 if ((${#failures[@]})); then

@@ -11,6 +11,8 @@
 //! | `PASSERELLE_COORDINATORS`   | `coordinators@passerelle.localhost`         | comma-separated addresses notified of each submission |
 //! | `PASSERELLE_SITE_ORIGIN`    | `base_url` of `site.toml`                   | comma-separated origins allowed to post |
 //! | `PASSERELLE_RETENTION_DAYS` | `90`                                        | submissions older than this are deleted (DynamoDB: the TTL) |
+//! | `PASSERELLE_NOTIFY_MAX_ATTEMPTS` | `8`                                   | attempts at sending one notification before it is given up on (kept, marked failed, logged `notification_failed`) |
+//! | `PASSERELLE_ACKNOWLEDGEMENTS` | `send`                                    | `send`: acknowledgements go to the person; `coordinators`: to the first coordinators' address instead, never to the public (staging) |
 //! | `PASSERELLE_CONFIRMATION_KEY` | `<data dir>/confirmation.key` (generated) | the key confirmation links are signed with (the Lambda sets it from `PASSERELLE_CONFIRMATION_SECRET_ID`) |
 //!
 //! The data dir is `<root>/.passerelle` for `handler serve` and `site serve`. DynamoDB is
@@ -225,6 +227,53 @@ pub struct Config {
     /// The most acknowledgements one address gets in a day
     /// (`PASSERELLE_ACK_PER_ADDRESS_PER_DAY`, [`crate::ack_limit`]).
     pub ack_per_address_per_day: u32,
+    /// Attempts at one notification before it is given up on (`PASSERELLE_NOTIFY_MAX_ATTEMPTS`).
+    pub notify_max_attempts: u32,
+    /// Where acknowledgements go (`PASSERELLE_ACKNOWLEDGEMENTS`).
+    pub acknowledgements: Acknowledgements,
+}
+
+/// Where acknowledgements go (`PASSERELLE_ACKNOWLEDGEMENTS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acknowledgements {
+    /// To the person who submitted (production).
+    Send,
+    /// To the first coordinators' address instead: a staging stack, fed test submissions
+    /// that may carry real people's addresses, never writes to the public.
+    Coordinators,
+}
+
+/// The default of `PASSERELLE_NOTIFY_MAX_ATTEMPTS`: with the notifier's backoff (1, 2, 4 ...
+/// minutes, at most an hour), the eighth attempt comes about two hours after the first.
+pub const DEFAULT_NOTIFY_MAX_ATTEMPTS: u32 = 8;
+
+/// `PASSERELLE_NOTIFY_MAX_ATTEMPTS`: a whole number from 1 to 100.
+fn notify_max_attempts(value: Option<String>) -> anyhow::Result<u32> {
+    match value {
+        None => Ok(DEFAULT_NOTIFY_MAX_ATTEMPTS),
+        Some(text) => text
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| {
+                anyhow!(
+                    "PASSERELLE_NOTIFY_MAX_ATTEMPTS must be a whole number from 1 to 100, found `{text}`"
+                )
+            }),
+    }
+}
+
+/// `PASSERELLE_ACKNOWLEDGEMENTS`: `send` or `coordinators`, nothing else.
+fn acknowledgements(value: Option<String>) -> anyhow::Result<Acknowledgements> {
+    match value.as_deref().map(str::trim) {
+        None | Some("send") => Ok(Acknowledgements::Send),
+        Some("coordinators") => Ok(Acknowledgements::Coordinators),
+        Some(other) => bail!(
+            "PASSERELLE_ACKNOWLEDGEMENTS=`{other}` is not allowed: write send (to the person) or \
+             coordinators (to the first coordinators' address, for staging)"
+        ),
+    }
 }
 
 /// The default sender.
@@ -292,6 +341,8 @@ impl Config {
         let ack_per_address_per_day =
             crate::ack_limit::parse_setting(lookup(crate::ack_limit::SETTING).as_deref())?;
         Ok(Config {
+            notify_max_attempts: notify_max_attempts(var("PASSERELLE_NOTIFY_MAX_ATTEMPTS"))?,
+            acknowledgements: acknowledgements(var("PASSERELLE_ACKNOWLEDGEMENTS"))?,
             confirmation_key,
             ack_per_address_per_day,
             store,
@@ -466,6 +517,41 @@ email = "program@example.ca"
         assert_eq!(config.site_origins, ["https://peer-support.example.ca"]);
         assert_eq!(config.retention_days, 90);
         assert_eq!(config.reply_to.email.to_string(), "program@example.ca");
+    }
+
+    #[test]
+    fn notification_attempts_and_acknowledgements_are_read_strictly() {
+        let defaults = config(&[]).unwrap();
+        assert_eq!(defaults.notify_max_attempts, DEFAULT_NOTIFY_MAX_ATTEMPTS);
+        assert_eq!(defaults.acknowledgements, Acknowledgements::Send);
+        let set = config(&[
+            ("PASSERELLE_NOTIFY_MAX_ATTEMPTS", " 3 "),
+            ("PASSERELLE_ACKNOWLEDGEMENTS", "coordinators"),
+        ])
+        .unwrap();
+        assert_eq!(set.notify_max_attempts, 3);
+        assert_eq!(set.acknowledgements, Acknowledgements::Coordinators);
+        assert_eq!(
+            config(&[("PASSERELLE_ACKNOWLEDGEMENTS", "send")])
+                .unwrap()
+                .acknowledgements,
+            Acknowledgements::Send
+        );
+        for (name, bad) in [
+            ("PASSERELLE_NOTIFY_MAX_ATTEMPTS", "0"),
+            ("PASSERELLE_NOTIFY_MAX_ATTEMPTS", "101"),
+            ("PASSERELLE_NOTIFY_MAX_ATTEMPTS", "eight"),
+            ("PASSERELLE_NOTIFY_MAX_ATTEMPTS", "-1"),
+            ("PASSERELLE_ACKNOWLEDGEMENTS", "coordinators-only"),
+            ("PASSERELLE_ACKNOWLEDGEMENTS", "Send"),
+            ("PASSERELLE_ACKNOWLEDGEMENTS", "none"),
+        ] {
+            let err = config(&[(name, bad)]).unwrap_err().to_string();
+            assert!(
+                err.contains(name) && err.contains(bad),
+                "{name}={bad}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -90,8 +90,9 @@ pub async fn run(entry: Entry) -> anyhow::Result<()> {
             lambda_http::lambda_runtime::run(lambda_http::service_fn(
                 move |event: lambda_http::LambdaEvent<Value>| {
                     let state = state.clone();
+                    let budget = budget_until(event.context.deadline);
                     async move {
-                        notify(&state, &event.payload, Timestamp::now())
+                        notify_within(&state, &event.payload, Timestamp::now(), budget)
                             .await
                             .map_err(lambda_http::Error::from)
                     }
@@ -134,37 +135,74 @@ pub fn required_secret_id(
         })
 }
 
-/// One notifier invocation: a stream batch (answered with `batchItemFailures`) or a sweep
-/// (answered with how many were sent; an error makes Lambda retry the invocation).
+/// The budget of an invocation whose deadline is `deadline_ms` (the runtime's, in
+/// milliseconds since the Unix epoch).
+pub fn budget_until(deadline_ms: u64) -> notifier::Budget {
+    let now_ms = u64::try_from(Timestamp::now().as_millisecond()).unwrap_or(0);
+    let left = std::time::Duration::from_millis(deadline_ms.saturating_sub(now_ms));
+    notifier::Budget::until(std::time::Instant::now() + left)
+}
+
+/// One notifier invocation without a deadline (tests): see [`notify_within`].
 pub async fn notify(state: &AppState, event: &Value, now: Timestamp) -> Result<Value, StoreError> {
+    notify_within(state, event, now, notifier::Budget::unlimited()).await
+}
+
+/// One notifier invocation: a stream batch (answered with `batchItemFailures`) or a sweep
+/// (answered with how many were sent; an error makes Lambda retry the invocation). The sweep
+/// also logs the backlog's age (crate::notifier::BACKLOG_EVENT), which an alarm watches.
+/// Nothing is started that could not finish within `budget`.
+pub async fn notify_within(
+    state: &AppState,
+    event: &Value,
+    now: Timestamp,
+    budget: notifier::Budget,
+) -> Result<Value, StoreError> {
     match event.get("Records").and_then(Value::as_array) {
-        Some(records) => Ok(stream_batch(state, records, now).await),
+        Some(records) => Ok(stream_batch(state, records, now, budget).await),
         None => {
-            let sent = notifier::drain_at(state, now).await?;
-            Ok(json!({ "sent": sent }))
+            let sweep = notifier::drain_within(state, now, budget).await?;
+            notifier::report_backlog(state, now).await?;
+            Ok(json!({ "sent": sweep.sent }))
         }
     }
 }
 
-async fn stream_batch(state: &AppState, records: &[Value], now: Timestamp) -> Value {
+async fn stream_batch(
+    state: &AppState,
+    records: &[Value],
+    now: Timestamp,
+    budget: notifier::Budget,
+) -> Value {
     let mut failures = Vec::new();
     let mut sent = 0;
+    let mut out_of_time = 0;
     for record in records {
         let Some(id) = pending_notification(record) else {
             continue;
         };
-        match notifier::send_by_id(state, &id, now).await {
-            Ok(true) => sent += 1,
-            Ok(false) => {}
-            Err(err) => {
-                tracing::error!("stream record not processed, to be retried: {err}");
-                if let Some(sequence) = record
-                    .pointer("/dynamodb/SequenceNumber")
-                    .and_then(Value::as_str)
-                {
-                    failures.push(json!({ "itemIdentifier": sequence }));
+        let retry = if budget.fits_one() {
+            match notifier::send_by_id(state, &id, now).await {
+                Ok(outcome) => {
+                    sent += usize::from(outcome == notifier::Outcome::Sent);
+                    false
+                }
+                Err(err) => {
+                    tracing::error!("stream record not processed, to be retried: {err}");
+                    true
                 }
             }
+        } else {
+            // Not claimed: Lambda hands the record over again (or the sweep sends it).
+            out_of_time += 1;
+            true
+        };
+        if retry
+            && let Some(sequence) = record
+                .pointer("/dynamodb/SequenceNumber")
+                .and_then(Value::as_str)
+        {
+            failures.push(json!({ "itemIdentifier": sequence }));
         }
     }
     // A batch that sent nothing is not logged: the stream announces anonymous feedback's
@@ -175,6 +213,7 @@ async fn stream_batch(state: &AppState, records: &[Value], now: Timestamp) -> Va
             records = records.len(),
             sent,
             failed = failures.len(),
+            out_of_time,
             "stream batch"
         );
     }

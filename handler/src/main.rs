@@ -132,6 +132,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Notify { root, data_dir } => {
             let state = local::state(&options(root, None, data_dir), false)?;
             let sent = handler::notifier::drain(&state).await?;
+            handler::notifier::report_backlog(&state, jiff::Timestamp::now()).await?;
             println!("{sent} notification(s) sent");
             Ok(())
         }

@@ -2,18 +2,32 @@
 //! pending notification is claimed, built from the stored submission, sent, and marked sent;
 //! a failure reschedules it with a growing delay (a mail outage delays, never loses). The
 //! loop also deletes submissions older than the retention period.
+//!
+//! Nothing fails silently. A notification the server refuses for good (a 5xx reply), or that
+//! failed [`Config::notify_max_attempts`](crate::config::Config) times (a refused login, the
+//! secret's placeholder, a long outage), is given up on: kept in the store with its reason and
+//! no due time (never deleted before its submission's retention), and logged once as
+//! [`FAILED_EVENT`]. Each sweep logs the age of the longest-waiting notification as
+//! [`BACKLOG_EVENT`]. infra/template.yaml turns both lines into metrics and alarms
+//! (scripts/test-infra.sh checks the names agree). A failed message never stops the sweep: the
+//! others of the batch are sent in the same run.
+//!
+//! Time: a Lambda invocation has a deadline, so a sweep or a stream batch is given a
+//! [`Budget`] and starts a notification only if the worst case of it ([`NOTICE_WORST`]) still
+//! fits; what does not fit waits for the next invocation, unclaimed.
 
 use crate::app::AppState;
+use crate::config::{Acknowledgements, Config};
 use crate::emails;
 use crate::mail::MailError;
 use crate::store::{NotificationKind, PendingNotification, StoreError};
 use jiff::{SignedDuration, Timestamp};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a claimed notification is reserved for the notifier that claimed it.
 pub const LEASE: SignedDuration = SignedDuration::from_mins(5);
 
-/// How many notifications one round claims.
+/// How many notifications one round claims at most.
 pub const BATCH: usize = 20;
 
 /// How often the loop looks for due notifications when not woken.
@@ -21,6 +35,100 @@ pub const POLL: Duration = Duration::from_secs(30);
 
 /// How often the loop deletes expired submissions.
 pub const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+/// The log line of a notification given up on (`notification_failed kind=... reason=...`):
+/// infra/template.yaml's metric filter counts it, and an alarm fires on one.
+pub const FAILED_EVENT: &str = "notification_failed";
+
+/// The log line each sweep writes with `oldest_pending_age_seconds`: infra/template.yaml's
+/// metric filter reads the age, and an alarm fires when it is too old or missing.
+pub const BACKLOG_EVENT: &str = "notification_backlog";
+
+// --- The time a notification can take --------------------------------------------------------
+//
+// Worst case of one notification, each step at its own timeout:
+//   claim (a conditional update)            8 s  STORE_CALL_WORST (the SDK's operation timeout)
+//   read the submission                     8 s  STORE_CALL_WORST
+//   send: secret, connect, TLS, login, data 25 s crate::smtp::SEND_TIMEOUT (whole message)
+//   record sent / failed                    8 s  STORE_CALL_WORST
+//   = NOTICE_WORST                          49 s
+// A round of a sweep adds one index query (8 s) before its claims; the invocation keeps
+// RESERVE (10 s) for the backlog query and its answer to the runtime. So with the notifier's
+// 120 s Lambda timeout, a sweep claims at most (120 - 10 - 8) / 49 = 2 notifications in its
+// first round (worst case 8 + 2 * 49 + 10 = 116 s), and more in later rounds only as time
+// is left; normally a message takes about a second and one invocation sends dozens. A stream
+// batch starts a record only with NOTICE_WORST + RESERVE = 59 s left, and reports the rest
+// as batch item failures, which Lambda retries. The unit tests below check this arithmetic,
+// and scripts/test-infra.sh that the template's Timeout is LAMBDA_TIMEOUT.
+
+/// The longest one store call takes before it fails: the AWS SDK's operation timeout
+/// (crate::aws::timeouts; a test checks they agree). SQLite's calls are local and quicker.
+pub const STORE_CALL_WORST: Duration = Duration::from_secs(8);
+
+/// The longest one notification takes: claimed, read, sent, recorded (see above).
+pub const NOTICE_WORST: Duration =
+    Duration::from_secs(3 * STORE_CALL_WORST.as_secs() + crate::smtp::SEND_TIMEOUT.as_secs());
+
+/// Kept free at the end of an invocation: the backlog query and the answer.
+pub const RESERVE: Duration = Duration::from_secs(STORE_CALL_WORST.as_secs() + 2);
+
+/// The notifier Lambda's timeout: infra/template.yaml, NotifierFunction's `Timeout`.
+pub const LAMBDA_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How much time a sweep or a stream batch may still use.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    until: Option<Instant>,
+}
+
+impl Budget {
+    /// No deadline (the local server, `handler notify`, tests): rounds are bounded by the
+    /// lease only.
+    pub fn unlimited() -> Budget {
+        Budget { until: None }
+    }
+
+    /// Until `deadline` (a Lambda invocation's).
+    pub fn until(deadline: Instant) -> Budget {
+        Budget {
+            until: Some(deadline),
+        }
+    }
+
+    /// The time left, `None` when unlimited.
+    pub fn left(&self) -> Option<Duration> {
+        self.until
+            .map(|until| until.saturating_duration_since(Instant::now()))
+    }
+
+    /// How many notifications the next round may claim.
+    pub fn round(&self) -> usize {
+        match self.left() {
+            Some(left) => round_size(left),
+            None => round_size_within_lease(),
+        }
+    }
+
+    /// Whether one more notification (a stream record) can be started.
+    pub fn fits_one(&self) -> bool {
+        self.left()
+            .is_none_or(|left| left >= NOTICE_WORST + RESERVE)
+    }
+}
+
+/// How many notifications a round may claim with `left` to go: each at its worst, after the
+/// round's index query, with [`RESERVE`] kept (at most [`BATCH`]).
+pub fn round_size(left: Duration) -> usize {
+    let usable = left.saturating_sub(RESERVE + STORE_CALL_WORST);
+    let fit = usable.as_millis() / NOTICE_WORST.as_millis();
+    usize::try_from(fit).unwrap_or(usize::MAX).min(BATCH)
+}
+
+/// Without a deadline: as many as are surely done before their lease ends (so no other
+/// notifier claims one while it is being sent).
+pub fn round_size_within_lease() -> usize {
+    round_size(LEASE.unsigned_abs())
+}
 
 /// The delay before retry number `attempts` (1, 2, 4 ... minutes, at most an hour).
 pub fn backoff(attempts: u32) -> SignedDuration {
@@ -30,93 +138,172 @@ pub fn backoff(attempts: u32) -> SignedDuration {
 
 /// What went wrong with one notification.
 enum Failure {
-    /// Try again later.
+    /// Try again later (up to the attempt cap).
     Retry(String),
     /// It can never be sent.
     Abandon(String),
 }
 
-/// Sends every notification due now (one batch); returns how many were sent.
+/// What became of one notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Sent, and marked sent.
+    Sent,
+    /// Not sent; to be tried again later.
+    Retrying,
+    /// Given up on: marked failed, and logged as [`FAILED_EVENT`].
+    GaveUp,
+    /// Nothing to do (sent already, held by another notifier, not due).
+    NotClaimed,
+}
+
+/// What a sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sweep {
+    pub sent: usize,
+    pub retrying: usize,
+    pub gave_up: usize,
+}
+
+impl Sweep {
+    fn add(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Sent => self.sent += 1,
+            Outcome::Retrying => self.retrying += 1,
+            Outcome::GaveUp => self.gave_up += 1,
+            Outcome::NotClaimed => {}
+        }
+    }
+}
+
+/// Sends every notification due now (in rounds each done within its lease); returns how
+/// many were sent.
 pub async fn run_once(state: &AppState) -> Result<usize, StoreError> {
     run_once_at(state, Timestamp::now()).await
 }
 
 /// [`run_once`] as if it were `now` (tests of retries use a later moment).
 pub async fn run_once_at(state: &AppState, now: Timestamp) -> Result<usize, StoreError> {
-    let due = state.store().claim_due(now, LEASE, BATCH).await?;
-    let mut sent = 0;
-    for notification in &due {
-        if send_claimed(state, notification, now).await? {
-            sent += 1;
-        }
-    }
-    Ok(sent)
+    drain_at(state, now).await
 }
 
-/// Claims the notification `id` (as a DynamoDB stream record names it) and sends it; `false`
-/// when there was nothing to do (sent already, held by another notifier, not due) or the
-/// sending failed and was rescheduled. An error means the store could not be reached: the
-/// caller should try again.
-pub async fn send_by_id(state: &AppState, id: &str, now: Timestamp) -> Result<bool, StoreError> {
+/// Claims up to `limit` due notifications and tries each (a failure does not stop the
+/// others); returns what became of them and how many were claimed.
+async fn round(
+    state: &AppState,
+    now: Timestamp,
+    limit: usize,
+) -> Result<(Sweep, usize), StoreError> {
+    let due = state.store().claim_due(now, LEASE, limit).await?;
+    let mut sweep = Sweep::default();
+    for notification in &due {
+        sweep.add(send_claimed(state, notification, now).await?);
+    }
+    Ok((sweep, due.len()))
+}
+
+/// Claims the notification `id` (as a DynamoDB stream record names it) and sends it. An error
+/// means the store could not be reached: the caller should try again.
+pub async fn send_by_id(state: &AppState, id: &str, now: Timestamp) -> Result<Outcome, StoreError> {
     match state.store().claim(id, now, LEASE).await? {
         Some(notification) => send_claimed(state, &notification, now).await,
-        None => Ok(false),
+        None => Ok(Outcome::NotClaimed),
     }
 }
 
-/// Sends one claimed notification and records the outcome: sent (`true`), or failed and
-/// rescheduled with backoff, or abandoned (`false`).
+/// Sends one claimed notification and records the outcome: sent, failed and rescheduled
+/// with backoff, or given up on (refused for good, or the attempt cap reached).
 pub async fn send_claimed(
     state: &AppState,
     notification: &PendingNotification,
     now: Timestamp,
-) -> Result<bool, StoreError> {
+) -> Result<Outcome, StoreError> {
     let reference = notification.reference.as_str();
     let kind = notification.kind.as_str();
-    match deliver(state, notification).await {
+    let attempts = notification.attempts + 1;
+    let max = state.config().notify_max_attempts;
+    let reason = match deliver(state, notification).await {
         Ok(()) => {
             state
                 .store()
                 .mark_sent(&notification.id, Timestamp::now())
                 .await?;
             tracing::info!(reference, kind, "notification sent");
-            Ok(true)
+            return Ok(Outcome::Sent);
         }
-        Err(Failure::Retry(reason)) => {
-            let attempts = notification.attempts + 1;
+        Err(Failure::Retry(reason)) if attempts < max => {
             let retry_at = now + backoff(attempts);
             state
                 .store()
                 .mark_failed(&notification.id, Some(retry_at), &reason)
                 .await?;
             tracing::warn!(reference, kind, attempts, %reason, "notification not sent; will retry");
-            Ok(false)
+            return Ok(Outcome::Retrying);
         }
-        Err(Failure::Abandon(reason)) => {
-            state
-                .store()
-                .mark_failed(&notification.id, None, &reason)
-                .await?;
-            tracing::error!(reference, kind, %reason, "notification can never be sent");
-            Ok(false)
-        }
-    }
+        Err(Failure::Retry(reason)) => format!("gave up after {attempts} attempts: {reason}"),
+        Err(Failure::Abandon(reason)) => reason,
+    };
+    state
+        .store()
+        .mark_failed(&notification.id, None, &reason)
+        .await?;
+    tracing::error!(reference, kind, attempts, %reason, "{FAILED_EVENT}");
+    Ok(Outcome::GaveUp)
 }
 
-/// Sends until nothing is due (several batches if needed).
+/// Logs the backlog's age as [`BACKLOG_EVENT`] (0 when nothing waits) and returns it, in
+/// seconds: how long the longest-waiting notification has been due.
+pub async fn report_backlog(state: &AppState, now: Timestamp) -> Result<i64, StoreError> {
+    let age = state
+        .store()
+        .oldest_waiting(now)
+        .await?
+        .map_or(0, |oldest| now.duration_since(oldest).as_secs().max(0));
+    tracing::info!(oldest_pending_age_seconds = age, "{BACKLOG_EVENT}");
+    Ok(age)
+}
+
+/// Sends until nothing is due (several rounds if needed); returns how many were sent.
 pub async fn drain(state: &AppState) -> Result<usize, StoreError> {
     drain_at(state, Timestamp::now()).await
 }
 
 /// [`drain`] as if it were `now`.
 pub async fn drain_at(state: &AppState, now: Timestamp) -> Result<usize, StoreError> {
-    let mut total = 0;
+    Ok(drain_within(state, now, Budget::unlimited()).await?.sent)
+}
+
+/// Sends what is due at `now`, round after round, while `budget` allows one more round.
+pub async fn drain_within(
+    state: &AppState,
+    now: Timestamp,
+    budget: Budget,
+) -> Result<Sweep, StoreError> {
+    let mut total = Sweep::default();
     loop {
-        let sent = run_once_at(state, now).await?;
-        total += sent;
-        if sent < BATCH {
+        let limit = budget.round();
+        if limit == 0 {
             return Ok(total);
         }
+        let (sweep, claimed) = round(state, now, limit).await?;
+        total.sent += sweep.sent;
+        total.retrying += sweep.retrying;
+        total.gave_up += sweep.gave_up;
+        if claimed < limit {
+            return Ok(total);
+        }
+    }
+}
+
+/// The address a notification goes to: its own, but with `PASSERELLE_ACKNOWLEDGEMENTS=
+/// coordinators` an acknowledgement goes to the first coordinators' address instead (staging
+/// never writes to the public). Decided here, at sending, so no path around it exists.
+pub fn recipient<'a>(config: &'a Config, notification: &'a PendingNotification) -> Option<&'a str> {
+    match (notification.kind, config.acknowledgements) {
+        (NotificationKind::Acknowledgement, Acknowledgements::Coordinators) => {
+            config.coordinators.first().map(String::as_str)
+        }
+        _ => Some(notification.recipient.as_str()),
     }
 }
 
@@ -146,10 +333,12 @@ async fn deliver(state: &AppState, notification: &PendingNotification) -> Result
         NotificationKind::Acknowledgement => Some(&config.reply_to),
         NotificationKind::Coordinator => None,
     };
+    let to = recipient(config, notification)
+        .ok_or_else(|| Failure::Abandon("no coordinators' address to send it to".into()))?;
     let message = emails::message(
         &email,
         &config.mail_from,
-        &notification.recipient,
+        to,
         reply_to,
         &stored,
         notification.kind,
@@ -185,6 +374,9 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
             if let Err(err) = drain(&state).await {
                 tracing::error!("the notifier could not read the outbox: {err}");
             }
+            if let Err(err) = report_backlog(&state, Timestamp::now()).await {
+                tracing::error!("the notifier could not measure the backlog: {err}");
+            }
             if last_purge.is_none_or(|at| at.elapsed() >= PURGE_EVERY) {
                 let days = i64::from(state.config().retention_days);
                 let before = Timestamp::now() - SignedDuration::from_hours(24 * days);
@@ -211,6 +403,47 @@ mod tests {
     fn retries_back_off_to_an_hour() {
         let minutes: Vec<i64> = (1..=9).map(|a| backoff(a).as_secs() / 60).collect();
         assert_eq!(minutes, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    }
+
+    #[test]
+    fn a_round_at_its_worst_fits_in_the_time_left() {
+        for secs in 0..=900 {
+            let left = Duration::from_secs(secs);
+            let n = round_size(left);
+            let worst = STORE_CALL_WORST + NOTICE_WORST * n as u32 + RESERVE;
+            assert!(
+                n == 0 || worst <= left,
+                "{secs} s: {n} notifications take {worst:?}"
+            );
+            assert!(n <= BATCH);
+        }
+        assert_eq!(NOTICE_WORST, Duration::from_secs(49));
+    }
+
+    #[test]
+    fn the_lambda_timeout_leaves_room_for_progress() {
+        // A fresh invocation always sends at least one notification, and a stream record.
+        assert_eq!(round_size(LAMBDA_TIMEOUT), 2);
+        assert!(LAMBDA_TIMEOUT >= NOTICE_WORST + RESERVE);
+        // Without a deadline, a round is done before its lease ends (no double sending).
+        let n = round_size_within_lease();
+        assert!(n >= 1 && NOTICE_WORST * n as u32 <= LEASE.unsigned_abs());
+        // The store's worst call is the SDK's operation timeout.
+        assert_eq!(
+            crate::aws::timeouts().operation_timeout(),
+            Some(STORE_CALL_WORST)
+        );
+    }
+
+    #[test]
+    fn a_budget_starts_a_notification_only_if_it_fits() {
+        let soon = Budget::until(Instant::now() + Duration::from_secs(30));
+        assert!(!soon.fits_one());
+        assert_eq!(soon.round(), 0);
+        let fresh = Budget::until(Instant::now() + LAMBDA_TIMEOUT);
+        assert!(fresh.fits_one());
+        assert_eq!(fresh.round(), 2);
+        assert!(Budget::unlimited().fits_one());
     }
 
     #[test]

@@ -71,6 +71,8 @@ mod tests {
             retention_days: 90,
             confirmation_key: crate::confirmation::ConfirmationKey::new(&"k".repeat(32)).unwrap(),
             ack_per_address_per_day: 3,
+            notify_max_attempts: crate::config::DEFAULT_NOTIFY_MAX_ATTEMPTS,
+            acknowledgements: crate::config::Acknowledgements::Send,
         }
     }
 

@@ -24,8 +24,45 @@ use tokio::sync::Mutex;
 
 type Transport = AsyncSmtpTransport<Tokio1Executor>;
 
-/// How long one SMTP command may take before the attempt is abandoned (and retried later).
-pub const TIMEOUT: Duration = Duration::from_secs(20);
+/// How long one SMTP command (or the connection) may take before the attempt is abandoned
+/// (and retried later).
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long one message may take in all: reading the secret, connecting, TLS, the login, the
+/// envelope and the data. Per-command timeouts alone do not bound a message (a server that
+/// answers each of a dozen commands just in time takes a dozen timeouts); this does, and the
+/// notifier's time budget counts on it (crate::notifier::NOTICE_WORST).
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(25);
+
+/// What a failed SMTP exchange means for the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The server refused this message for good (a 5xx reply other than a login's): sending
+    /// it again would get the same answer.
+    Refused,
+    /// The login was refused or is required (530, 534, 535, 538): the credentials are wrong,
+    /// of another region, or still the placeholder. Retried (the secret is read again) until
+    /// the notifier's attempt cap, so a credential fixed in time loses nothing.
+    Login,
+    /// No answer, a lost connection, TLS, or a 4xx reply: try again later.
+    Later,
+}
+
+/// The verdict on an SMTP failure with reply `code` (`None`: no reply, such as a refused
+/// connection or a timeout).
+pub fn classify(code: Option<u16>) -> Verdict {
+    match code {
+        Some(530 | 534 | 535 | 538) => Verdict::Login,
+        Some(500..=599) => Verdict::Refused,
+        _ => Verdict::Later,
+    }
+}
+
+/// Whether the transport (its pooled connection, the credentials it read) should be dropped
+/// after a failure with reply `code`, so the next attempt reconnects and re-reads the secret.
+fn drops_transport(code: Option<u16>) -> bool {
+    code.is_none() || matches!(code, Some(421 | 454)) || classify(code) == Verdict::Login
+}
 
 /// An SMTP mailer.
 pub struct SmtpMailer {
@@ -69,7 +106,7 @@ impl SmtpMailer {
         }
         let mut builder = Transport::from_url(&self.config.url)
             .map_err(|err| MailError::Transient(format!("the SMTP URL: {err}")))?
-            .timeout(Some(TIMEOUT));
+            .timeout(Some(COMMAND_TIMEOUT));
         if let Some(ca) = &self.config.ca {
             builder = builder.tls(tls_trusting(&self.config.url, ca)?);
         }
@@ -94,19 +131,32 @@ impl SmtpMailer {
         match transport.send(message).await {
             Ok(_) => Ok(()),
             Err(err) => {
+                // A 4xx or 5xx reply carries its code; anything else (connection, TLS, an
+                // unreadable reply) has none.
                 let code = err.status().map(u16::from);
-                // Only a refusal of this message's recipient is final; anything else (the
-                // server down, a refused login, a full mailbox, throttling) is retried later.
-                let permanent = matches!(code, Some(550 | 551 | 553));
-                if !err.is_response() || matches!(code, Some(421 | 454 | 530 | 535)) {
+                if drops_transport(code) {
                     *self.transport.lock().await = None;
                 }
                 let reason = format!("SMTP: {err}");
-                Err(if permanent {
-                    MailError::Permanent(reason)
-                } else {
-                    MailError::Transient(reason)
+                Err(match classify(code) {
+                    Verdict::Refused => MailError::Permanent(reason),
+                    Verdict::Login | Verdict::Later => MailError::Transient(reason),
                 })
+            }
+        }
+    }
+
+    /// [`SmtpMailer::send_now`] within [`SEND_TIMEOUT`]; past it, the attempt is dropped
+    /// (with its connection) and is a transient failure.
+    async fn send_within(&self, message: Message) -> Result<(), MailError> {
+        match tokio::time::timeout(SEND_TIMEOUT, self.send_now(message)).await {
+            Ok(result) => result,
+            Err(_) => {
+                *self.transport.lock().await = None;
+                Err(MailError::Transient(format!(
+                    "SMTP: the message was not sent within {} s",
+                    SEND_TIMEOUT.as_secs()
+                )))
             }
         }
     }
@@ -132,13 +182,13 @@ fn tls_trusting(url: &str, ca: &SmtpCa) -> Result<Tls, MailError> {
 
 impl Mailer for SmtpMailer {
     fn send(&self, message: Message) -> BoxFuture<'_, Result<(), MailError>> {
-        Box::pin(self.send_now(message))
+        Box::pin(self.send_within(message))
     }
 }
 
 /// Reads `{"username","password"}` from Secrets Manager. Until an operator replaces the
-/// stack's placeholder, this fails (a transient error: notifications stay pending and the log
-/// says what to do). Errors describe the secret's shape, never its contents.
+/// stack's placeholder, this fails (a transient error: notifications stay pending, up to the
+/// notifier's attempt cap, and the log says what to do). Errors describe the secret's shape, never its contents.
 pub async fn read_secret(
     client: &aws_sdk_secretsmanager::Client,
     id: &str,
@@ -162,4 +212,34 @@ pub async fn read_secret(
         ));
     }
     Ok(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_5xx_refuses_the_message_a_login_failure_is_retried_to_the_cap_the_rest_waits() {
+        for code in [500, 550, 551, 552, 553, 554, 555] {
+            assert_eq!(classify(Some(code)), Verdict::Refused, "{code}");
+        }
+        for code in [530, 534, 535, 538] {
+            assert_eq!(classify(Some(code)), Verdict::Login, "{code}");
+            assert!(drops_transport(Some(code)), "{code}");
+        }
+        for code in [421, 450, 451, 452, 454] {
+            assert_eq!(classify(Some(code)), Verdict::Later, "{code}");
+        }
+        assert_eq!(classify(None), Verdict::Later);
+        assert!(drops_transport(None) && drops_transport(Some(421)));
+        assert!(!drops_transport(Some(550)) && !drops_transport(Some(451)));
+    }
+
+    #[test]
+    fn a_message_is_bounded_by_more_than_one_command() {
+        // A message may need a few commands in a row near their timeout (connect, TLS, login),
+        // yet the whole must stay well below the notifier's Lambda timeout.
+        assert!(SEND_TIMEOUT >= 2 * COMMAND_TIMEOUT);
+        assert!(SEND_TIMEOUT <= Duration::from_secs(30));
+    }
 }

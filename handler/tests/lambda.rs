@@ -1,7 +1,7 @@
 //! The Lambda adapter: real API Gateway HTTP API (payload 2.0) events, converted by lambda_http
 //! exactly as in production (`lambda_http::request::from_str`), then answered by the router;
-//! and the notifier entry's scheduled sweep. The stream path runs against DynamoDB in
-//! tests/services (it names DynamoDB items).
+//! and the notifier entry's scheduled sweep and deadline. The stream path runs against DynamoDB
+//! in tests/services (it names DynamoDB items); here only its deadline, on SQLite.
 
 mod support;
 
@@ -365,5 +365,80 @@ async fn the_scheduled_sweep_sends_what_is_due_once() {
         .await
         .unwrap();
     assert_eq!(again, json!({ "sent": 0 }));
+    assert_eq!(site.outbox().len(), 2);
+}
+
+/// A stream record as DynamoDB sends it for a new pending notification of `reference`.
+fn stream_record(reference: &str, index: usize, sequence: &str) -> Value {
+    let sk = format!("NOTE#{index:03}");
+    json!({
+        "eventID": sequence,
+        "eventName": "INSERT",
+        "eventSource": "aws:dynamodb",
+        "dynamodb": {
+            "Keys": { "pk": { "S": format!("SUB#{reference}") }, "sk": { "S": sk } },
+            "NewImage": {
+                "pk": { "S": format!("SUB#{reference}") },
+                "sk": { "S": sk },
+                "gsi1pk": { "S": "PENDING" }
+            },
+            "SequenceNumber": sequence,
+            "StreamViewType": "NEW_AND_OLD_IMAGES"
+        }
+    })
+}
+
+/// Less time left than one notification can take at its worst: the stream's records are not
+/// claimed but handed back (batch item failures, which Lambda retries) and the sweep starts
+/// nothing; with time, they are sent.
+#[tokio::test]
+async fn nothing_is_started_that_could_not_finish_before_the_deadline() {
+    use handler::lambda::notify_within;
+    use handler::notifier::{Budget, NOTICE_WORST};
+    use std::time::{Duration, Instant};
+
+    let site = lambda_site();
+    let body = intake_body("en");
+    let posted = invoke(
+        &site,
+        &event(
+            "POST",
+            "/api/forms/intake",
+            "",
+            browser_headers("application/x-www-form-urlencoded"),
+            Some((&body, false)),
+        ),
+    )
+    .await;
+    let reference = reference_in(&location(&posted));
+    let batch = json!({ "Records": [
+        stream_record(&reference, 0, "100"),
+        stream_record(&reference, 1, "101"),
+    ] });
+    let scheduled: Value = serde_json::from_str(SCHEDULED).unwrap();
+    let short = || Budget::until(Instant::now() + NOTICE_WORST - Duration::from_secs(1));
+
+    let answer = notify_within(&site.state, &batch, Timestamp::now(), short())
+        .await
+        .unwrap();
+    assert_eq!(
+        answer,
+        json!({ "batchItemFailures": [
+            { "itemIdentifier": "100" },
+            { "itemIdentifier": "101" },
+        ] })
+    );
+    let answer = notify_within(&site.state, &scheduled, Timestamp::now(), short())
+        .await
+        .unwrap();
+    assert_eq!(answer, json!({ "sent": 0 }));
+    assert!(site.outbox().is_empty());
+
+    // Not claimed meanwhile: the retried batch sends both at once.
+    let enough = Budget::until(Instant::now() + handler::notifier::LAMBDA_TIMEOUT);
+    let answer = notify_within(&site.state, &batch, Timestamp::now(), enough)
+        .await
+        .unwrap();
+    assert_eq!(answer, json!({ "batchItemFailures": [] }));
     assert_eq!(site.outbox().len(), 2);
 }

@@ -5,23 +5,32 @@
 mod support;
 
 use axum::http::StatusCode;
+use handler::notifier;
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 use support::*;
 
+#[derive(Clone, Default)]
+struct Buffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Buffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Buffer {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
 /// What the handler logs while `f` runs (this thread's events, as `handler serve` prints them).
 async fn logged<T>(f: impl std::future::Future<Output = T>) -> (T, String) {
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<std::sync::Mutex<Vec<u8>>>);
-    impl std::io::Write for Buffer {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
     let buffer = Buffer::default();
     let writer = buffer.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -31,8 +40,98 @@ async fn logged<T>(f: impl std::future::Future<Output = T>) -> (T, String) {
     let guard = tracing::subscriber::set_default(subscriber);
     let value = f.await;
     drop(guard);
-    let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
-    (value, text)
+    (value, buffer.text())
+}
+
+/// What the handler logs while `f` runs, as the Lambda prints it (JSON lines, as set up in
+/// src/main.rs), one JSON value per line: what CloudWatch's metric filters read.
+async fn logged_json<T>(f: impl std::future::Future<Output = T>) -> (T, Vec<serde_json::Value>) {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .without_time()
+        .with_writer(move || writer.clone())
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    let value = f.await;
+    drop(guard);
+    let lines = buffer
+        .text()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    (value, lines)
+}
+
+/// A relay that refuses every message for good, quoting the recipient as real ones do.
+struct RefusingMailer;
+
+impl handler::mail::Mailer for RefusingMailer {
+    fn send(
+        &self,
+        message: lettre::Message,
+    ) -> handler::store::BoxFuture<'_, Result<(), handler::mail::MailError>> {
+        let to = message.envelope().to()[0].to_string();
+        Box::pin(async move {
+            Err(handler::mail::MailError::Permanent(format!(
+                "SMTP: permanent error (550): 5.1.1 <{to}>: user unknown"
+            )))
+        })
+    }
+}
+
+/// A notification given up on is one `notification_failed` line with its kind and reason
+/// (naming no one), and each sweep says how old the backlog is: in the Lambda's JSON, the
+/// fields infra/template.yaml's metric filters select (`$.fields.message`,
+/// `$.fields.oldest_pending_age_seconds`).
+#[tokio::test]
+async fn a_notification_given_up_on_and_the_backlog_are_logged_for_the_alarms() {
+    let site = TestSite::with_mailer(OPEN, Arc::new(RefusingMailer));
+    let response = site.post_form("intake", &intake("en")).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let now = Timestamp::now();
+    let (_, lines) = logged_json(async {
+        notifier::drain_at(&site.state, now).await.unwrap();
+        notifier::report_backlog(&site.state, now).await.unwrap();
+    })
+    .await;
+    let failed: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["fields"]["message"] == notifier::FAILED_EVENT)
+        .collect();
+    assert_eq!(failed.len(), 2, "{lines:#?}");
+    let kinds: Vec<&str> = failed
+        .iter()
+        .map(|l| l["fields"]["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"coordinator") && kinds.contains(&"acknowledgement"));
+    for line in &failed {
+        assert_eq!(line["level"], "ERROR");
+        let reason = line["fields"]["reason"].as_str().unwrap();
+        assert!(reason.contains("550"), "{reason}");
+    }
+    let backlog: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["fields"]["message"] == notifier::BACKLOG_EVENT)
+        .collect();
+    assert_eq!(backlog.len(), 1, "{lines:#?}");
+    assert_eq!(backlog[0]["fields"]["oldest_pending_age_seconds"], 0);
+    let all = serde_json::to_string(&lines).unwrap();
+    for personal in ["Sam Tester", "sam@example.ca", "613-555-0100"] {
+        assert!(!all.contains(personal), "{all}");
+    }
+
+    // As `handler serve` prints them: the fixed token first, then the fields.
+    let site = TestSite::with_mailer(OPEN, Arc::new(RefusingMailer));
+    site.post_form("intake", &intake("fr")).await;
+    let (_, log) = logged(notifier::drain_at(&site.state, Timestamp::now())).await;
+    let line = log
+        .lines()
+        .find(|l| l.contains("acknowledgement"))
+        .expect("a line");
+    assert!(line.contains("ERROR"), "{line}");
+    assert!(line.contains("notification_failed reference="), "{line}");
 }
 
 /// The log says a submission was stored, with its reference. Anonymous feedback gets no line

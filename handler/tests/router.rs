@@ -88,6 +88,55 @@ async fn an_intake_is_stored_confirmed_and_notified() {
 
 /// Someone whose email may be read by others chooses the phone: the program never emails them,
 /// even when they typed an address, and the confirmation promises no email.
+/// Staging (`PASSERELLE_ACKNOWLEDGEMENTS=coordinators`): the person's acknowledgement goes to
+/// the first coordinators' address, never to the address the person typed; the page still says
+/// one was sent (staging shows what production shows).
+#[tokio::test]
+async fn on_staging_the_acknowledgement_never_goes_to_the_person() {
+    let site = TestSite::with_settings(
+        OPEN,
+        &[
+            ("PASSERELLE_ACKNOWLEDGEMENTS", "coordinators"),
+            (
+                "PASSERELLE_COORDINATORS",
+                "staging-list@example.ca, second@example.ca",
+            ),
+        ],
+    );
+    let response = site.post_form("intake", &intake("fr")).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let reference = reference_in(&location(&response));
+    assert_eq!(notifier::drain(&site.state).await.unwrap(), 3);
+    let outbox = site.outbox();
+    assert_eq!(
+        outbox.len(),
+        3,
+        "two coordinators' notices, one acknowledgement"
+    );
+    for message in &outbox {
+        assert!(message.contains(&format!("X-Passerelle-Reference: {reference}")));
+        // (The coordinators' notices show the answers, the address among them.)
+        assert!(!message.contains("To: sam@example.ca"), "{message}");
+    }
+    let ack = outbox
+        .iter()
+        .find(|m| m.contains("X-Passerelle-Kind: acknowledgement"))
+        .expect("the acknowledgement, redirected");
+    assert!(ack.contains("To: staging-list@example.ca"), "{ack}");
+
+    // The same with `send`: the person gets it.
+    let production = TestSite::with_settings(OPEN, &[("PASSERELLE_ACKNOWLEDGEMENTS", "send")]);
+    production.post_form("intake", &intake("fr")).await;
+    assert_eq!(notifier::drain(&production.state).await.unwrap(), 2);
+    assert!(
+        production
+            .outbox()
+            .iter()
+            .any(|m| m.contains("X-Passerelle-Kind: acknowledgement")
+                && m.contains("To: sam@example.ca"))
+    );
+}
+
 #[tokio::test]
 async fn an_intake_by_phone_sends_the_person_no_email() {
     let site = TestSite::new(OPEN);

@@ -37,9 +37,10 @@ pub const CASES: [&str; 11] = [
 /// Cases added with the notifier's Lambda entry (claiming one notification by id). They are
 /// listed apart so each backend's test file can adopt them without its `CASES` check failing
 /// in between; every backend runs them too.
-pub const NOTIFIER_CASES: [&str; 2] = [
+pub const NOTIFIER_CASES: [&str; 3] = [
     "a_notification_is_claimed_by_id_once",
     "notifications_due_later_wait_for_their_time",
+    "the_backlog_is_as_old_as_the_longest_waiting_notification",
 ];
 
 /// Cases that read everything the backend keeps, given a function that dumps it.
@@ -400,6 +401,53 @@ pub async fn notifications_due_later_wait_for_their_time(store: &impl Store) {
         .unwrap();
     assert!(store.claim(&id, before, lease).await.unwrap().is_none());
     assert!(store.claim(&id, morning, lease).await.unwrap().is_some());
+}
+
+/// The backlog's age: the first due time of the longest-waiting notification, which claims
+/// and retries do not move; not counting those due later, sent, or given up on.
+pub async fn the_backlog_is_as_old_as_the_longest_waiting_notification(store: &impl Store) {
+    let lease = SignedDuration::from_mins(5);
+    assert_eq!(store.oldest_waiting(t0()).await.unwrap(), None);
+    let (first, _) = stored(store, new_submission("Alex", "k1")).await;
+    let mut second = new_submission("Robin", "k2");
+    second.received_at = t0() + SignedDuration::from_mins(10);
+    second.notify_at = second.received_at;
+    stored(store, second).await;
+    let mut tomorrow = new_submission("Sam", "k3");
+    tomorrow.notify_at = t0() + SignedDuration::from_hours(17);
+    stored(store, tomorrow).await;
+    assert_eq!(store.oldest_waiting(t0()).await.unwrap(), Some(t0()));
+
+    // Claimed, and the first submission's failed and retried later: still waiting since t0.
+    let at = t0() + SignedDuration::from_mins(20);
+    let claimed = store.claim_due(at, lease, 100).await.unwrap();
+    assert_eq!(claimed.len(), 4);
+    let (early, late): (Vec<_>, Vec<_>) = claimed.iter().partition(|n| n.reference == first);
+    assert_eq!((early.len(), late.len()), (2, 2));
+    assert_eq!(store.oldest_waiting(at).await.unwrap(), Some(t0()));
+    for n in &early {
+        let retry = at + SignedDuration::from_mins(30);
+        store
+            .mark_failed(&n.id, Some(retry), "451 try later")
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.oldest_waiting(at).await.unwrap(), Some(t0()));
+
+    // The first submission's notifications given up on and the second's sent: nothing waits,
+    // until the one due tomorrow is due.
+    for n in &early {
+        store.mark_failed(&n.id, None, "550 refused").await.unwrap();
+    }
+    for n in &late {
+        store.mark_sent(&n.id, at).await.unwrap();
+    }
+    assert_eq!(store.oldest_waiting(at).await.unwrap(), None);
+    let morning = t0() + SignedDuration::from_hours(18);
+    assert_eq!(
+        store.oldest_waiting(morning).await.unwrap(),
+        Some(t0() + SignedDuration::from_hours(17))
+    );
 }
 
 /// Retention: submissions older than the cut-off go, with their pending notifications.

@@ -626,6 +626,8 @@ impl DynamoStore {
                 ("recipient".to_string(), s(&notification.recipient)),
                 ("attempts".to_string(), n(0)),
                 ("due_at".to_string(), n(due_ms)),
+                // When it was first due: retries and claims move `due_at`, not this.
+                ("queued_at".to_string(), n(due_ms)),
                 ("received_at".to_string(), n(received_ms)),
                 (EXPIRES_AT.to_string(), n(expires_at)),
             ]);
@@ -1071,6 +1073,31 @@ impl Store for DynamoStore {
                 Err(err) if condition_failed(&err) => Ok(()),
                 Err(err) => Err(sdk("marking a notification failed", err)),
             }
+        })
+    }
+
+    fn oldest_waiting(
+        &self,
+        now: Timestamp,
+    ) -> BoxFuture<'_, Result<Option<Timestamp>, StoreError>> {
+        Box::pin(async move {
+            // The whole PENDING partition (what is waiting, normally a handful of items),
+            // sorted by `due_at`, which retries move: so the minimum is taken over all of it.
+            let now_ms = now.as_millisecond();
+            let mut oldest: Option<i64> = None;
+            for item in self.query_index(PENDING, None, None).await? {
+                // Items stored before `queued_at` existed: their submission's time.
+                let queued = get_n(&item, "queued_at").or_else(|_| get_n(&item, "received_at"))?;
+                if queued <= now_ms {
+                    oldest = Some(oldest.map_or(queued, |o| o.min(queued)));
+                }
+            }
+            oldest
+                .map(|ms| {
+                    Timestamp::from_millisecond(ms)
+                        .map_err(|err| StoreError::Backend(err.to_string()))
+                })
+                .transpose()
         })
     }
 

@@ -293,4 +293,14 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes the submissions received before `before`, with their notifications; returns
     /// how many submissions were deleted.
     fn purge(&self, before: Timestamp) -> BoxFuture<'_, Result<usize, StoreError>>;
+
+    /// When the longest-waiting notification was first due, among those still waiting at
+    /// `now` (unsent, not given up on, first due at or before `now`, claimed or not); `None`
+    /// when none is waiting. A retry does not reset it: this is the notifier's backlog age
+    /// (crate::notifier). Its first due time is `notify_at`, a date-only time for anonymous
+    /// feedback, so it says nothing finer than anonymous feedback's day.
+    fn oldest_waiting(
+        &self,
+        now: Timestamp,
+    ) -> BoxFuture<'_, Result<Option<Timestamp>, StoreError>>;
 }

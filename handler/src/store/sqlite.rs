@@ -94,7 +94,8 @@ fn prepare(connection: &mut Connection) -> Result<(), StoreError> {
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .map_err(backend)?;
     if version >= SCHEMA_VERSION {
-        return connection.execute_batch(SCHEMA).map_err(backend);
+        connection.execute_batch(SCHEMA).map_err(backend)?;
+        return add_queued_at(connection);
     }
     if version == 1 {
         let tx = connection
@@ -104,7 +105,8 @@ fn prepare(connection: &mut Connection) -> Result<(), StoreError> {
         tx.execute_batch(SCHEMA).map_err(backend)?;
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(backend)?;
-        return tx.commit().map_err(backend);
+        tx.commit().map_err(backend)?;
+        return add_queued_at(connection);
     }
     let tx = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -128,6 +130,26 @@ fn prepare(connection: &mut Connection) -> Result<(), StoreError> {
     tx.commit().map_err(backend)?;
     if old {
         connection.execute_batch("VACUUM").map_err(backend)?;
+    }
+    add_queued_at(connection)
+}
+
+/// Adds `notifications.queued_at` (when a notification was first due, which retries and
+/// claims do not move: the backlog's age) to a file made before it; its older rows keep NULL
+/// and are read as their submission's `received_at`. An added column, not a new schema
+/// version: the copy from version 0 lists the version-1 columns by position.
+fn add_queued_at(connection: &mut Connection) -> Result<(), StoreError> {
+    let present: bool = connection
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info('notifications') WHERE name = 'queued_at')",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(backend)?;
+    if !present {
+        connection
+            .execute_batch("ALTER TABLE notifications ADD COLUMN queued_at INTEGER")
+            .map_err(backend)?;
     }
     Ok(())
 }
@@ -367,8 +389,8 @@ fn insert(
         .filter(|n| acknowledged || n.kind != NotificationKind::Acknowledgement);
     for (index, notification) in queued.enumerate() {
         tx.execute(
-            "INSERT INTO notifications (reference, idx, kind, recipient, due_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO notifications (reference, idx, kind, recipient, due_at, queued_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
             params![
                 new.reference.as_str(),
                 index as i64,
@@ -607,6 +629,25 @@ impl Store for SqliteStore {
                 .map_err(backend)
         })
     }
+
+    fn oldest_waiting(
+        &self,
+        now: Timestamp,
+    ) -> BoxFuture<'_, Result<Option<Timestamp>, StoreError>> {
+        self.with(move |connection| {
+            // `due_at` is NULL once sent or given up on.
+            let oldest: Option<i64> = connection
+                .query_row(
+                    "SELECT MIN(COALESCE(n.queued_at, s.received_at))
+                     FROM notifications n JOIN submissions s ON s.reference = n.reference
+                     WHERE n.due_at IS NOT NULL AND COALESCE(n.queued_at, s.received_at) <= ?1",
+                    params![millis(now)],
+                    |row| row.get(0),
+                )
+                .map_err(backend)?;
+            oldest.map(from_millis).transpose()
+        })
+    }
 }
 
 #[cfg(test)]
@@ -621,6 +662,38 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("p.sqlite3")).unwrap();
         conformance::a_notification_is_claimed_by_id_once(&store).await;
+    }
+
+    #[tokio::test]
+    async fn the_backlog_is_as_old_as_the_longest_waiting_notification() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("p.sqlite3")).unwrap();
+        conformance::the_backlog_is_as_old_as_the_longest_waiting_notification(&store).await;
+    }
+
+    /// A file made before `queued_at` gets the column on opening; its older notifications
+    /// count as waiting since their submission arrived.
+    #[tokio::test]
+    async fn a_file_without_queued_at_gains_it_and_keeps_its_notifications() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.sqlite3");
+        let store = SqliteStore::open(&path).unwrap();
+        let new = conformance::new_submission("Alex", "k1");
+        let received = new.received_at;
+        store.submit(new).await.unwrap();
+        drop(store);
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("ALTER TABLE notifications DROP COLUMN queued_at")
+            .unwrap();
+        let store = SqliteStore::open(&path).unwrap();
+        let later = received + SignedDuration::from_mins(45);
+        assert_eq!(store.oldest_waiting(later).await.unwrap(), Some(received));
+        let claimed = store
+            .claim_due(later, SignedDuration::from_mins(5), 10)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 2);
     }
 
     #[tokio::test]

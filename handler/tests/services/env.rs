@@ -3,6 +3,7 @@
 use crate::support::build_site;
 use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response};
@@ -115,12 +116,27 @@ pub struct Site {
 
 impl Site {
     pub fn new(now: &str, store: Arc<dyn Store>, mailer: Arc<dyn Mailer>) -> Site {
+        Site::with_settings(now, store, mailer, &[])
+    }
+
+    /// [`Site::new`] with these settings besides its coordinator's address.
+    pub fn with_settings(
+        now: &str,
+        store: Arc<dyn Store>,
+        mailer: Arc<dyn Mailer>,
+        vars: &[(&str, &str)],
+    ) -> Site {
         let dir = tempfile::tempdir().unwrap();
         let options = build_site(dir.path(), now);
         let content = ContentSource::load(&options.root).unwrap();
         let coordinator = format!("{}@coordinators.example.ca", unique("c"));
         let mut config = Config::from_lookup(&options.data_dir, &content.get().site, |name| {
-            (name == "PASSERELLE_COORDINATORS").then(|| coordinator.clone())
+            if name == "PASSERELLE_COORDINATORS" {
+                return Some(coordinator.clone());
+            }
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
         })
         .unwrap();
         config.allow_host_origin = true;
@@ -320,4 +336,52 @@ impl Drop for SmtpServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// One notification as the table keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredNotice {
+    /// `coordinator` or `acknowledgement`.
+    pub kind: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub sent: bool,
+    /// Still in the index's PENDING partition (to be tried again).
+    pub pending: bool,
+}
+
+/// The notifications of `reference`, read straight from the table.
+pub async fn stored_notices(store: &DynamoStore, reference: &str) -> Vec<StoredNotice> {
+    let output = store
+        .client()
+        .await
+        .query()
+        .table_name(store.table())
+        .key_condition_expression("pk = :pk AND begins_with(sk, :note)")
+        .expression_attribute_values(":pk", AttributeValue::S(format!("SUB#{reference}")))
+        .expression_attribute_values(":note", AttributeValue::S("NOTE#".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    let text = |item: &std::collections::HashMap<String, AttributeValue>, name: &str| match item
+        .get(name)
+    {
+        Some(AttributeValue::S(text)) => Some(text.clone()),
+        _ => None,
+    };
+    output
+        .items()
+        .iter()
+        .map(|item| StoredNotice {
+            kind: text(item, "notification").expect("a kind"),
+            attempts: match item.get("attempts") {
+                Some(AttributeValue::N(n)) => n.parse().unwrap(),
+                other => panic!("attempts: {other:?}"),
+            },
+            last_error: text(item, "last_error"),
+            sent: item.contains_key("sent_at"),
+            pending: text(item, "gsi1pk").as_deref() == Some("PENDING"),
+        })
+        .collect()
 }

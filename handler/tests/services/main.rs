@@ -7,13 +7,15 @@
 //!   `AWS_SECRET_ACCESS_KEY` and `AWS_REGION`;
 //! - `PASSERELLE_TEST_SMTP` (smtp://127.0.0.1:PORT) and `PASSERELLE_TEST_MAILDIR` (its Maildir);
 //! - `PASSERELLE_TEST_PYTHON`: a Python with aiosmtpd, to start and stop private SMTP servers
-//!   (plain ones, and the STARTTLS relay of starttls_smtp.py) and read Maildirs.
+//!   (plain ones, the STARTTLS relay of starttls_smtp.py, the refusing relay of
+//!   refusing_smtp.py) and read Maildirs.
 //!
 //! Every test makes its own table (a unique name), so they run in parallel.
 
 #[path = "../support/mod.rs"]
 mod support;
 
+mod delivery;
 mod env;
 mod lambda_stream;
 mod mail;

@@ -289,3 +289,66 @@ async fn an_untrusted_relay_gets_nothing_and_the_notifications_wait() {
     );
     assert_eq!(notifier::drain_at(&site.state, later).await.unwrap(), 0);
 }
+
+/// A refused login (535: wrong credentials, another region's, or the placeholder) is retried,
+/// reading the credentials again each time, up to the attempt cap; then each notification is
+/// given up on (kept, with the reason) and never tried again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_login_is_retried_up_to_the_cap_then_given_up() {
+    let relay = TlsRelay::start();
+    let store = table("starttls-login", 90).await;
+    let ca_file = relay.ca_file();
+    let url = relay.url("");
+    let site = Site::with_settings(
+        OPEN,
+        Arc::new(store.clone()),
+        mailer(&[
+            ("PASSERELLE_MAIL", &url),
+            ("PASSERELLE_SMTP_USERNAME", USER),
+            ("PASSERELLE_SMTP_PASSWORD", "not-the-password"),
+            ("PASSERELLE_SMTP_CA_FILE", ca_file.to_str().unwrap()),
+        ]),
+        &[("PASSERELLE_NOTIFY_MAX_ATTEMPTS", "2")],
+    );
+    let reference = submit(&site).await;
+    let now = Timestamp::now();
+    let logins = || {
+        relay
+            .events()
+            .iter()
+            .filter(|e| e["event"] == "auth")
+            .inspect(|e| assert_eq!(e["ok"], false, "{e}"))
+            .count()
+    };
+    let first = notifier::drain_within(&site.state, now, notifier::Budget::unlimited())
+        .await
+        .unwrap();
+    assert_eq!((first.sent, first.retrying, first.gave_up), (0, 2, 0));
+    assert_eq!(
+        logins(),
+        2,
+        "one login per message: the transport is dropped"
+    );
+    let later = now + SignedDuration::from_mins(5);
+    let second = notifier::drain_within(&site.state, later, notifier::Budget::unlimited())
+        .await
+        .unwrap();
+    assert_eq!((second.sent, second.retrying, second.gave_up), (0, 0, 2));
+    assert_eq!(logins(), 4);
+    for (attempts, error, sent) in notifications(&store, &reference).await {
+        assert_eq!((attempts, sent), (2, false));
+        let error = error.expect("the reason is kept");
+        assert!(
+            error.contains("gave up after 2 attempts") && error.contains("535"),
+            "{error}"
+        );
+        assert!(!error.contains("not-the-password"), "{error}");
+    }
+    let much_later = now + SignedDuration::from_hours(24);
+    assert_eq!(
+        notifier::drain_at(&site.state, much_later).await.unwrap(),
+        0
+    );
+    assert_eq!(logins(), 4, "never tried again");
+    assert!(relay.messages().is_empty());
+}

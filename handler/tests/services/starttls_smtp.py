@@ -43,7 +43,9 @@ def authenticator(server, session, envelope, mechanism, auth_data):
     )
     record({"event": "auth", "mechanism": mechanism, "ok": ok, "tls": tls_version(session)})
     # auth_data on success becomes session.login_data, which the X-Test-Auth header reports.
-    return AuthResult(success=ok, auth_data=auth_data if ok else None)
+    # handled=False: aiosmtpd then answers a refused login with 535 itself (by default it
+    # leaves the answer to the authenticator, and the client would wait for one forever).
+    return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
 
 class RecordingMailbox(Mailbox):

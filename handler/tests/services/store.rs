@@ -56,6 +56,7 @@ conformance_cases!(
     a_new_run_of_a_session_starts_with_every_place_free,
     a_notification_is_claimed_by_id_once,
     notifications_due_later_wait_for_their_time,
+    the_backlog_is_as_old_as_the_longest_waiting_notification,
 );
 
 /// Five clients (as five Lambda instances would have), fifty people at once, ten places.

@@ -81,6 +81,25 @@ impl TestSite {
         }
     }
 
+    /// The site at `now` with these settings (the rest unset, as in [`TestSite::new`] without
+    /// the process environment).
+    pub fn with_settings(now: &str, vars: &[(&str, &str)]) -> TestSite {
+        let dir = tempfile::tempdir().unwrap();
+        let options = build_site(dir.path(), now);
+        let state = handler::local::state_with(&options, true, |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })
+        .unwrap();
+        TestSite {
+            router: handler::router(state.clone()),
+            dir,
+            options,
+            state,
+        }
+    }
+
     /// The site at `now`, sending mail through `mailer`.
     pub fn with_mailer(now: &str, mailer: Arc<dyn Mailer>) -> TestSite {
         let dir = tempfile::tempdir().unwrap();
