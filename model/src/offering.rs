@@ -91,6 +91,9 @@ struct RawOffering {
     parts: Vec<RawPart>,
     #[serde(default)]
     cohorts: Vec<RawCohort>,
+    /// Read by `site check` (translation freshness), not by the program.
+    #[serde(default, rename = "translation")]
+    _translation: Option<crate::translation::FileRecord>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -21,6 +21,7 @@ pub fn check(library: &Library, templates: &BTreeSet<String>) -> Diagnostics {
     }
     check_strings(library, &mut problems);
     check_offering_order(library, &mut problems);
+    crate::translations::check(library, &mut problems);
     problems
 }
 

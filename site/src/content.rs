@@ -31,6 +31,9 @@ pub struct FrontMatter {
     pub form: Option<Spanned<String>>,
     #[serde(default)]
     pub in_nav: bool,
+    /// Which version of its counterpart this page translates (written by `site translated`).
+    #[serde(default)]
+    pub translates: Option<Spanned<model::translation::PageRecord>>,
 }
 
 /// One page in one language, parsed and rendered to HTML.
@@ -51,6 +54,9 @@ pub struct Page {
     /// The front matter's text, to find lines of fields.
     pub front_matter_text: String,
     pub date_modified: Option<Date>,
+    /// The Markdown body as written, and the file line it starts on (for paragraph checks).
+    pub body_text: String,
+    pub body_line: usize,
     pub body: Rendered,
 }
 
@@ -276,6 +282,8 @@ fn load_page(root: &Path, lang: Lang, lang_dir: &Path, path: &Path) -> Result<Pa
         front_matter_text: split.front_matter.to_string(),
         date_modified,
         front_matter: fm,
+        body_text: split.body.to_string(),
+        body_line: split.body_line,
         body,
     })
 }

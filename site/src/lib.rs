@@ -11,4 +11,5 @@ pub mod markdown;
 pub mod render;
 pub mod scaffold;
 pub mod serve;
+pub mod translations;
 pub mod view;

@@ -58,6 +58,18 @@ enum Command {
         /// (`::error file=...,line=...::...`), so a pull request shows it on the line.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
+        /// Fail on warnings too (a translation that fell behind, plain-language advice).
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Record that a translation is up to date with its counterpart, after a translator's
+    /// review: the page (or offering, or form) then warns in `site check` when the text it
+    /// translates changes.
+    Translated {
+        /// The translated page, relative to the site's root, such as
+        /// content/fr/activites/atelier.md, or a file holding both languages, such as
+        /// content/offerings/workshop.toml.
+        file: PathBuf,
     },
     /// Create the English and French files of a new page.
     New {
@@ -111,7 +123,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Check { now, format } => {
+        Command::Check {
+            now,
+            format,
+            deny_warnings,
+        } => {
             let options = Options {
                 now: resolve_now(&root, now.as_deref())?,
                 live_reload: false,
@@ -121,7 +137,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(output) => {
                     report(format, &output.warnings);
                     let pages: usize = output.pages_per_lang.values().sum();
-                    println!("No problems found in {pages} pages.");
+                    if deny_warnings && !output.warnings.is_empty() {
+                        eprintln!(
+                            "{} warning(s) in {pages} pages, and --deny-warnings makes them fail",
+                            output.warnings.len()
+                        );
+                        return Ok(ExitCode::FAILURE);
+                    }
+                    if output.warnings.is_empty() {
+                        println!("No problems found in {pages} pages.");
+                    } else {
+                        println!("No errors found in {pages} pages.");
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(diagnostics) => {
@@ -149,6 +176,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let api = site_api(&root, &out, now).await?;
                 serve::serve(options, api).await
             })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Translated { file } => {
+            println!("{}", site::translations::mark_translated(&root, &file)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::New {

@@ -103,6 +103,11 @@ pub fn create(
         }
         std::fs::write(path, text)?;
     }
+    // The pair starts out in step: the French page (and the offering's French values) record
+    // the English text, so `site check` warns when the English is written and the French not.
+    for (path, _) in files.iter().skip(1) {
+        crate::translations::mark_translated(root, path)?;
+    }
     Ok(files.into_iter().map(|(p, _)| p).collect())
 }
 

@@ -281,6 +281,17 @@ fn new_scaffolds_both_languages_and_check_reports_the_todos_until_replaced() {
     // The French section lists the French page, and the two are each other's translation.
     assert!(!report.contains("no section lists"), "{report}");
     assert!(!report.contains("translation"), "{report}");
+    // The French files record the English text they start from, so a later English change warns.
+    let french = std::fs::read_to_string(&created[1]).unwrap();
+    assert!(
+        french.contains("translates = { from = \"en\", text = \""),
+        "{french}"
+    );
+    let offering = std::fs::read_to_string(&created[2]).unwrap();
+    assert!(
+        offering.contains("[translation]\nfrom = \"en\""),
+        "{offering}"
+    );
     // Creating it again would overwrite the editor's work: refused.
     let again = site::scaffold::create(
         site.path(),
@@ -417,7 +428,13 @@ fn check_prints_github_annotations_on_the_file_and_line() {
     assert!(!output.status.success());
     let stdout = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 3, "{stdout}");
+    assert_eq!(lines.len(), 4, "{stdout}");
+    assert!(
+        lines[3].starts_with(
+            "::warning file=content/fr/activites/atelier.md,line=7::content/en/activities/workshop.md has changed"
+        ),
+        "warnings are annotations too: {stdout}"
+    );
     assert!(
         lines[0].starts_with(
             "::error file=content/en/activities/workshop.md,line=9::the image /assets/photo.png has no alternative text%0Ahelp: "

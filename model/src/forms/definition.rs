@@ -140,6 +140,9 @@ struct RawForm {
     #[serde(default)]
     acknowledgement: Option<RawAcknowledgement>,
     fields: Vec<RawField>,
+    /// Read by `site check` (translation freshness), not by the program.
+    #[serde(default, rename = "translation")]
+    _translation: Option<crate::translation::FileRecord>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,189 @@
+//! What `site check` tells editors beyond structural mistakes: a translation that fell behind
+//! its source, and text that drifts away from plain language. Each case runs on a copy of the
+//! valid fixture site, in both languages.
+
+use jiff::Zoned;
+use model::Diagnostic;
+use model::diagnostic::Severity;
+use site::build::{self, Options};
+use std::path::{Path, PathBuf};
+
+fn valid_site() -> tempfile::TempDir {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
+    let dir = tempfile::tempdir().unwrap();
+    for entry in walkdir::WalkDir::new(&from) {
+        let entry = entry.unwrap();
+        let target = dir.path().join(entry.path().strip_prefix(&from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+    dir
+}
+
+fn options() -> Options {
+    let tz = model::datetime::time_zone("America/Toronto").unwrap();
+    let now: Zoned =
+        model::datetime::zoned_local("2025-06-01T12:00".parse().unwrap(), &tz).unwrap();
+    Options {
+        now,
+        live_reload: false,
+        base_url: None,
+    }
+}
+
+/// The warnings of a site that has no errors.
+fn warnings(site: &Path) -> Vec<Diagnostic> {
+    match build::generate(site, &options()) {
+        Ok(output) => output.warnings.0,
+        Err(diagnostics) => panic!("the site has errors:\n{diagnostics}"),
+    }
+}
+
+fn edit(site: &Path, file: &str, from: &str, to: &str) {
+    let path = site.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} does not contain {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+fn translated(site: &Path, file: &str) {
+    site::translations::mark_translated(site, Path::new(file)).unwrap();
+}
+
+#[test]
+fn the_valid_site_records_every_translation_and_has_no_warnings() {
+    let site = valid_site();
+    assert_eq!(warnings(site.path()), vec![]);
+}
+
+#[test]
+fn a_changed_english_paragraph_warns_once_on_the_french_page_until_it_is_translated() {
+    let site = valid_site();
+    edit(
+        site.path(),
+        "content/en/activities/workshop.md",
+        "Sessions are listed below.",
+        "Sessions are listed below, with their times.",
+    );
+    let found = warnings(site.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    let warning = &found[0];
+    assert_eq!(warning.severity, Severity::Warning);
+    assert_eq!(
+        warning.file,
+        PathBuf::from("content/fr/activites/atelier.md")
+    );
+    assert_eq!(warning.line, Some(7), "the `translates` line");
+    assert_eq!(
+        warning.message,
+        "content/en/activities/workshop.md has changed since this translation was last reviewed: \
+         the paragraph at line 13 changed or is new"
+    );
+    assert!(
+        warning
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("site translated content/fr/activites/atelier.md"),
+        "{warning}"
+    );
+    translated(site.path(), "content/fr/activites/atelier.md");
+    assert_eq!(warnings(site.path()), vec![]);
+}
+
+#[test]
+fn rewrapping_a_paragraph_is_not_a_change() {
+    let site = valid_site();
+    edit(
+        site.path(),
+        "content/en/activities/workshop.md",
+        "Sessions are listed below.",
+        "Sessions are\nlisted   below.",
+    );
+    assert_eq!(warnings(site.path()), vec![]);
+}
+
+#[test]
+fn a_page_written_first_in_french_warns_on_its_english_translation() {
+    let site = valid_site();
+    // The English page now translates the French one.
+    edit(
+        site.path(),
+        "content/fr/activites/atelier.md",
+        "translates = {",
+        "# translates = {",
+    );
+    translated(site.path(), "content/en/activities/workshop.md");
+    assert_eq!(warnings(site.path()), vec![]);
+    edit(
+        site.path(),
+        "content/fr/activites/atelier.md",
+        "Un atelier en deux parties.\n",
+        "Un atelier en deux parties, en ligne.\n",
+    );
+    let found = warnings(site.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        found[0].file,
+        PathBuf::from("content/en/activities/workshop.md")
+    );
+    assert!(
+        found[0].message.starts_with(
+            "content/fr/activites/atelier.md has changed since this translation was last \
+             reviewed: the paragraph at line 10 changed or is new"
+        ),
+        "{}",
+        found[0]
+    );
+    translated(site.path(), "content/en/activities/workshop.md");
+    assert_eq!(warnings(site.path()), vec![]);
+}
+
+#[test]
+fn a_changed_value_in_an_offering_warns_at_its_line_in_either_language() {
+    let site = valid_site();
+    let file = "content/offerings/workshop.toml";
+    let text = std::fs::read_to_string(site.path().join(file)).unwrap();
+    let title_line = text.lines().position(|l| l.starts_with("title")).unwrap() + 1;
+    edit(
+        site.path(),
+        file,
+        "en = \"Workshop\"",
+        "en = \"Art workshop\"",
+    );
+    let found = warnings(site.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].file, PathBuf::from(file));
+    assert_eq!(found[0].line, Some(title_line));
+    assert_eq!(
+        found[0].message,
+        "the English text of `title` has changed (or is new) since its French was last reviewed"
+    );
+    translated(site.path(), file);
+    assert_eq!(warnings(site.path()), vec![]);
+    // Recorded from French: a French change warns, an English one does not.
+    edit(site.path(), file, "from = \"en\"", "from = \"fr\"");
+    translated(site.path(), file);
+    edit(
+        site.path(),
+        file,
+        "en = \"Art workshop\"",
+        "en = \"Workshop\"",
+    );
+    assert_eq!(warnings(site.path()), vec![]);
+    edit(
+        site.path(),
+        file,
+        "fr = \"Atelier\"",
+        "fr = \"Atelier d'art\"",
+    );
+    let found = warnings(site.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        found[0].message,
+        "the French text of `title` has changed (or is new) since its English was last reviewed"
+    );
+}
