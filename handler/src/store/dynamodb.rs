@@ -374,19 +374,36 @@ enum Cancelled {
     Other(String),
 }
 
+/// What one attempt at storing a submission writes.
+#[derive(Debug, Clone, Copy)]
+struct Attempt {
+    status: Status,
+    /// Take a place (the run's counter goes up).
+    take_seat: bool,
+    /// Queue the acknowledgement (and count it against its quota).
+    acknowledge: bool,
+    /// Where a run's counter starts when it does not exist yet: the places counted before
+    /// counters were kept per run (see [`DynamoStore::places_counted_before_runs`]).
+    seed: u32,
+}
+
 impl DynamoStore {
     fn transaction(
         &self,
         new: &NewSubmission,
-        status: Status,
-        take_seat: bool,
-        acknowledge: bool,
+        attempt: Attempt,
     ) -> Result<Transaction, StoreError> {
+        let Attempt {
+            status,
+            take_seat,
+            acknowledge,
+            seed,
+        } = attempt;
         let mut tx: Transaction = (Vec::new(), Vec::new());
         self.idempotency_items(new, status, acknowledge, &mut tx)?;
         self.submission_item(new, status, &mut tx)?;
         if take_seat && let Some(seat) = &new.seat {
-            self.seat_item(new, seat, &mut tx)?;
+            self.seat_item(new, seat, seed, &mut tx)?;
         }
         if acknowledge && let Some(quota) = &new.ack_quota {
             self.ack_item(quota, &mut tx)?;
@@ -535,11 +552,18 @@ impl DynamoStore {
         &self,
         new: &NewSubmission,
         seat: &super::SeatRequest,
+        seed: u32,
         tx: &mut Transaction,
     ) -> Result<(), StoreError> {
         let expires_at = self.expires_at(new.received_at);
-        // The place: the session's counter goes up by one only while below its size. The
-        // counter expires with the last registration that counted on it.
+        // The place: the run's counter goes up by one only while below its size. The counter
+        // expires with the last registration that counted on it. A new counter starts at
+        // `seed`; when that is already the size, only an existing counter below it may go up.
+        let condition = if seed < seat.capacity {
+            "attribute_not_exists(#reg) OR #reg < :cap"
+        } else {
+            "attribute_exists(#reg) AND #reg < :cap"
+        };
         tx.0.push(
             TransactWriteItem::builder()
                 .update(
@@ -550,13 +574,13 @@ impl DynamoStore {
                             &session_sk(&seat.run()),
                         )))
                         .update_expression(
-                            "SET #reg = if_not_exists(#reg, :zero) + :one, #cap = :cap, #exp = :exp",
+                            "SET #reg = if_not_exists(#reg, :seed) + :one, #cap = :cap, #exp = :exp",
                         )
-                        .condition_expression("attribute_not_exists(#reg) OR #reg < :cap")
+                        .condition_expression(condition)
                         .expression_attribute_names("#reg", "registered")
                         .expression_attribute_names("#cap", "capacity")
                         .expression_attribute_names("#exp", EXPIRES_AT)
-                        .expression_attribute_values(":zero", n(0))
+                        .expression_attribute_values(":seed", n(seed))
                         .expression_attribute_values(":one", n(1))
                         .expression_attribute_values(":cap", n(seat.capacity))
                         .expression_attribute_values(":exp", n(expires_at))
@@ -651,11 +675,9 @@ impl DynamoStore {
     async fn try_submit(
         &self,
         new: &NewSubmission,
-        status: Status,
-        take_seat: bool,
-        acknowledge: bool,
+        attempt: Attempt,
     ) -> Result<Result<(), Cancelled>, StoreError> {
-        let (items, roles) = self.transaction(new, status, take_seat, acknowledge)?;
+        let (items, roles) = self.transaction(new, attempt)?;
         let _write = WRITES.lock().await;
         let result = self
             .client()
@@ -750,6 +772,37 @@ impl DynamoStore {
         })
     }
 
+    /// The places taken in `seat`'s cohort before counters were kept per run: tables written
+    /// by earlier versions hold one counter per cohort (`SESSION#<cohort>`), which no longer
+    /// goes up. A run's new counter starts from it, so a run open while the new version is
+    /// deployed is not offered its places a second time (the old counter expires with its last
+    /// registration).
+    async fn places_counted_before_runs(
+        &self,
+        seat: &super::SeatRequest,
+    ) -> Result<u32, StoreError> {
+        let item = self
+            .client()
+            .await
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                &offering_pk(&seat.offering),
+                &session_sk(&seat.cohort),
+            )))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| sdk("reading a place counter", err))?
+            .item;
+        Ok(match item {
+            Some(item) if !expired(&item, self.now_seconds()) => {
+                u32::try_from(get_n(&item, "registered")?).unwrap_or(u32::MAX)
+            }
+            _ => 0,
+        })
+    }
+
     async fn submit_now(&self, new: NewSubmission) -> Result<SubmitOutcome, StoreError> {
         let mut status = match &new.seat {
             Some(seat) if seat.capacity > 0 => Status::Registered,
@@ -758,13 +811,19 @@ impl DynamoStore {
             None => new.status,
         };
         let mut acknowledge = new.asks_acknowledgement();
+        let seed = match &new.seat {
+            Some(seat) => self.places_counted_before_runs(seat).await?,
+            None => 0,
+        };
         let mut conflicts = 0u32;
         loop {
-            let take_seat = status == Status::Registered && new.seat.is_some();
-            match self
-                .try_submit(&new, status, take_seat, acknowledge)
-                .await?
-            {
+            let attempt = Attempt {
+                status,
+                take_seat: status == Status::Registered && new.seat.is_some(),
+                acknowledge,
+                seed,
+            };
+            match self.try_submit(&new, attempt).await? {
                 Ok(()) => {
                     return Ok(SubmitOutcome::Stored {
                         reference: new.reference,

@@ -311,3 +311,71 @@ async fn full_and_already_registered_are_told_apart() {
         Some(&AttributeValue::N("1".into()))
     );
 }
+
+/// A table written before places were counted per run holds one counter per cohort
+/// (`SESSION#<cohort>`). Its places stay taken: a run's new counter starts from it, so a run
+/// open during the upgrade is not offered its places twice.
+#[tokio::test]
+async fn places_counted_before_runs_still_count() {
+    let store = fresh("legacy-counter").await;
+    let expires = (t0() + SignedDuration::from_hours(24 * 90)).as_second();
+    dynamodb()
+        .await
+        .put_item()
+        .table_name(store.table())
+        .item("pk", AttributeValue::S("OFFERING#workshop".into()))
+        .item("sk", AttributeValue::S("SESSION#english".into()))
+        .item("registered", AttributeValue::N("1".into()))
+        .item("capacity", AttributeValue::N("2".into()))
+        .item(EXPIRES_AT, AttributeValue::N(expires.to_string()))
+        .send()
+        .await
+        .unwrap();
+    let seat = |waitlist| {
+        Some(SeatRequest {
+            offering: "workshop".into(),
+            cohort: "english".into(),
+            starts: conformance::run_start(),
+            capacity: 2,
+            waitlist,
+        })
+    };
+    let mut second = new_submission("Alex", "alex");
+    second.seat = seat(false);
+    assert!(matches!(
+        store.submit(second).await.unwrap(),
+        SubmitOutcome::Stored {
+            status: Status::Registered,
+            ..
+        }
+    ));
+    let mut third = new_submission("Robin", "robin");
+    third.seat = seat(false);
+    assert_eq!(store.submit(third).await.unwrap(), SubmitOutcome::Full);
+
+    // Already full before the upgrade: the new run's counter cannot start.
+    let full = fresh("legacy-full").await;
+    dynamodb()
+        .await
+        .put_item()
+        .table_name(full.table())
+        .item("pk", AttributeValue::S("OFFERING#workshop".into()))
+        .item("sk", AttributeValue::S("SESSION#english".into()))
+        .item("registered", AttributeValue::N("2".into()))
+        .item(EXPIRES_AT, AttributeValue::N(expires.to_string()))
+        .send()
+        .await
+        .unwrap();
+    let mut late = new_submission("Sam", "sam");
+    late.seat = seat(false);
+    assert_eq!(full.submit(late).await.unwrap(), SubmitOutcome::Full);
+    let mut waiting = new_submission("Sam", "sam-waiting");
+    waiting.seat = seat(true);
+    assert!(matches!(
+        full.submit(waiting).await.unwrap(),
+        SubmitOutcome::Stored {
+            status: Status::Waitlisted,
+            ..
+        }
+    ));
+}
