@@ -191,3 +191,31 @@ async fn a_file_from_before_version_1_is_migrated_without_loss() {
         handler::store::SubmitOutcome::Full
     );
 }
+
+/// An acknowledgement count is forgotten once past its expiry (two days after its day): the next
+/// submission deletes it.
+#[tokio::test]
+async fn acknowledgement_counts_are_deleted_after_their_expiry() {
+    let (_dir, store) = fresh();
+    let expires_at = conformance::t0() + jiff::SignedDuration::from_hours(48);
+    let mut first = conformance::new_submission("Alex", "k1");
+    first.ack_quota = Some(handler::store::AckQuota {
+        key: "a-keyed-hash".into(),
+        limit: 3,
+        expires_at,
+    });
+    store.submit(first).await.unwrap();
+    let dump = SqliteDump(store.path().to_path_buf());
+    let counts = |records: Vec<Record>| {
+        records
+            .iter()
+            .filter(|r| r["(table)"] == "ack_counts")
+            .count()
+    };
+    assert_eq!(counts(dump.dump().await), 1);
+    let mut later = conformance::new_submission("Robin", "k2");
+    later.received_at = expires_at;
+    later.ack_quota = None;
+    store.submit(later).await.unwrap();
+    assert_eq!(counts(dump.dump().await), 0);
+}

@@ -268,17 +268,8 @@ fn row_to_submission(
 }
 
 /// Counts one acknowledgement against `quota` if its address has not had its share: `false`
-/// when it has. Counts past their expiry (as of `now`) are deleted first.
-fn take_ack(
-    tx: &rusqlite::Transaction<'_>,
-    quota: &AckQuota,
-    now: Timestamp,
-) -> Result<bool, StoreError> {
-    tx.execute(
-        "DELETE FROM ack_counts WHERE expires_at <= ?1",
-        params![millis(now)],
-    )
-    .map_err(backend)?;
+/// when it has.
+fn take_ack(tx: &rusqlite::Transaction<'_>, quota: &AckQuota) -> Result<bool, StoreError> {
     let count: u32 = tx
         .query_row(
             "SELECT count FROM ack_counts WHERE key = ?1",
@@ -433,8 +424,15 @@ impl Store for SqliteStore {
             let acknowledged = new.asks_acknowledgement()
                 && match &new.ack_quota {
                     None => true,
-                    Some(quota) => take_ack(&tx, quota, new.received_at)?,
+                    Some(quota) => take_ack(&tx, quota)?,
                 };
+            // Acknowledgement counts past their expiry go with any submission, so none is
+            // kept long after its day (DynamoDB's TTL does the same there).
+            tx.execute(
+                "DELETE FROM ack_counts WHERE expires_at <= ?1",
+                params![millis(new.received_at)],
+            )
+            .map_err(backend)?;
             insert(&tx, &new, status, acknowledged)?;
             tx.commit().map_err(backend)?;
             Ok(SubmitOutcome::Stored {
