@@ -22,6 +22,7 @@ pub fn check(library: &Library, templates: &BTreeSet<String>) -> Diagnostics {
     check_strings(library, &mut problems);
     check_offering_order(library, &mut problems);
     crate::translations::check(library, &mut problems);
+    crate::plain_language::check(library, &mut problems);
     problems
 }
 

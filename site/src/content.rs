@@ -110,6 +110,8 @@ pub struct Library {
     /// The URLs of pages that failed to load (already reported): a link to one, or a missing
     /// home page that is one, is an echo of that error, not a problem of its own.
     pub broken_urls: Vec<String>,
+    /// The words to avoid and what to write instead (`content/style.toml`).
+    pub style: crate::plain_language::Style,
 }
 
 impl Library {
@@ -212,6 +214,7 @@ pub fn load(root: &Path) -> Result<(Library, Diagnostics), Diagnostics> {
         ..d
     }));
     let strings = load_strings(root, &mut diagnostics);
+    let style = crate::plain_language::load_style(root, &mut diagnostics);
 
     Ok((
         Library {
@@ -225,6 +228,7 @@ pub fn load(root: &Path) -> Result<(Library, Diagnostics), Diagnostics> {
             broken_forms,
             langs_with_broken_pages,
             broken_urls,
+            style,
         },
         diagnostics,
     ))

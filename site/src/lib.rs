@@ -8,6 +8,7 @@ pub mod checks;
 pub mod content;
 pub mod ics;
 pub mod markdown;
+pub mod plain_language;
 pub mod render;
 pub mod scaffold;
 pub mod serve;

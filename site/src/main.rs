@@ -61,6 +61,9 @@ enum Command {
         /// Fail on warnings too (a translation that fell behind, plain-language advice).
         #[arg(long)]
         deny_warnings: bool,
+        /// Also print each page's readability score (advice, never a failure).
+        #[arg(long)]
+        report: bool,
     },
     /// Record that a translation is up to date with its counterpart, after a translator's
     /// review: the page (or offering, or form) then warns in `site check` when the text it
@@ -127,7 +130,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             now,
             format,
             deny_warnings,
+            report: readability,
         } => {
+            if readability {
+                let (library, _) =
+                    site::content::load(&root).map_err(|d| anyhow::anyhow!("{d}"))?;
+                println!("{}", site::plain_language::report(&library));
+            }
             let options = Options {
                 now: resolve_now(&root, now.as_deref())?,
                 live_reload: false,

@@ -82,6 +82,8 @@ pub const SECURITY_HEADERS: [(&str, &str); 6] = [
 struct Shared {
     /// The last build's error, shown instead of pages until the next good build.
     error: Arc<RwLock<Option<String>>>,
+    /// The last good build's warnings as text ("" when none), shown over every page.
+    warnings: Arc<RwLock<String>>,
     reload: broadcast::Sender<()>,
     csp: HeaderValue,
     /// The `Host` values this server answers to: 127.0.0.1, localhost and [::1] with its port.
@@ -119,6 +121,7 @@ pub async fn serve_on(
     let port = listener.local_addr()?.port();
     let shared = Shared {
         error: Arc::new(RwLock::new(None)),
+        warnings: Arc::default(),
         reload,
         csp: read_csp(&options.root)?,
         hosts: ["127.0.0.1", "localhost", "[::1]"]
@@ -188,6 +191,7 @@ fn app(options: &ServeOptions, api: Router, shared: Shared) -> Router {
     Router::new()
         .route(LIVE_RELOAD_SCRIPT, get(live_reload_script))
         .route("/_passerelle/events", get(events))
+        .route(WARNINGS_PATH, get(warnings))
         .with_state(shared.clone())
         .merge(api)
         .fallback_service(
@@ -282,6 +286,11 @@ fn rebuild(options: &ServeOptions, shared: &Shared) {
             for warning in &output.warnings.0 {
                 eprintln!("{warning}");
             }
+            *shared.warnings.write().expect("lock") = if output.warnings.is_empty() {
+                String::new()
+            } else {
+                output.warnings.to_string()
+            };
             let mut written = shared.written.lock().expect("lock");
             match build::write_changed(&output, &options.out, &mut written) {
                 Ok(changed) => {
@@ -302,6 +311,8 @@ fn rebuild(options: &ServeOptions, shared: &Shared) {
         }
         Err(diagnostics) => {
             eprintln!("{diagnostics}");
+            // The error page lists the warnings beside the errors: no panel over it.
+            shared.warnings.write().expect("lock").clear();
             Some(diagnostics.to_string())
         }
     };
@@ -421,12 +432,47 @@ fn error_page(message: &str) -> String {
     )
 }
 
+/// Where the live-reload script reads the last build's warnings (plain text, empty if none).
+const WARNINGS_PATH: &str = "/_passerelle/warnings";
+
+async fn warnings(State(shared): State<Shared>) -> impl IntoResponse {
+    let text = shared.warnings.read().expect("lock").clone();
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text)
+}
+
+/// Reloads the page when the site is rebuilt, and shows the build's warnings (a translation
+/// behind, plain-language advice) in a panel over the page: they never stop a build, so this is
+/// where an editor sees them. Styles are set through the CSSOM, which the CSP allows.
 async fn live_reload_script() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
         "// Live reload for `site serve` only: reload when the site is rebuilt.\n\
          new EventSource('/_passerelle/events').addEventListener('reload', function () {\n\
-         \x20 window.location.reload();\n});\n",
+         \x20 window.location.reload();\n});\n\
+         fetch('/_passerelle/warnings').then(function (r) { return r.text(); }).then(function (text) {\n\
+         \x20 if (!text) { return; }\n\
+         \x20 var panel = document.createElement('aside');\n\
+         \x20 panel.setAttribute('aria-label', 'Warnings from site check');\n\
+         \x20 var details = document.createElement('details');\n\
+         \x20 var summary = document.createElement('summary');\n\
+         \x20 summary.textContent = 'site check: ' + text.trim().split('\\n').pop();\n\
+         \x20 var pre = document.createElement('pre');\n\
+         \x20 pre.textContent = text;\n\
+         \x20 pre.style.whiteSpace = 'pre-wrap';\n\
+         \x20 pre.style.maxHeight = '40vh';\n\
+         \x20 pre.style.overflow = 'auto';\n\
+         \x20 details.append(summary, pre);\n\
+         \x20 panel.append(details);\n\
+         \x20 panel.style.position = 'fixed';\n\
+         \x20 panel.style.bottom = '0';\n\
+         \x20 panel.style.left = '0';\n\
+         \x20 panel.style.right = '0';\n\
+         \x20 panel.style.padding = '0.5rem 1rem';\n\
+         \x20 panel.style.background = '#fff4ce';\n\
+         \x20 panel.style.color = '#000';\n\
+         \x20 panel.style.borderTop = '3px solid #8a6d00';\n\
+         \x20 document.body.append(panel);\n\
+         });\n",
     )
 }
 

@@ -428,9 +428,15 @@ fn check_prints_github_annotations_on_the_file_and_line() {
     assert!(!output.status.success());
     let stdout = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 4, "{stdout}");
+    assert_eq!(lines.len(), 6, "{stdout}");
     assert!(
-        lines[3].starts_with(
+        lines[1].starts_with(
+            "::warning file=content/en/activities/workshop.md,line=11::this heading is not followed by any text"
+        ),
+        "warnings are annotations too: {stdout}"
+    );
+    assert!(
+        lines[5].starts_with(
             "::warning file=content/fr/activites/atelier.md,line=7::content/en/activities/workshop.md has changed"
         ),
         "warnings are annotations too: {stdout}"

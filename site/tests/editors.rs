@@ -187,3 +187,169 @@ fn a_changed_value_in_an_offering_warns_at_its_line_in_either_language() {
         "the French text of `title` has changed (or is new) since its English was last reviewed"
     );
 }
+
+/// The warnings about one file, as `line: message`.
+fn warnings_in(site: &Path, file: &str) -> Vec<String> {
+    warnings(site)
+        .into_iter()
+        .filter(|w| w.file == Path::new(file))
+        .map(|w| format!("{}: {}", w.line.unwrap_or(0), w.message))
+        .collect()
+}
+
+/// A sentence of `n` words, ending in a period.
+fn sentence(first: &str, n: usize) -> String {
+    let mut words = vec![first.to_string()];
+    words.extend((1..n).map(|i| format!("mot{i}")));
+    format!("{}.", words.join(" "))
+}
+
+const EN: &str = "content/en/activities/workshop.md";
+const FR: &str = "content/fr/activites/atelier.md";
+
+#[test]
+fn a_long_sentence_warns_at_its_line_past_25_words_in_english_and_30_in_french() {
+    let site = valid_site();
+    let long_en = format!("Short one. {}", sentence("Then", 40));
+    edit(site.path(), EN, "Sessions are listed below.", &long_en);
+    edit(
+        site.path(),
+        FR,
+        "Les séances sont présentées ci-dessous.",
+        &format!("Première phrase.\n{}", sentence("Ensuite", 40)),
+    );
+    // The French page follows the new English: only plain-language warnings remain.
+    translated(site.path(), FR);
+    assert_eq!(
+        warnings_in(site.path(), EN),
+        [
+            "13: this sentence has 40 words (\"Then mot1 mot2 mot3 mot4 mot5 ...\"): plain \
+          language keeps sentences to 25 words at most"
+        ]
+    );
+    // The sentence starts on the paragraph's second line.
+    assert_eq!(
+        warnings_in(site.path(), FR),
+        [
+            "15: this sentence has 40 words (\"Ensuite mot1 mot2 mot3 mot4 mot5 ...\"): plain \
+          language keeps sentences to 30 words at most"
+        ]
+    );
+    // 26 to 30 words: too long in English only.
+    let site = valid_site();
+    edit(
+        site.path(),
+        EN,
+        "Sessions are listed below.",
+        &sentence("Then", 26),
+    );
+    edit(
+        site.path(),
+        FR,
+        "Les séances sont présentées ci-dessous.",
+        &sentence("Ensuite", 30),
+    );
+    translated(site.path(), FR);
+    assert_eq!(warnings_in(site.path(), EN).len(), 1);
+    assert_eq!(warnings_in(site.path(), FR), Vec::<String>::new());
+}
+
+#[test]
+fn an_avoided_word_warns_with_its_suggestion_in_both_languages() {
+    let site = valid_site();
+    edit(
+        site.path(),
+        EN,
+        "Sessions are listed below.",
+        "Sessions are listed below.\n\nWe Utilize a video call in order to meet.",
+    );
+    edit(
+        site.path(),
+        FR,
+        "Les séances sont présentées ci-dessous.",
+        "Les séances sont présentées ci-dessous afin de vous aider.",
+    );
+    // The French page follows the new English: only plain-language warnings remain.
+    translated(site.path(), FR);
+    assert_eq!(
+        warnings_in(site.path(), EN),
+        [
+            "15: plain language: write \"to\" rather than \"in order to\"",
+            "15: plain language: write \"use\" rather than \"utilize\"",
+        ]
+    );
+    assert_eq!(
+        warnings_in(site.path(), FR),
+        ["14: plain language: write \"pour\" rather than \"afin de\""]
+    );
+}
+
+#[test]
+fn a_paragraph_of_six_sentences_and_a_heading_without_text_warn_in_both_languages() {
+    let site = valid_site();
+    edit(
+        site.path(),
+        EN,
+        "Sessions are listed below.",
+        "One. Two. Three. Four. Five. Six.\n\n## Nothing under this\n\n## Times\n\nAt noon.",
+    );
+    edit(
+        site.path(),
+        FR,
+        "Les séances sont présentées ci-dessous.",
+        "Un. Deux. Trois. Quatre. Cinq. Six.\n\n## Rien dessous\n\n## Heures\n\nÀ midi.",
+    );
+    // The French page follows the new English: only plain-language warnings remain.
+    translated(site.path(), FR);
+    assert_eq!(
+        warnings_in(site.path(), EN),
+        [
+            "13: this paragraph has 6 sentences: plain language keeps paragraphs to 5 at most",
+            "15: this heading is not followed by any text",
+        ]
+    );
+    assert_eq!(
+        warnings_in(site.path(), FR),
+        [
+            "14: this paragraph has 6 sentences: plain language keeps paragraphs to 5 at most",
+            "16: this heading is not followed by any text",
+        ]
+    );
+}
+
+#[test]
+fn warnings_fail_check_only_with_deny_warnings_and_never_stop_a_build() {
+    let site = valid_site();
+    edit(
+        site.path(),
+        EN,
+        "Sessions are listed below.",
+        &sentence("Then", 40),
+    );
+    let check = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_site"))
+            .arg("--root")
+            .arg(site.path())
+            .args(["check", "--now", "2025-06-01T12:00"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert!(check(&[]).status.success());
+    let denied = check(&["--deny-warnings"]);
+    assert!(!denied.status.success());
+    let stderr = String::from_utf8(denied.stderr).unwrap();
+    assert!(
+        stderr
+            .contains("content/en/activities/workshop.md:13: warning: this sentence has 40 words"),
+        "{stderr}"
+    );
+    let report = check(&["--report"]);
+    let stdout = String::from_utf8(report.stdout).unwrap();
+    assert!(
+        stdout.contains("content/fr/activites/atelier.md  ("),
+        "{stdout}"
+    );
+    let out = site.path().join("dist");
+    build::build(site.path(), &out, &options()).expect("warnings do not stop a build");
+}

@@ -183,6 +183,59 @@ async fn a_broken_edit_shows_in_the_browser_and_the_server_keeps_running() {
     server.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warnings_show_over_the_pages_and_never_stop_the_site() {
+    let root = fixture_site();
+    let server = Server::start(
+        options(root.path(), Timeouts::default()),
+        axum::Router::new(),
+    )
+    .await;
+    let port = server.port;
+    wait_for(port, "/en/activities/", 200).await;
+    let none = get(port, "/_passerelle/warnings").await;
+    assert_eq!(none.header("content-length"), Some("0"), "{}", none.text);
+    let script = get(port, "/_passerelle/livereload.js").await.text;
+    assert!(
+        script.contains("fetch('/_passerelle/warnings')"),
+        "{script}"
+    );
+
+    let page_file = root.path().join("content/en/activities/_index.md");
+    let good = std::fs::read_to_string(&page_file).unwrap();
+    let long: Vec<String> = (0..40).map(|i| format!("word{i}")).collect();
+    std::fs::write(&page_file, format!("{good}\nThese {}.\n", long.join(" "))).unwrap();
+    let warnings = wait_until(port, "/_passerelle/warnings", |answer| {
+        answer.text.contains("this sentence has 41 words")
+    })
+    .await;
+    assert!(
+        warnings.contains("content/en/activities/_index.md:"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("content/fr/activites/_index.md:") && warnings.contains("has changed"),
+        "the French page fell behind: {warnings}"
+    );
+    // The page is still served, built from the new text.
+    let page = get(port, "/en/activities/").await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("word39"), "{}", page.text);
+
+    // With an error too (in the French page), the error page lists the warnings beside it.
+    let french = root.path().join("content/fr/activites/_index.md");
+    let text = std::fs::read_to_string(&french).unwrap();
+    std::fs::write(&french, text.replace("in_nav = true", "in_nav = yes")).unwrap();
+    let error = wait_for(port, "/en/activities/", 500).await;
+    assert!(
+        error.contains("content/fr/activites/_index.md:6: error:")
+            && error.contains("this sentence has 41 words"),
+        "{error}"
+    );
+
+    server.stop().await;
+}
+
 /// A route standing for the form handler: what reaches it was let through.
 fn echo_api() -> axum::Router {
     axum::Router::new().route("/api/echo", post(|body: String| async move { body }))
