@@ -41,6 +41,18 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// List the notifications the notifier gave up on (refused by the mail server, or out of
+    /// attempts: PASSERELLE_NOTIFY_MAX_ATTEMPTS), from the configured store; with --retry, put
+    /// them back in the queue, due at once, once the cause is fixed (the SMTP credentials).
+    Failed {
+        /// Requeue every one listed.
+        #[arg(long)]
+        retry: bool,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// Write one form's stored submissions as CSV to standard output, from the configured
     /// store (the output holds personal information: keep it safe, delete it when done).
     Export {
@@ -134,6 +146,30 @@ async fn main() -> anyhow::Result<()> {
             let sent = handler::notifier::drain(&state).await?;
             handler::notifier::report_backlog(&state, jiff::Timestamp::now()).await?;
             println!("{sent} notification(s) sent");
+            Ok(())
+        }
+        Command::Failed {
+            retry,
+            root,
+            data_dir,
+        } => {
+            let state = local::state(&options(root, None, data_dir), false)?;
+            let listed = if retry {
+                handler::notifier::requeue_failed(&state, jiff::Timestamp::now()).await?
+            } else {
+                state.store().failed_notifications().await?
+            };
+            for failed in &listed {
+                println!(
+                    "{} {} attempts={} {}",
+                    failed.id,
+                    failed.kind.as_str(),
+                    failed.attempts,
+                    failed.reason
+                );
+            }
+            let done = if retry { "requeued" } else { "given up on" };
+            eprintln!("{} notification(s) {done}", listed.len());
             Ok(())
         }
         Command::Export {

@@ -251,6 +251,22 @@ pub async fn send_claimed(
     Ok(Outcome::GaveUp)
 }
 
+/// Puts every notification given up on back in the queue, due at `now` with its attempts from
+/// zero (`handler failed --retry`, once the cause is fixed: the SMTP credentials, say); returns
+/// them.
+pub async fn requeue_failed(
+    state: &AppState,
+    now: Timestamp,
+) -> Result<Vec<crate::store::FailedNotification>, StoreError> {
+    let mut requeued = Vec::new();
+    for failed in state.store().failed_notifications().await? {
+        if state.store().requeue(&failed.id, now).await? {
+            requeued.push(failed);
+        }
+    }
+    Ok(requeued)
+}
+
 /// Logs the backlog's age as [`BACKLOG_EVENT`] (0 when nothing waits) and returns it, in
 /// seconds: how long the longest-waiting notification has been due.
 pub async fn report_backlog(state: &AppState, now: Timestamp) -> Result<i64, StoreError> {

@@ -137,6 +137,66 @@ async fn on_staging_the_acknowledgement_never_goes_to_the_person() {
     );
 }
 
+/// A mail server that refuses every message for good (a 5xx) until it is fixed.
+struct FixableRelay {
+    fixed: AtomicBool,
+    sent: AtomicUsize,
+}
+
+impl Mailer for FixableRelay {
+    fn send(&self, _message: lettre::Message) -> BoxFuture<'_, Result<(), MailError>> {
+        Box::pin(async move {
+            if !self.fixed.load(Ordering::SeqCst) {
+                return Err(MailError::Permanent(
+                    "SMTP: permanent error (554): 5.7.1 not authorized".into(),
+                ));
+            }
+            self.sent.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        })
+    }
+}
+
+/// Notifications given up on stay listed (`handler failed`) until requeued; once the cause is
+/// fixed, requeued ones are sent by the next sweep, once.
+#[tokio::test]
+async fn notifications_given_up_on_are_sent_once_requeued() {
+    let relay = Arc::new(FixableRelay {
+        fixed: AtomicBool::new(false),
+        sent: AtomicUsize::new(0),
+    });
+    let site = TestSite::with_mailer(OPEN, relay.clone());
+    let response = site.post_form("intake", &intake("en")).await;
+    let reference = reference_in(&location(&response));
+    assert_eq!(notifier::drain(&site.state).await.unwrap(), 0);
+    let failed = site.state.store().failed_notifications().await.unwrap();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert!(
+        failed.iter().all(|f| f.reference.as_str() == reference
+            && f.attempts == 1
+            && f.reason.contains("554"))
+    );
+    // Still given up on: the sweep leaves them.
+    assert_eq!(notifier::drain(&site.state).await.unwrap(), 0);
+
+    relay.fixed.store(true, Ordering::SeqCst);
+    let requeued = notifier::requeue_failed(&site.state, Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(requeued, failed);
+    assert!(
+        site.state
+            .store()
+            .failed_notifications()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(notifier::drain(&site.state).await.unwrap(), 2);
+    assert_eq!(notifier::drain(&site.state).await.unwrap(), 0);
+    assert_eq!(relay.sent.load(Ordering::SeqCst), 2);
+}
+
 #[tokio::test]
 async fn an_intake_by_phone_sends_the_person_no_email() {
     let site = TestSite::new(OPEN);

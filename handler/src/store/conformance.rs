@@ -37,10 +37,11 @@ pub const CASES: [&str; 11] = [
 /// Cases added with the notifier's Lambda entry (claiming one notification by id). They are
 /// listed apart so each backend's test file can adopt them without its `CASES` check failing
 /// in between; every backend runs them too.
-pub const NOTIFIER_CASES: [&str; 3] = [
+pub const NOTIFIER_CASES: [&str; 4] = [
     "a_notification_is_claimed_by_id_once",
     "notifications_due_later_wait_for_their_time",
     "the_backlog_is_as_old_as_the_longest_waiting_notification",
+    "notifications_given_up_on_are_listed_and_can_be_requeued",
 ];
 
 /// Cases that read everything the backend keeps, given a function that dumps it.
@@ -448,6 +449,73 @@ pub async fn the_backlog_is_as_old_as_the_longest_waiting_notification(store: &i
         store.oldest_waiting(morning).await.unwrap(),
         Some(t0() + SignedDuration::from_hours(17))
     );
+}
+
+/// A notification given up on is listed with its reason (a retried one, a sent one are not),
+/// and can be put back in the queue once: then it is due again, its attempts from zero.
+pub async fn notifications_given_up_on_are_listed_and_can_be_requeued(store: &impl Store) {
+    let lease = SignedDuration::from_mins(5);
+    assert!(store.failed_notifications().await.unwrap().is_empty());
+    let (reference, _) = stored(store, new_submission("Alex", "k1")).await;
+    stored(store, new_submission("Robin", "k2")).await;
+    let claimed = store.claim_due(t0(), lease, 100).await.unwrap();
+    assert_eq!(claimed.len(), 4);
+    let (mine, others): (Vec<_>, Vec<_>) = claimed.iter().partition(|n| n.reference == reference);
+    let gave_up = &mine[0];
+    store
+        .mark_failed(&gave_up.id, Some(t0()), "451 try later")
+        .await
+        .unwrap();
+    let gave_up = store
+        .claim(&gave_up.id, t0(), lease)
+        .await
+        .unwrap()
+        .expect("due again");
+    store
+        .mark_failed(
+            &gave_up.id,
+            None,
+            "gave up after 2 attempts: 535 login refused",
+        )
+        .await
+        .unwrap();
+    store.mark_sent(&mine[1].id, t0()).await.unwrap();
+    let retry = t0() + SignedDuration::from_mins(30);
+    store
+        .mark_failed(&others[0].id, Some(retry), "451 try later")
+        .await
+        .unwrap();
+
+    let failed = store.failed_notifications().await.unwrap();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].id, gave_up.id);
+    assert_eq!(failed[0].reference, reference);
+    assert_eq!(failed[0].kind, gave_up.kind);
+    assert_eq!(failed[0].attempts, 2);
+    assert_eq!(
+        failed[0].reason,
+        "gave up after 2 attempts: 535 login refused"
+    );
+    // Only a notification given up on can be requeued.
+    let later = t0() + SignedDuration::from_hours(2);
+    assert!(!store.requeue(&mine[1].id, later).await.unwrap(), "sent");
+    assert!(
+        !store.requeue(&others[0].id, later).await.unwrap(),
+        "queued"
+    );
+    assert!(store.requeue(&gave_up.id, later).await.unwrap());
+    assert!(!store.requeue(&gave_up.id, later).await.unwrap(), "once");
+    assert!(store.failed_notifications().await.unwrap().is_empty());
+    let before = later - SignedDuration::from_mins(1);
+    assert!(
+        store
+            .claim(&gave_up.id, before, lease)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let again = store.claim(&gave_up.id, later, lease).await.unwrap();
+    assert_eq!(again.map(|n| n.attempts), Some(0));
 }
 
 /// Retention: submissions older than the cut-off go, with their pending notifications.

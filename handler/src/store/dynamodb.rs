@@ -20,8 +20,8 @@
 //! expired items within a day or two, so reads also skip anything past `expires_at`.
 
 use super::{
-    BoxFuture, NewSubmission, NotificationKind, PendingNotification, Status, Store, StoreError,
-    StoredSubmission, SubmitOutcome, notification_id, parse_notification_id,
+    BoxFuture, FailedNotification, NewSubmission, NotificationKind, PendingNotification, Status,
+    Store, StoreError, StoredSubmission, SubmitOutcome, notification_id, parse_notification_id,
 };
 use crate::reference::Reference;
 use aws_sdk_dynamodb::Client;
@@ -321,6 +321,17 @@ fn to_pending(item: &Item) -> Result<PendingNotification, StoreError> {
             .ok_or_else(|| StoreError::Backend(format!("unknown notification kind `{kind}`")))?,
         recipient: get_s(item, "recipient")?.to_string(),
         attempts: u32::try_from(get_n(item, "attempts")?).unwrap_or(u32::MAX),
+    })
+}
+
+fn to_failed(item: &Item) -> Result<FailedNotification, StoreError> {
+    let pending = to_pending(item)?;
+    Ok(FailedNotification {
+        id: pending.id,
+        reference: pending.reference,
+        kind: pending.kind,
+        attempts: pending.attempts,
+        reason: get_s(item, "last_error").unwrap_or_default().to_string(),
     })
 }
 
@@ -1157,6 +1168,88 @@ impl Store for DynamoStore {
                         .map_err(|err| StoreError::Backend(err.to_string()))
                 })
                 .transpose()
+        })
+    }
+
+    fn failed_notifications(&self) -> BoxFuture<'_, Result<Vec<FailedNotification>, StoreError>> {
+        // A scan (an operator's command, not a request's path): notification items out of the
+        // index (given up on, or sent) and not sent.
+        Box::pin(async move {
+            let client = self.client().await;
+            let now = self.now_seconds();
+            let mut failed = Vec::new();
+            let mut start: Option<Item> = None;
+            loop {
+                let page = client
+                    .scan()
+                    .table_name(&self.table)
+                    .filter_expression(
+                        "begins_with(#sk, :note) AND attribute_not_exists(#gpk) \
+                         AND attribute_not_exists(#sent)",
+                    )
+                    .expression_attribute_names("#sk", SK)
+                    .expression_attribute_names("#gpk", GSI1PK)
+                    .expression_attribute_names("#sent", "sent_at")
+                    .expression_attribute_values(":note", s("NOTE#"))
+                    .consistent_read(true)
+                    .set_exclusive_start_key(start.take())
+                    .send()
+                    .await
+                    .map_err(|err| sdk("scanning for failed notifications", err))?;
+                for item in page.items.unwrap_or_default() {
+                    if !expired(&item, now) {
+                        failed.push(to_failed(&item)?);
+                    }
+                }
+                match page.last_evaluated_key {
+                    Some(key) => start = Some(key),
+                    None => break,
+                }
+            }
+            failed.sort_by(|a, b| a.id.cmp(&b.id));
+            Ok(failed)
+        })
+    }
+
+    fn requeue<'a>(
+        &'a self,
+        id: &'a str,
+        at: Timestamp,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move {
+            let key = note_key(id)?;
+            let _write = WRITES.lock().await;
+            let result = self
+                .client()
+                .await
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .update_expression("SET #gpk = :pending, #gsk = :gsk, #due = :due, #att = :zero")
+                .condition_expression(
+                    "attribute_exists(#pk) AND attribute_not_exists(#gpk) \
+                     AND attribute_not_exists(#sent)",
+                )
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#gpk", GSI1PK)
+                .expression_attribute_names("#gsk", GSI1SK)
+                .expression_attribute_names("#due", "due_at")
+                .expression_attribute_names("#att", "attempts")
+                .expression_attribute_names("#sent", "sent_at")
+                .expression_attribute_values(":pending", s(PENDING))
+                .expression_attribute_values(
+                    ":gsk",
+                    s(format!("{}#{id}", time_key(at.as_millisecond()))),
+                )
+                .expression_attribute_values(":due", n(at.as_millisecond()))
+                .expression_attribute_values(":zero", n(0))
+                .send()
+                .await;
+            match result {
+                Ok(_) => Ok(true),
+                Err(err) if condition_failed(&err) => Ok(false),
+                Err(err) => Err(sdk("requeueing a notification", err)),
+            }
         })
     }
 

@@ -212,6 +212,20 @@ pub struct PendingNotification {
     pub attempts: u32,
 }
 
+/// A notification the notifier gave up on (refused for good, or out of attempts), kept for an
+/// operator to see and, once the cause is fixed, put back in the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedNotification {
+    /// The backend's id for the notification.
+    pub id: String,
+    pub reference: Reference,
+    pub kind: NotificationKind,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Why it was given up on (names no person).
+    pub reason: String,
+}
+
 /// A notification's id: `<reference>-<index>`, the submission's random reference and the
 /// notification's place among that submission's own (`K7MW4XTA-001`). Not a counter: a counter
 /// numbers every notification in order of arrival, and so would place anonymous feedback, which
@@ -303,4 +317,14 @@ pub trait Store: Send + Sync + 'static {
         &self,
         now: Timestamp,
     ) -> BoxFuture<'_, Result<Option<Timestamp>, StoreError>>;
+
+    /// Every notification given up on (unsent, with no due time), by id; those of submissions
+    /// past their retention may be left out.
+    fn failed_notifications(&self) -> BoxFuture<'_, Result<Vec<FailedNotification>, StoreError>>;
+
+    /// Puts the notification `id`, given up on, back in the queue: due at `at`, its attempts
+    /// counted from zero again (its last error kept until the next attempt). `false` when it
+    /// is not given up on (sent, still queued, or gone).
+    fn requeue<'a>(&'a self, id: &'a str, at: Timestamp)
+    -> BoxFuture<'a, Result<bool, StoreError>>;
 }

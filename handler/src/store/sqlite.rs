@@ -6,8 +6,9 @@
 //! commit that returned is on disk.
 
 use super::{
-    AckQuota, BoxFuture, NewSubmission, NotificationKind, PendingNotification, Status, Store,
-    StoreError, StoredSubmission, SubmitOutcome, notification_id, parse_notification_id,
+    AckQuota, BoxFuture, FailedNotification, NewSubmission, NotificationKind, PendingNotification,
+    Status, Store, StoreError, StoredSubmission, SubmitOutcome, notification_id,
+    parse_notification_id,
 };
 use crate::reference::Reference;
 use jiff::{SignedDuration, Timestamp};
@@ -628,6 +629,61 @@ impl Store for SqliteStore {
         })
     }
 
+    fn failed_notifications(&self) -> BoxFuture<'_, Result<Vec<FailedNotification>, StoreError>> {
+        self.with(move |connection| {
+            let mut statement = connection
+                .prepare(
+                    "SELECT reference, idx, kind, attempts, COALESCE(last_error, '')
+                     FROM notifications WHERE due_at IS NULL AND sent_at IS NULL
+                     ORDER BY reference, idx",
+                )
+                .map_err(backend)?;
+            let rows = statement
+                .query_map([], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, i64>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, u32>(3)?,
+                        row.get::<_, String>(4)?,
+                    ))
+                })
+                .map_err(backend)?;
+            rows.map(|row| {
+                let (reference, index, kind, attempts, reason) = row.map_err(backend)?;
+                Ok(FailedNotification {
+                    id: notification_id(&reference, index as usize),
+                    reference: parse_reference(&reference)?,
+                    kind: NotificationKind::parse(&kind).ok_or_else(|| {
+                        StoreError::Backend(format!("unknown notification kind `{kind}`"))
+                    })?,
+                    attempts,
+                    reason,
+                })
+            })
+            .collect()
+        })
+    }
+
+    fn requeue<'a>(
+        &'a self,
+        id: &'a str,
+        at: Timestamp,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let id = parse_id(id);
+        self.with(move |connection| {
+            let (reference, index) = id?;
+            let changed = connection
+                .execute(
+                    "UPDATE notifications SET due_at = ?1, attempts = 0
+                     WHERE reference = ?2 AND idx = ?3 AND due_at IS NULL AND sent_at IS NULL",
+                    params![millis(at), reference, index],
+                )
+                .map_err(backend)?;
+            Ok(changed == 1)
+        })
+    }
+
     fn oldest_waiting(
         &self,
         now: Timestamp,
@@ -692,6 +748,13 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(claimed.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn notifications_given_up_on_are_listed_and_can_be_requeued() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("p.sqlite3")).unwrap();
+        conformance::notifications_given_up_on_are_listed_and_can_be_requeued(&store).await;
     }
 
     #[tokio::test]

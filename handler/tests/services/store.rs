@@ -57,6 +57,7 @@ conformance_cases!(
     a_notification_is_claimed_by_id_once,
     notifications_due_later_wait_for_their_time,
     the_backlog_is_as_old_as_the_longest_waiting_notification,
+    notifications_given_up_on_are_listed_and_can_be_requeued,
 );
 
 /// Five clients (as five Lambda instances would have), fifty people at once, ten places.
