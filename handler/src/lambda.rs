@@ -207,8 +207,9 @@ async fn stream_batch(
     }
     // A batch that sent nothing is not logged: the stream announces anonymous feedback's
     // notice the moment it is stored (it waits for the morning batch), and a line then would
-    // date the feedback (crate::anonymous).
-    if sent > 0 || !failures.is_empty() {
+    // date the feedback (crate::anonymous). Records handed back for want of time do not count:
+    // they may be that notice too.
+    if sent > 0 || failures.len() > out_of_time {
         tracing::info!(
             records = records.len(),
             sent,

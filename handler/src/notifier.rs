@@ -7,8 +7,8 @@
 //! failed [`Config::notify_max_attempts`](crate::config::Config) times (a refused login, the
 //! secret's placeholder, a long outage), is given up on: kept in the store with its reason and
 //! no due time (never deleted before its submission's retention), and logged once as
-//! [`FAILED_EVENT`]. Each sweep logs the age of the longest-waiting notification as
-//! [`BACKLOG_EVENT`]. infra/template.yaml turns both lines into metrics and alarms
+//! [`FAILED_EVENT`]. Each scheduled sweep (the Lambda's, `handler notify`) logs the age of the
+//! longest-waiting notification as [`BACKLOG_EVENT`]. infra/template.yaml turns both lines into metrics and alarms
 //! (scripts/test-infra.sh checks the names agree). A failed message never stops the sweep: the
 //! others of the batch are sent in the same run.
 //!
@@ -390,9 +390,9 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
             if let Err(err) = drain(&state).await {
                 tracing::error!("the notifier could not read the outbox: {err}");
             }
-            if let Err(err) = report_backlog(&state, Timestamp::now()).await {
-                tracing::error!("the notifier could not measure the backlog: {err}");
-            }
+            // No backlog line here: this loop also runs when a submission wakes it, and a line
+            // then would date anonymous feedback (crate::anonymous). The Lambda's scheduled
+            // sweep and `handler notify` write it.
             if last_purge.is_none_or(|at| at.elapsed() >= PURGE_EVERY) {
                 let days = i64::from(state.config().retention_days);
                 let before = Timestamp::now() - SignedDuration::from_hours(24 * days);

@@ -247,4 +247,19 @@ async fn the_stream_batch_announcing_feedback_writes_no_line() {
     assert_eq!(answer.unwrap()["batchItemFailures"], serde_json::json!([]));
     assert!(log.is_empty(), "{log}");
     assert!(site.outbox().is_empty(), "not due before the morning batch");
+
+    // Nor when the invocation is out of time and hands the record back unclaimed.
+    let short = handler::notifier::Budget::until(std::time::Instant::now());
+    let (answer, log) = logged(handler::lambda::notify_within(
+        &site.state,
+        &event,
+        Timestamp::now(),
+        short,
+    ))
+    .await;
+    assert_eq!(
+        answer.unwrap()["batchItemFailures"],
+        serde_json::json!([{ "itemIdentifier": "111" }])
+    );
+    assert!(log.is_empty(), "{log}");
 }
