@@ -2,7 +2,8 @@
 # Builds the deployable Lambda zip, target/lambda/bootstrap.zip, for infra/template.yaml
 # (runtime provided.al2023; one zip for both functions, PASSERELLE_LAMBDA_ENTRY picks the entry):
 #
-#   bootstrap                       the `handler` binary (release build, stripped)
+#   bootstrap                       the `handler` binary (profile `lambda`: LTO, size-optimized,
+#                                   stripped; built by cargo lambda against glibc 2.17)
 #   site.toml                       the program's settings
 #   content/strings.toml            the neutral words of discreet acknowledgements
 #   content/forms/*.toml            the form definitions (validation, emails)
@@ -16,17 +17,21 @@
 #   scripts/package-lambda.sh [--arch x86_64] [--debug] [--site-dir DIR]
 #
 #   --arch x86_64   the only architecture this machine can build (arm64 fails with a message)
-#   --debug         package a debug build (quick, large; for measuring, never for deploying)
+#   --debug         package a debug build with plain cargo for this machine (quick, large; for
+#                   tests, never for deploying)
 #   --site-dir DIR  the built site (default: dist, built with `site build` when missing)
 #
 # Needs cargo and python3 (zipfile: no `zip` command needed). infra/deploy.sh calls it.
+# The deployable build uses cargo lambda (PyPI `cargo-lambda`, which brings zig as its
+# linker), installed into .venv-lambda on first use: it links against glibc 2.17, so the zip
+# runs on provided.al2023 whatever Linux or macOS host built it.
 set -Eeuo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 arch=x86_64
-profile=release
+profile=lambda
 site_dir=dist
 while (($#)); do
   case $1 in
@@ -34,10 +39,13 @@ while (($#)); do
     --arch=*) arch=${1#--arch=}; shift ;;
     --debug) profile=debug; shift ;;
     --site-dir) site_dir=${2:?--site-dir needs a folder}; shift 2 ;;
-    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,/^set -Eeuo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
+
+readonly CARGO_LAMBDA=cargo-lambda==1.9.2
+readonly GLIBC=2.17 # what the binary may need at most (provided.al2023 has 2.34)
 
 case $arch in
   x86_64) target=x86_64-unknown-linux-gnu ;;
@@ -49,11 +57,6 @@ case $arch in
     ;;
   *) echo "error: --arch must be x86_64, not '$arch'" >&2; exit 2 ;;
 esac
-host=$(rustc -vV | sed -n 's/^host: //p')
-if [[ $host != "$target" ]]; then
-  echo "error: this machine builds for $host, not $target" >&2
-  exit 1
-fi
 
 started=$(date +%s)
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
@@ -65,13 +68,28 @@ if [[ ! -f $site_dir/_passerelle/forms.json ]]; then
   cargo run --quiet -p site -- build --out "$site_dir"
 fi
 
-echo "==> cargo build --profile $profile -p passerelle-handler ($target)"
-if [[ $profile == release ]]; then
-  cargo build --quiet --release -p passerelle-handler
-else
+if [[ $profile == debug ]]; then
+  host=$(rustc -vV | sed -n 's/^host: //p')
+  if [[ $host != "$target" ]]; then
+    echo "error: a --debug zip is built for this machine ($host), and Lambda needs $target" >&2
+    exit 1
+  fi
+  echo "==> cargo build -p passerelle-handler (debug, $target)"
   cargo build --quiet -p passerelle-handler
+  binary="$TARGET_DIR/debug/handler"
+else
+  venv=.venv-lambda
+  if [[ ! -x $venv/bin/cargo-lambda || $(cat "$venv/.passerelle-requirements" 2>/dev/null) != "$CARGO_LAMBDA" ]]; then
+    echo "==> installing $CARGO_LAMBDA into $venv (PyPI; it brings zig)"
+    [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "$CARGO_LAMBDA"
+    printf '%s' "$CARGO_LAMBDA" >"$venv/.passerelle-requirements"
+  fi
+  echo "==> cargo lambda build --profile lambda ($target, glibc $GLIBC)"
+  PATH="$ROOT/$venv/bin:$PATH" cargo lambda build --profile lambda --target "$target.$GLIBC" \
+    -p passerelle-handler --bin handler
+  binary="$TARGET_DIR/lambda/handler/bootstrap"
 fi
-binary="$TARGET_DIR/$profile/handler"
 
 # provided.al2023 has glibc 2.34: a binary asking for newer symbols would not start there.
 if command -v objdump >/dev/null; then

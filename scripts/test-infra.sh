@@ -60,8 +60,8 @@ py="$VENV/bin/python"
 
 # --- Shell scripts -----------------------------------------------------------------------------
 section "Shell scripts"
-check "shellcheck infra/deploy.sh scripts/test-infra.sh" \
-  "$VENV/bin/shellcheck" infra/deploy.sh scripts/test-infra.sh
+check "shellcheck infra/deploy.sh and the scripts" \
+  "$VENV/bin/shellcheck" infra/deploy.sh scripts/test-infra.sh scripts/package-lambda.sh scripts/test-lambda-zip.sh
 check "infra/deploy.sh is executable" test -x infra/deploy.sh
 
 # --- GitHub workflows ----------------------------------------------------------------------------

@@ -41,7 +41,10 @@ PREFIX = "/2018-06-01/runtime"
 class RuntimeApi:
     """A Lambda Runtime API: hands out queued events, collects the answers."""
 
-    def __init__(self):
+    def __init__(self, timeout_seconds):
+        # The function's timeout (infra/template.yaml): the notifier plans its sends against
+        # the deadline, as in Lambda, so a shorter one would make it start nothing.
+        self.timeout_seconds = timeout_seconds
         self.events = queue.Queue()
         self.answers = {}
         self.answered = threading.Condition()
@@ -59,7 +62,7 @@ class RuntimeApi:
                 body = json.dumps(event).encode()
                 self.send_response(200)
                 self.send_header("Lambda-Runtime-Aws-Request-Id", request_id)
-                deadline = int((time.time() + 30) * 1000)
+                deadline = int((time.time() + api.timeout_seconds) * 1000)
                 self.send_header("Lambda-Runtime-Deadline-Ms", str(deadline))
                 self.send_header(
                     "Lambda-Runtime-Invoked-Function-Arn",
@@ -94,7 +97,7 @@ class RuntimeApi:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.address = f"127.0.0.1:{self.server.server_address[1]}"
 
-    def invoke(self, event, seconds=60):
+    def invoke(self, event, seconds=150):
         """Queues `event`; returns ("response" | "error", the decoded JSON) once answered."""
         request_id = str(uuid.uuid4())
         self.events.put((request_id, event))
@@ -217,8 +220,8 @@ def main():
         check("the zip's bootstrap creates the table (handler create-table)",
               created.returncode == 0, created.stderr)
 
-        def start(entry):
-            api = RuntimeApi()
+        def start(entry, timeout_seconds):
+            api = RuntimeApi(timeout_seconds)
             process = subprocess.Popen(
                 [bootstrap], cwd=task,
                 env={**env, "AWS_LAMBDA_RUNTIME_API": api.address,
@@ -227,12 +230,12 @@ def main():
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             return api, process
 
-        api, api_process = start("api")
+        started = time.monotonic()  # process start to first answer: Lambda's cold start
+        api, api_process = start("api", 10)
         try:
             form_headers = {"content-type": "application/x-www-form-urlencoded",
                             "origin": ORIGIN, "sec-fetch-site": "same-origin",
                             "x-passerelle-origin-verify": origin_value}
-            started = time.monotonic()
             kind, answer = api.invoke(http_event("POST", "/api/forms/intake", form_headers,
                                                  urllib.parse.urlencode(INTAKE)))
             first_answer_ms = (time.monotonic() - started) * 1000
@@ -240,7 +243,8 @@ def main():
             check("a complete intake is stored: 303 to its confirmation",
                   kind == "response" and answer.get("statusCode") == 303
                   and "/api/forms/intake/confirmation" in location, f"{kind} {answer}")
-            print(f"     start to first answer (cold start, a store write): {first_answer_ms:.0f} ms")
+            print(f"     start to first answer (process start, secrets read, a store write): "
+                  f"{first_answer_ms:.0f} ms")
 
             kind, answer = api.invoke(http_event("POST", "/api/forms/intake", form_headers,
                                                  "lang=en&website="))
@@ -263,7 +267,7 @@ def main():
         check("the api process logged no personal data", "Test Person" not in output
               and "person@example.ca" not in output, "a name or address in its log")
 
-        notifier, notifier_process = start("notifier")
+        notifier, notifier_process = start("notifier", 120)
         try:
             kind, answer = notifier.invoke({
                 "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
