@@ -324,7 +324,8 @@ for (const lang of ['en', 'fr']) {
         await fillFeedback(page);
         await send(page, 'feedback');
         // Nothing on the page, or in its address, could tie the person to what they sent.
-        await page.waitForURL(/\/api\/forms\/feedback\/confirmation\?lang=/);
+        // The address is signed (sig=) and carries no reference.
+        await page.waitForURL(/\/api\/forms\/feedback\/confirmation\?sig=[0-9a-f]{32}&lang=/);
         const panel = page.locator('.ps-panel--confirmation');
         await panel.waitFor();
         const title = lang === 'en' ? 'Thank you for your feedback' : 'Merci de vos commentaires';
