@@ -277,8 +277,9 @@ snapshot() {
 site() {
   cargo build -q -p site
   snapshot
-  note "site check"
-  "$SITE_BIN" --root "$SNAPSHOT" check "${NOW_ARGS[@]}"
+  note "site check --deny-warnings"
+  # Warnings too (a translation behind its source, plain-language advice): the content passes.
+  "$SITE_BIN" --root "$SNAPSHOT" check --deny-warnings "${NOW_ARGS[@]}"
   note "site build --out $DIST"
   "$SITE_BIN" --root "$SNAPSHOT" build --out "$DIST" "${NOW_ARGS[@]}"
   local html en fr
