@@ -131,6 +131,12 @@ pub fn check(library: &Library, problems: &mut Diagnostics) {
             continue; // reported as a missing translation
         };
         match &page.front_matter.translates {
+            // Each would warn whenever the other is brought in line: one records, not both.
+            Some(record)
+                if page.lang == Lang::En && counterpart.front_matter.translates.is_some() =>
+            {
+                problems.push(both_recorded(page, counterpart, record));
+            }
             Some(record) => check_page(page, counterpart, record, problems),
             // One warning per unrecorded pair, on its French page.
             None if page.lang == Lang::Fr && counterpart.front_matter.translates.is_none() => {
@@ -178,6 +184,23 @@ fn unrecorded_pair(page: &Page, counterpart: &Page) -> Diagnostic {
          FILE` on the page written second (usually `site translated {}`)",
         page.file.display()
     ))
+}
+
+fn both_recorded(
+    page: &Page,
+    counterpart: &Page,
+    record: &toml::Spanned<PageRecord>,
+) -> Diagnostic {
+    Diagnostic::warning(
+        &page.file,
+        format!(
+            "this page and {} each record that they translate the other: only the \
+             translation (the page written second) should",
+            counterpart.file.display()
+        ),
+    )
+    .at_line(page.field_line(record.span()))
+    .with_help("delete the `translates` line of the page that was written first")
 }
 
 fn check_page(
@@ -429,7 +452,11 @@ fn check_bilingual_file(file: &Path, text: &str, problems: &mut Diagnostics) {
 /// `site translated FILE`: records, in `FILE` (relative to `root`), the text it translates as
 /// it is now. Returns what was recorded, for the editor.
 pub fn mark_translated(root: &Path, file: &Path) -> anyhow::Result<String> {
-    let file = content::relative(root, file);
+    // `./content/fr/x.md` names the same page as `content/fr/x.md`.
+    let file: PathBuf = content::relative(root, file)
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
     let path = root.join(&file);
     let text = std::fs::read_to_string(&path)
         .map_err(|err| anyhow::anyhow!("cannot read {}: {err}", file.display()))?;

@@ -143,6 +143,22 @@ fn a_page_written_first_in_french_warns_on_its_english_translation() {
 }
 
 #[test]
+fn two_pages_recording_each_other_warn_once_and_a_dot_slash_path_is_the_same_page() {
+    let site = valid_site();
+    translated(site.path(), "./content/en/activities/workshop.md");
+    let found = warnings(site.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].file, PathBuf::from(EN));
+    assert!(
+        found[0].message.starts_with(
+            "this page and content/fr/activites/atelier.md each record that they translate the other"
+        ),
+        "{}",
+        found[0]
+    );
+}
+
+#[test]
 fn a_changed_value_in_an_offering_warns_at_its_line_in_either_language() {
     let site = valid_site();
     let file = "content/offerings/workshop.toml";
