@@ -215,10 +215,52 @@ fn is_word(token: &str) -> bool {
     token.chars().any(char::is_alphanumeric) && !address
 }
 
-/// Every plain-language warning of the library's pages.
+/// Every plain-language warning of the library's pages, and of the text in both languages of
+/// its offerings (which their pages show). Forms are not checked yet: their privacy notices
+/// follow the wording the Privacy Act statements require, and need a reviewer's care.
 pub fn check(library: &Library, problems: &mut Diagnostics) {
     for page in &library.pages {
         check_page(page, library.style.avoid(page.lang), problems);
+    }
+    let files = library
+        .offerings
+        .iter()
+        .map(|o| format!("content/offerings/{}.toml", o.id));
+    for file in files {
+        if let Ok(text) = std::fs::read_to_string(library.root.join(&file)) {
+            check_values(Path::new(&file), &text, &library.style, problems);
+        }
+    }
+}
+
+/// Long sentences and avoided words in each `{ en = "...", fr = "..." }` value of a file.
+fn check_values(file: &Path, text: &str, style: &Style, problems: &mut Diagnostics) {
+    let Ok(values) = crate::translations::localized_values(text) else {
+        return; // a file that does not parse is already reported
+    };
+    for value in &values {
+        for lang in Lang::ALL {
+            let prose = Prose {
+                is_heading: false,
+                text: value.text(lang).to_string(),
+                pieces: vec![(0, value.line)],
+            };
+            let mut found = Diagnostics::default();
+            check_words(file, &prose, style.avoid(lang), &mut found);
+            check_sentences(file, lang, &prose, &mut found);
+            let what = format!("the {} text of `{}`", lang_name(lang), value.path);
+            problems.extend(found.into_iter().map(|d| Diagnostic {
+                message: format!("{what}: {}", d.message),
+                ..d
+            }));
+        }
+    }
+}
+
+fn lang_name(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "English",
+        Lang::Fr => "French",
     }
 }
 
@@ -226,7 +268,7 @@ fn check_page(page: &Page, avoid: &BTreeMap<String, String>, problems: &mut Diag
     let blocks = blocks(&page.body_text, page.body_line);
     for (i, block) in blocks.iter().enumerate() {
         let Block::Prose(prose) = block else { continue };
-        check_words(page, prose, avoid, problems);
+        check_words(&page.file, prose, avoid, problems);
         if prose.is_heading {
             // A section's list of pages, or a page's form, comes right after its text: a last
             // heading may introduce it.
@@ -247,19 +289,19 @@ fn check_page(page: &Page, avoid: &BTreeMap<String, String>, problems: &mut Diag
             }
             continue;
         }
-        check_sentences(page, prose, problems);
+        check_sentences(&page.file, page.lang, prose, problems);
     }
 }
 
-fn check_sentences(page: &Page, prose: &Prose, problems: &mut Diagnostics) {
+fn check_sentences(file: &Path, lang: Lang, prose: &Prose, problems: &mut Diagnostics) {
     let found = sentences(&prose.text);
-    let limit = max_sentence_words(page.lang);
+    let limit = max_sentence_words(lang);
     for sentence in &found {
         if sentence.words.len() > limit {
             let opening: Vec<&str> = sentence.words.iter().take(6).map(String::as_str).collect();
             problems.push(
                 Diagnostic::warning(
-                    &page.file,
+                    file,
                     format!(
                         "this sentence has {} words (\"{} ...\"): plain language keeps \
                          sentences to {limit} words at most",
@@ -275,7 +317,7 @@ fn check_sentences(page: &Page, prose: &Prose, problems: &mut Diagnostics) {
     if found.len() > MAX_SENTENCES {
         problems.push(
             Diagnostic::warning(
-                &page.file,
+                file,
                 format!(
                     "this paragraph has {} sentences: plain language keeps paragraphs to \
                      {MAX_SENTENCES} at most",
@@ -290,7 +332,7 @@ fn check_sentences(page: &Page, prose: &Prose, problems: &mut Diagnostics) {
 
 /// Warns for each word or phrase of the style list found in `prose` (either apostrophe).
 fn check_words(
-    page: &Page,
+    file: &Path,
     prose: &Prose,
     avoid: &BTreeMap<String, String>,
     problems: &mut Diagnostics,
@@ -319,7 +361,7 @@ fn check_words(
             }
             problems.push(
                 Diagnostic::warning(
-                    &page.file,
+                    file,
                     format!("plain language: write \"{prefer}\" rather than \"{word}\""),
                 )
                 .at_line(prose.line_at(offset))

@@ -311,7 +311,8 @@ pub struct LocalizedValue {
 }
 
 impl LocalizedValue {
-    fn text(&self, lang: Lang) -> &str {
+    /// The value in `lang`.
+    pub fn text(&self, lang: Lang) -> &str {
         match lang {
             Lang::En => &self.en,
             Lang::Fr => &self.fr,

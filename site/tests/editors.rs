@@ -369,3 +369,36 @@ fn warnings_fail_check_only_with_deny_warnings_and_never_stop_a_build() {
     let out = site.path().join("dist");
     build::build(site.path(), &out, &options()).expect("warnings do not stop a build");
 }
+
+#[test]
+fn an_offerings_values_get_the_same_advice_in_both_languages_at_their_line() {
+    let site = valid_site();
+    let file = "content/offerings/workshop.toml";
+    edit(
+        site.path(),
+        file,
+        "fr = \"Atelier\"",
+        &format!(
+            "fr = \"Atelier afin de créer. {}\"",
+            sentence("Ensuite", 31)
+        ),
+    );
+    edit(
+        site.path(),
+        file,
+        "en = \"Workshop\"",
+        &format!("en = \"{}\"", sentence("Then", 26)),
+    );
+    translated(site.path(), file);
+    let found = warnings_in(site.path(), file);
+    assert_eq!(
+        found,
+        [
+            "2: the English text of `title`: this sentence has 26 words (\"Then mot1 mot2 mot3 \
+             mot4 mot5 ...\"): plain language keeps sentences to 25 words at most",
+            "2: the French text of `title`: plain language: write \"pour\" rather than \"afin de\"",
+            "2: the French text of `title`: this sentence has 31 words (\"Ensuite mot1 mot2 mot3 \
+             mot4 mot5 ...\"): plain language keeps sentences to 30 words at most",
+        ]
+    );
+}
