@@ -3,11 +3,11 @@
 
 use crate::checks;
 use crate::content::{self, Library, Page};
-use crate::ics;
-use crate::render::{
+use crate::context::{
     self, Alternate, ChildContext, LinkContext, PageContext, SiteContext, SitemapEntry,
     TranslationContext,
 };
+use crate::ics;
 use crate::view;
 use jiff::Zoned;
 use model::offering::OfferingKind;
@@ -50,7 +50,7 @@ pub fn generate(root: &Path, options: &Options) -> Result<Output, Diagnostics> {
     if let Some(base_url) = &options.base_url {
         library.config.base_url = base_url.clone();
     }
-    let tera = match render::load_templates(root) {
+    let tera = match render::load(root) {
         Ok(tera) => Some(tera),
         Err(d) => {
             diagnostics.push(d);
@@ -393,7 +393,7 @@ impl<'a> Renderer<'a> {
             pages
                 .into_iter()
                 .map(|p| LinkContext {
-                    title: render::page_text(p, &p.front_matter.title),
+                    title: context::page_text(p, &p.front_matter.title),
                     url: p.url.clone(),
                     current: false,
                 })
@@ -486,9 +486,9 @@ impl<'a> Renderer<'a> {
     /// A page as a section or home page lists it: title, description, summary, offering.
     fn child(&self, c: &Page, lang: Lang) -> ChildContext {
         ChildContext {
-            title: render::page_text(c, &c.front_matter.title),
+            title: context::page_text(c, &c.front_matter.title),
             url: c.url.clone(),
-            description: render::page_text(c, &c.front_matter.description),
+            description: context::page_text(c, &c.front_matter.description),
             summary: c.body.summary.clone(),
             offering: c
                 .front_matter
@@ -507,7 +507,7 @@ impl<'a> Renderer<'a> {
                 "translation",
                 &TranslationContext {
                     url: other.url.clone(),
-                    title: render::page_text(other, &other.front_matter.title),
+                    title: context::page_text(other, &other.front_matter.title),
                     lang: other.lang,
                     lang_name: other.lang.endonym(),
                 },
@@ -553,7 +553,7 @@ impl<'a> Renderer<'a> {
             match self.by_url.get(url.as_str()) {
                 Some(p) => {
                     breadcrumbs.push(LinkContext {
-                        title: render::page_text(p, &p.front_matter.title),
+                        title: context::page_text(p, &p.front_matter.title),
                         url: p.url.clone(),
                         current: false,
                     });
@@ -566,8 +566,8 @@ impl<'a> Renderer<'a> {
         context.insert(
             "page",
             &PageContext {
-                title: render::page_text(page, &page.front_matter.title),
-                description: render::page_text(page, &page.front_matter.description),
+                title: context::page_text(page, &page.front_matter.title),
+                description: context::page_text(page, &page.front_matter.description),
                 content: page.body.html.clone(),
                 url: page.url.clone(),
                 date_modified: page

@@ -6,10 +6,10 @@
 pub mod build;
 pub mod checks;
 pub mod content;
+pub mod context;
 pub mod ics;
 pub mod markdown;
 pub mod plain_language;
-pub mod render;
 pub mod scaffold;
 pub mod serve;
 pub mod translations;
