@@ -381,34 +381,61 @@ pub fn redact(text: &str) -> String {
         .join(" ")
 }
 
+/// How often the local loop looks for due notifications unwoken, and deletes expired
+/// submissions.
+#[derive(Debug, Clone, Copy)]
+pub struct Intervals {
+    pub poll: Duration,
+    pub purge_every: Duration,
+}
+
+impl Default for Intervals {
+    fn default() -> Intervals {
+        Intervals {
+            poll: POLL,
+            purge_every: PURGE_EVERY,
+        }
+    }
+}
+
 /// Runs forever: sends what is due whenever woken (after each stored submission) or every
 /// [`POLL`], and purges expired submissions every [`PURGE_EVERY`].
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    spawn_with(state, Intervals::default())
+}
+
+/// [`spawn`] with other intervals (tests).
+///
+/// Purging keeps its own clock, apart from the wakes: a purge set off by the wake a submission
+/// sends would log "expired submissions deleted" at the moment anonymous feedback arrives. For
+/// the same reason this loop writes no backlog line (the Lambda's scheduled sweep and `handler
+/// notify` do), and a wake for feedback sends nothing (its notice waits for the morning).
+pub fn spawn_with(state: AppState, intervals: Intervals) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut last_purge: Option<std::time::Instant> = None;
+        let mut purge = tokio::time::interval(intervals.purge_every);
+        purge.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             if let Err(err) = drain(&state).await {
                 tracing::error!("the notifier could not read the outbox: {err}");
             }
-            // No backlog line here: this loop also runs when a submission wakes it, and a line
-            // then would date anonymous feedback (crate::anonymous). The Lambda's scheduled
-            // sweep and `handler notify` write it.
-            if last_purge.is_none_or(|at| at.elapsed() >= PURGE_EVERY) {
-                let days = i64::from(state.config().retention_days);
-                let before = Timestamp::now() - SignedDuration::from_hours(24 * days);
-                match state.store().purge(before).await {
-                    Ok(0) => {}
-                    Ok(deleted) => tracing::info!(deleted, "expired submissions deleted"),
-                    Err(err) => tracing::error!("purging expired submissions failed: {err}"),
-                }
-                last_purge = Some(std::time::Instant::now());
-            }
             tokio::select! {
                 () = state.notifier_woken() => {}
-                () = tokio::time::sleep(POLL) => {}
+                () = tokio::time::sleep(intervals.poll) => {}
+                _ = purge.tick() => purge_expired(&state).await,
             }
         }
     })
+}
+
+/// Deletes the submissions past retention, and says how many when there were some.
+async fn purge_expired(state: &AppState) {
+    let days = i64::from(state.config().retention_days);
+    let before = Timestamp::now() - SignedDuration::from_hours(24 * days);
+    match state.store().purge(before).await {
+        Ok(0) => {}
+        Ok(deleted) => tracing::info!(deleted, "expired submissions deleted"),
+        Err(err) => tracing::error!("purging expired submissions failed: {err}"),
+    }
 }
 
 #[cfg(test)]

@@ -263,3 +263,46 @@ async fn the_stream_batch_announcing_feedback_writes_no_line() {
     );
     assert!(log.is_empty(), "{log}");
 }
+
+/// The local loop deletes expired submissions on its own clock. A purge set off by the wake
+/// that a submission sends would write "expired submissions deleted" at the very moment
+/// anonymous feedback arrives, and date it.
+#[tokio::test]
+async fn purging_keeps_its_own_clock_so_no_line_follows_the_arrival_of_feedback() {
+    let site = TestSite::new(OPEN);
+    let intervals = notifier::Intervals {
+        poll: std::time::Duration::from_secs(60),
+        purge_every: std::time::Duration::from_millis(200),
+    };
+    let feedback = [
+        ("lang", "en"),
+        ("service", "chat"),
+        ("rating", "very-good"),
+        ("comments", ""),
+    ];
+    let (_, log) = logged(async {
+        let running = notifier::spawn_with(site.state.clone(), intervals);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        // An intake received 400 days ago: past retention, for the next purge to delete.
+        site.state
+            .set_clock(|| Timestamp::now() - SignedDuration::from_hours(24 * 400));
+        site.post_form("intake", &intake("en")).await;
+        site.state.set_clock(Timestamp::now);
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        tracing::info!("MARK feedback arrives");
+        let response = site.post_form("feedback", &feedback).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        running.abort();
+    })
+    .await;
+    let (before, after) = log.split_once("MARK feedback arrives").expect("the mark");
+    assert!(
+        before.contains("expired submissions deleted"),
+        "the purge ran on its clock before the feedback: {log}"
+    );
+    assert!(
+        !after.contains("expired submissions deleted"),
+        "a line followed the feedback: {log}"
+    );
+}
