@@ -30,6 +30,9 @@
     };
 
     exitLink.addEventListener('click', exit);
+    // A Shift released in another window never reaches this page: forget the capital it was
+    // typing (and any count), or the next real press would be swallowed.
+    window.addEventListener('blur', function () { modified = false; reset(); });
     document.addEventListener('keydown', function (event) {
       // Shift held to type a capital letter is not a press of the quick exit.
       if (event.key !== 'Shift') { modified = event.shiftKey; reset(); }

@@ -118,6 +118,24 @@ for (const lang of ['en', 'fr']) {
       }
     });
 
+    test('a capital whose Shift release was lost (the window lost focus) does not swallow a press', async () => {
+      const { context, page, exits } = await open(FORMS.intake[lang]);
+      try {
+        // Shift down, a capital typed, then the window loses focus before Shift comes up: the
+        // release goes to another window, and this page never sees it.
+        await page.evaluate(() => {
+          document.dispatchEvent(new KeyboardEvent('keydown', { key: 'A', code: 'KeyA', shiftKey: true }));
+          window.dispatchEvent(new Event('blur'));
+        });
+        const leaving = leavesWithin(page, 5000);
+        await press(page, 'ShiftLeft', 'ShiftRight', 'ShiftLeft');
+        assert.ok(await leaving, `still on ${page.url()} after Shift x3 back in the window`);
+        assert.deepEqual(exits, [quickExitUrl]);
+      } finally {
+        await context.close();
+      }
+    });
+
     test('a Shift held over several capitals is not a press either', async () => {
       const { context, page, exits } = await open(FORMS.intake[lang]);
       try {
