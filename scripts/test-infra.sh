@@ -649,6 +649,71 @@ PY
 }
 check "notification_failed and the backlog's age reach alarms; notifier timeout; staging mail and noindex" notifier_alarms
 
+# --- Nothing in AWS dates anonymous feedback ------------------------------------------------------
+section "Anonymous feedback leaves no time in AWS's logs"
+# The handler writes no line when feedback arrives (handler/tests/logs.rs); these are the lines
+# AWS itself would write: per-request access logs, Lambda's START/END/REPORT, an invocation of
+# the notifier by the stream, and the firewall's record of a counted form post.
+feedback_undated() {
+  "$py" - "$TEMPLATE" "$WAF_TEMPLATE" handler/src/store/dynamodb.rs <<'PY'
+import json, re, sys
+from samtranslator.yaml_helper import yaml_parse
+
+main = yaml_parse(open(sys.argv[1]).read())
+waf = yaml_parse(open(sys.argv[2]).read())
+held = re.search(r'pub const HELD: &str = "([^"]+)";', open(sys.argv[3]).read()).group(1)
+resources = main["Resources"]
+problems = []
+config = resources["Distribution"]["Properties"]["DistributionConfig"]
+if "Logging" in config:
+    problems.append("CloudFront writes a standard log line per request (path, time, address)")
+for name, r in resources.items():
+    if r["Type"] == "AWS::ApiGatewayV2::Stage" and "AccessLogSettings" in r["Properties"]:
+        problems.append(f"{name} writes an access log line per request")
+    if r["Type"] == "AWS::Serverless::Function":
+        logging = r["Properties"].get("LoggingConfig", {})
+        if logging.get("LogFormat") != "JSON" or logging.get("SystemLogLevel") not in ("WARN", "ERROR", "FATAL"):
+            problems.append(f"{name} logs START/END/REPORT per invocation: {logging}")
+events = resources["NotifierFunction"]["Properties"]["Events"]
+for name, event in events.items():
+    if event["Type"] != "DynamoDB":
+        continue
+    filters = event["Properties"].get("FilterCriteria", {}).get("Filters", [])
+    patterns = [json.loads(f["Pattern"]) for f in filters]
+    ok = any(p.get("dynamodb", {}).get("NewImage", {}).get(held) == {"BOOL": [{"exists": False}]}
+             and p["dynamodb"].get("Keys", {}).get("sk") == {"S": [{"prefix": "NOTE#"}]}
+             for p in patterns)
+    if not ok:
+        problems.append(f"the stream ({name}) invokes the notifier for notices held for the batch ('{held}'): {patterns}")
+logging = [r for r in waf["Resources"].values() if r["Type"] == "AWS::WAFv2::LoggingConfiguration"]
+for r in logging:
+    kept = [c["ActionCondition"]["Action"] for f in r["Properties"]["LoggingFilter"]["Filters"]
+            if f["Behavior"] == "KEEP" for c in f["Conditions"]]
+    if kept != ["BLOCK"]:
+        problems.append(f"the firewall logs requests it did not block (counted form posts): {kept}")
+for p in problems:
+    print(f"  {p}", file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+}
+check "no access log, no per-invocation line, no stream invocation, no counted post logged" feedback_undated
+
+github_role() {
+  "$py" - "$TEMPLATE" <<'PY'
+import sys
+from samtranslator.yaml_helper import yaml_parse
+template = yaml_parse(open(sys.argv[1]).read())
+statements = [s for p in template["Resources"]["GitHubDeployRole"]["Properties"]["Policies"]
+              for s in p["PolicyDocument"]["Statement"]]
+transform = [s for s in statements if "transform/Serverless-2016-10-31" in repr(s.get("Resource"))
+             and "cloudformation:CreateChangeSet" in repr(s.get("Action"))]
+if template.get("Transform") and not transform:
+    print("  the deploy role cannot create change sets on the SAM transform", file=sys.stderr)
+    sys.exit(1)
+PY
+}
+check "the publishing role may use the SAM transform its template needs" github_role
+
 # --- Summary -----------------------------------------------------------------------------------
 elapsed=$((SECONDS - started))
 if ((${#failures[@]})); then

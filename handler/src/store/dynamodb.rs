@@ -55,6 +55,10 @@ pub const EXPIRES_AT: &str = "expires_at";
 pub const PENDING: &str = "PENDING";
 /// The sort key of a submission item (its partition is `SUB#<reference>`).
 pub const SUBMISSION_SK: &str = "SUBMISSION";
+/// Marks a notification held for a later batch (anonymous feedback's morning batch): the
+/// table stream's filter (infra/template.yaml, NotifierFunction's TableStream) leaves such
+/// items out, so storing feedback invokes, and logs, nothing.
+pub const HELD: &str = "held";
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -649,9 +653,11 @@ impl DynamoStore {
             .notifications
             .iter()
             .filter(|n| acknowledge || n.kind != NotificationKind::Acknowledgement);
+        // Held for a later batch: the stream's filter leaves it out (see [`HELD`]).
+        let held = new.notify_at > new.received_at;
         for (index, notification) in queued.enumerate() {
             let id = notification_id(reference, index);
-            let record = HashMap::from([
+            let mut record = HashMap::from([
                 (PK.to_string(), s(submission_pk(reference))),
                 (SK.to_string(), s(note_sk(index))),
                 (GSI1PK.to_string(), s(PENDING)),
@@ -666,6 +672,9 @@ impl DynamoStore {
                 ("received_at".to_string(), n(received_ms)),
                 (EXPIRES_AT.to_string(), n(expires_at)),
             ]);
+            if held {
+                record.insert(HELD.to_string(), AttributeValue::Bool(true));
+            }
             tx.0.push(
                 TransactWriteItem::builder()
                     .put(

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{
 use handler::store::conformance::{
     self, CASES, DUMP_CASES, Dump, NOTIFIER_CASES, Record, new_submission, t0,
 };
-use handler::store::dynamodb::{DynamoStore, EXPIRES_AT, GSI1};
+use handler::store::dynamodb::{DynamoStore, EXPIRES_AT, GSI1, HELD};
 use handler::store::{SeatRequest, Status, Store, SubmitOutcome};
 use jiff::SignedDuration;
 
@@ -120,6 +120,38 @@ async fn anonymous_submissions_leave_no_time_and_no_order() {
     let store = fresh("anonymous").await;
     let dump = TableDump(store.table().to_string());
     conformance::anonymous_submissions_leave_no_time_and_no_order(&store, &dump).await;
+}
+
+/// The table's stream would announce a notification to the notifier the moment it is stored,
+/// and Lambda logs every invocation: a notice held for the morning batch (anonymous feedback)
+/// carries `held`, which the stream's filter (infra/template.yaml) leaves out, so nothing is
+/// invoked, or logged, when feedback arrives.
+#[tokio::test]
+async fn notices_held_for_the_morning_batch_are_marked_for_the_streams_filter() {
+    let store = fresh("held").await;
+    let now = new_submission("Ada", "held-1");
+    let mut held = new_submission("Grace", "held-2");
+    held.notify_at = held.received_at + SignedDuration::from_hours(12);
+    let (now_ref, held_ref) = (now.reference.clone(), held.reference.clone());
+    store.submit(now).await.unwrap();
+    store.submit(held).await.unwrap();
+    let notes: Vec<Record> = TableDump(store.table().to_string())
+        .dump()
+        .await
+        .into_iter()
+        .filter(|r| r.get("sk").is_some_and(|sk| sk.starts_with("NOTE#")))
+        .collect();
+    assert_eq!(notes.len(), 4);
+    for note in notes {
+        let reference = note.get("reference").unwrap();
+        let marked = note.get(HELD).map(String::as_str);
+        if *reference == held_ref.as_str() {
+            assert_eq!(marked, Some("Bool(true)"), "{note:?}");
+        } else {
+            assert_eq!(*reference, now_ref.as_str());
+            assert_eq!(marked, None, "{note:?}");
+        }
+    }
 }
 
 /// `handler create-table` makes what infra/template.yaml declares: the two cannot drift.
