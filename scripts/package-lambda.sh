@@ -8,8 +8,10 @@
 #   content/strings.toml            the neutral words of discreet acknowledgements
 #   content/forms/*.toml            the form definitions (validation, emails)
 #   content/offerings/*.toml        the offerings (sessions, sizes, deadlines)
-#   dist/_passerelle/forms.json     which built page holds each form
-#   dist/<page>/index.html          those pages, in both languages (the handler answers with them)
+#   templates/**                    the site's templates (the handler renders the form pages,
+#                                   their errors and confirmations through them)
+#   dist/_passerelle/forms.json     which built page holds each form, and its frame (navigation,
+#                                   fingerprinted assets, strings) to render it again
 #
 # The handler reads these from its working directory (/var/task), as `handler serve --root .`
 # would. Everything else of the site is served by CloudFront from S3.
@@ -121,22 +123,12 @@ with tempfile.TemporaryDirectory() as tmp:
     for folder in ("content/forms", "content/offerings"):
         for path in sorted((root / folder).glob("*.toml")):
             files.append((path.as_posix(), path))
+    for path in sorted((root / "templates").rglob("*")):
+        if path.is_file():
+            files.append((path.as_posix(), path))
     manifest_path = site_dir / "_passerelle" / "forms.json"
+    json.loads(manifest_path.read_text())  # a half-written file stops here, not in Lambda
     files.append(("dist/_passerelle/forms.json", manifest_path))
-    pages = set()
-    for langs in json.loads(manifest_path.read_text()).values():
-        for url in langs.values():
-            relative = url.split("?")[0].split("#")[0].lstrip("/")
-            if ".." in relative.split("/"):
-                sys.exit(f"error: {manifest_path} names a page outside the site: {url}")
-            if relative == "" or relative.endswith("/"):
-                relative += "index.html"
-            pages.add(relative)
-    for relative in sorted(pages):
-        path = site_dir / relative
-        if not path.is_file():
-            sys.exit(f"error: {path} is missing: rebuild the site (cargo run -p site -- build --out {site_dir})")
-        files.append((f"dist/{relative}", path))
 
     # Fixed timestamps and modes: the same inputs make the same zip.
     def add(archive, name, data, mode):
@@ -158,6 +150,7 @@ with zipfile.ZipFile(zip_path) as archive:
     binary_size = archive.getinfo("bootstrap").file_size
 print(f"    {len(entries)} files: bootstrap ({profile}, stripped, {binary_size / 1e6:.1f} MB) "
       f"+ site.toml, {sum(1 for e in entries if e.filename.startswith('content/'))} content files, "
+      f"{sum(1 for e in entries if e.filename.startswith('templates/'))} templates, "
       f"{sum(1 for e in entries if e.filename.startswith('dist/'))} built files")
 print(f"    {os.path.getsize(zip_path) / 1e6:.1f} MB zipped, {unpacked / 1e6:.1f} MB unzipped "
       f"(Lambda's limit: 50 MB zipped, 250 MB unzipped)")

@@ -16,13 +16,13 @@ use crate::anonymous;
 use crate::config::Config;
 use crate::confirmation::{Claims, ConfirmationKey};
 use crate::content::{Content, ContentSource, SitePages};
+use crate::email_templates::{Renderer, error_chain};
 use crate::emails::{confirmation_for, support_parts};
 use crate::mail::Mailer;
 use crate::origin;
-use crate::page;
+use crate::pages::{self, ConfirmationView, FormState, Problem};
 use crate::reference::Reference;
 use crate::registration::{self, Placement};
-use crate::render::{ConfirmationView, Renderer, error_chain};
 use crate::store::{
     NewNotification, NewSubmission, NotificationKind, Status, Store, StoreError, SubmitOutcome,
 };
@@ -253,6 +253,7 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
         return Outcome::new(
             "forbidden",
             refusal(
+                state,
                 StatusCode::FORBIDDEN,
                 format.unwrap_or(Format::Form),
                 words::FORBIDDEN,
@@ -263,6 +264,7 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
         return Outcome::new(
             "unsupported",
             refusal(
+                state,
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 Format::Form,
                 words::BAD_REQUEST,
@@ -272,7 +274,12 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
     let too_large = || {
         Outcome::new(
             "too_large",
-            refusal(StatusCode::PAYLOAD_TOO_LARGE, format, words::TOO_LARGE),
+            refusal(
+                state,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format,
+                words::TOO_LARGE,
+            ),
         )
     };
     let declared = headers
@@ -290,7 +297,7 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
         None => {
             return Outcome::new(
                 "rejected",
-                refusal(StatusCode::BAD_REQUEST, format, words::BAD_REQUEST),
+                refusal(state, StatusCode::BAD_REQUEST, format, words::BAD_REQUEST),
             );
         }
     };
@@ -299,7 +306,7 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
     let Some(def) = content.form(form_id) else {
         return Outcome::new(
             "unknown_form",
-            refusal(StatusCode::NOT_FOUND, format, words::NOT_FOUND),
+            refusal(state, StatusCode::NOT_FOUND, format, words::NOT_FOUND),
         );
     };
     let lang = raw.lang();
@@ -325,7 +332,7 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
         Err(Invalid::Rejected(_)) => {
             return Outcome::new(
                 "rejected",
-                refusal(StatusCode::BAD_REQUEST, format, words::BAD_REQUEST),
+                refusal(state, StatusCode::BAD_REQUEST, format, words::BAD_REQUEST),
             );
         }
         Err(Invalid::Fields(errors)) => {
@@ -467,23 +474,30 @@ fn not_received(
             .into_response(),
         ),
         Format::Form => {
-            let region = format!(
-                "<!-- passerelle:form -->\n<div class=\"ps-form-region\">\n\
-                 <div class=\"ps-error-summary\" tabindex=\"-1\" autofocus>\n<div role=\"alert\">\n\
-                 <h2 class=\"ps-error-summary__title\">{}</h2>\n\
-                 <div class=\"ps-error-summary__body\"><p class=\"ps-body\">{}</p></div>\n\
-                 </div>\n</div>\n</div>\n<!-- /passerelle:form -->",
-                page::escape(title.get(lang)),
-                page::escape(&message(lang)),
-            );
-            let page = page_with(state, def, lang, title.get(lang), &region);
-            let prefix = ui::ERROR_PREFIX.get(lang);
-            html(
-                StatusCode::SERVICE_UNAVAILABLE,
-                page::retitle(&page, |old| format!("{prefix} {old}")),
-            )
+            let problem = Problem {
+                title: title.get(lang).to_string(),
+                message: message(lang),
+            };
+            let view = def.view(lang, &content.offerings, &state.now(content));
+            let page = state.shared.pages.page(&def.id, lang);
+            match pages::form_page(content, page, def, &view, FormState::NotReceived(problem)) {
+                Ok(page) => html(StatusCode::SERVICE_UNAVAILABLE, page),
+                Err(err) => unrenderable(state, def, &err, format),
+            }
         }
     }
+}
+
+/// A page the templates could not render (an editor's mistake in a template, which `site check`
+/// reports): logged, and a short 500 in both languages.
+fn unrenderable(state: &AppState, def: &FormDef, err: &tera::Error, format: Format) -> Response {
+    tracing::error!(form = %def.id, "rendering the page failed: {}", error_chain(err));
+    refusal(
+        state,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format,
+        words::UNAVAILABLE,
+    )
 }
 
 fn content_type(headers: &HeaderMap) -> Option<Format> {
@@ -612,17 +626,28 @@ fn html(code: StatusCode, body: String) -> Response {
     )
 }
 
-/// A refusal that is not about the person's answers: a short page in both languages, or JSON.
+/// A refusal that is not about the person's answers: a short page in both languages
+/// (`templates/message.html`), or JSON.
 fn refusal(
+    state: &AppState,
     code: StatusCode,
     format: Format,
     (title, text): (Localized<&'static str>, Localized<&'static str>),
 ) -> Response {
     match format {
-        Format::Form => html(
-            code,
-            page::bilingual_message((title.en, text.en), (title.fr, text.fr)),
-        ),
+        Format::Form => match pages::message(&state.content(), &title, &text) {
+            Ok(page) => html(code, page),
+            Err(err) => {
+                // The templates are broken (site check says how): the words still reach the
+                // person, as text.
+                tracing::error!("rendering a refusal failed: {}", error_chain(&err));
+                let body = format!("{}\n{}\n\n{}\n{}\n", title.en, text.en, title.fr, text.fr);
+                with_status(
+                    code,
+                    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response(),
+                )
+            }
+        },
         Format::Json => with_status(
             code,
             axum::Json(json!({
@@ -647,35 +672,34 @@ fn invalid(
     let lang = raw.lang();
     let view = def.view(lang, &content.offerings, now);
     let values = raw.values(def);
-    let region = match state.renderer().form_region(&view, &values, errors) {
-        Ok(region) => region,
-        Err(err) => {
-            tracing::error!(form = %def.id, "rendering the form failed: {}", error_chain(&err));
-            return refusal(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format,
-                words::UNAVAILABLE,
-            );
-        }
-    };
-    let prefix = ui::ERROR_PREFIX.get(lang);
     match format {
-        Format::Json => with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            axum::Json(json!({
-                "status": "invalid",
-                "errors": errors,
-                "html": region,
-                "title_prefix": format!("{prefix} "),
-            }))
-            .into_response(),
-        ),
-        Format::Form => {
-            let page = page_with(state, def, lang, def.title.get(lang), &region);
-            html(
+        Format::Json => {
+            let region = match pages::form_region(content, &view, &values, errors) {
+                Ok(region) => region,
+                Err(err) => return unrenderable(state, def, &err, format),
+            };
+            let prefix = ui::ERROR_PREFIX.get(lang);
+            with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                page::retitle(&page, |old| format!("{prefix} {old}")),
+                axum::Json(json!({
+                    "status": "invalid",
+                    "errors": errors,
+                    "html": region,
+                    "title_prefix": format!("{prefix} "),
+                }))
+                .into_response(),
             )
+        }
+        Format::Form => {
+            let page = state.shared.pages.page(&def.id, lang);
+            let state_of_form = FormState::Invalid {
+                values: &values,
+                errors,
+            };
+            match pages::form_page(content, page, def, &view, state_of_form) {
+                Ok(page) => html(StatusCode::UNPROCESSABLE_ENTITY, page),
+                Err(err) => unrenderable(state, def, &err, format),
+            }
         }
     }
 }
@@ -694,20 +718,6 @@ fn session_error(
     let field = def.session_field().expect("a session was chosen");
     let error = def.error(field, kind, raw.lang());
     invalid(state, content, def, raw, &[error], now, format)
-}
-
-/// The built page holding `def` in `lang` with `region` in place of its form, or a bare page
-/// when the site is not built.
-fn page_with(state: &AppState, def: &FormDef, lang: Lang, title: &str, region: &str) -> String {
-    state
-        .shared
-        .pages
-        .html(&def.id, lang)
-        .and_then(|page| page::replace_region(&page, region))
-        .unwrap_or_else(|| {
-            tracing::warn!(form = %def.id, lang = %lang, "no built page holds this form; answering with a bare page");
-            page::bare(lang, title, region)
-        })
 }
 
 #[derive(Deserialize)]
@@ -764,7 +774,12 @@ async fn confirmation(
 ) -> Response {
     let content = state.content();
     let Some(def) = content.form(&form) else {
-        return refusal(StatusCode::NOT_FOUND, Format::Form, words::NOT_FOUND);
+        return refusal(
+            &state,
+            StatusCode::NOT_FOUND,
+            Format::Form,
+            words::NOT_FOUND,
+        );
     };
     let key = &state.config().confirmation_key;
     let Some(Confirmed {
@@ -774,7 +789,12 @@ async fn confirmation(
         acknowledged,
     }) = confirmed(key, def, &query)
     else {
-        return refusal(StatusCode::BAD_REQUEST, Format::Form, words::BAD_LINK);
+        return refusal(
+            &state,
+            StatusCode::BAD_REQUEST,
+            Format::Form,
+            words::BAD_LINK,
+        );
     };
     let text = confirmation_for(def, status);
     let typeset = |s: &str| in_lang(s, lang);
@@ -791,21 +811,9 @@ async fn confirmation(
             .collect(),
         support: Some(support_parts(&content.site, lang)),
     };
-    let region = match state.renderer().confirmation_region(&view, lang) {
-        Ok(region) => region,
-        Err(err) => {
-            tracing::error!(form = %def.id, "rendering the confirmation failed: {}", error_chain(&err));
-            return refusal(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Format::Form,
-                words::UNAVAILABLE,
-            );
-        }
-    };
-    // The panel's title is the page's h1 now, and the toggle shows this same confirmation in
-    // the other language (the form there would be empty).
-    let page = page::without_intro(&page_with(&state, def, lang, &view.title, &region));
-    let other = confirmation_url(
+    // The toggle shows this same confirmation in the other language (the form there would be
+    // empty).
+    let toggle = confirmation_url(
         key,
         &def.id,
         reference.as_ref(),
@@ -813,15 +821,21 @@ async fn confirmation(
         status,
         acknowledged,
     );
-    let page = page::retarget_toggle(&page, &other);
-    let title = page::escape(&view.title);
-    html(
-        StatusCode::OK,
-        page::retitle(&page, |old| match page::title_suffix(old) {
-            Some(suffix) => format!("{title} - {suffix}"),
-            None => title.clone(),
-        }),
-    )
+    let form = def.view(lang, &content.offerings, &state.now(&content));
+    let page = state.shared.pages.page(&def.id, lang);
+    match pages::form_page(
+        &content,
+        page,
+        def,
+        &form,
+        FormState::Confirmation {
+            view: &view,
+            toggle,
+        },
+    ) {
+        Ok(page) => html(StatusCode::OK, page),
+        Err(err) => unrenderable(&state, def, &err, Format::Form),
+    }
 }
 
 #[derive(Deserialize)]
@@ -850,6 +864,11 @@ async fn back_to_form(
         .unwrap_or(Lang::En);
     match state.shared.pages.url(&form, lang) {
         Some(url) => (StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response(),
-        None => refusal(StatusCode::NOT_FOUND, Format::Form, words::NOT_FOUND),
+        None => refusal(
+            &state,
+            StatusCode::NOT_FOUND,
+            Format::Form,
+            words::NOT_FOUND,
+        ),
     }
 }

@@ -1,15 +1,17 @@
-//! What the handler reads from the site: the settings, the form definitions and offerings
-//! (the same files the generator reads), and the built pages that hold each form.
+//! What the handler reads from the site: the settings, the interface strings, the form
+//! definitions and offerings (the same files the generator reads), the templates (the same
+//! environment, [`render::load`]), and the frames of the built pages that hold each form.
 //!
-//! The definitions are reloaded when their files change, so `site serve` and the handler
+//! The definitions and templates are reloaded when their files change, so `site serve` and the handler
 //! agree while an editor works; a broken edit keeps the last good definitions (the generator
 //! reports the mistake).
 
-use anyhow::{Context as _, anyhow};
+use anyhow::anyhow;
 use jiff::tz::TimeZone;
 use model::discretion::DiscreetWords;
 use model::forms::FormDef;
-use model::{Lang, Offering, SiteConfig};
+use model::{Lang, Localized, Offering, SiteConfig};
+use render::{FormPage, FormPages};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -22,17 +24,23 @@ pub struct Content {
     /// The neutral words of discreet messages (`content/strings.toml`, `discreet_*`).
     pub discreet: DiscreetWords,
     pub tz: TimeZone,
+    /// The interface strings (`content/strings.toml`), which page templates see as `t`.
+    pub strings: BTreeMap<String, Localized>,
+    /// The site's templates (`templates/`), through the environment the generator uses.
+    pub templates: tera::Tera,
     pub forms: Vec<FormDef>,
     pub offerings: Vec<Offering>,
 }
 
 impl Content {
-    /// Loads `site.toml`, `content/strings.toml` (the discreet words), `content/forms/` and
+    /// Loads `site.toml`, `content/strings.toml`, `templates/`, `content/forms/` and
     /// `content/offerings/` under `root`. Any problem is an error listing every diagnostic.
     pub fn load(root: &Path) -> anyhow::Result<Content> {
         let site = SiteConfig::load(&root.join("site.toml")).map_err(|d| anyhow!("{d}"))?;
         let tz = site.tz();
         let discreet = DiscreetWords::load(root).map_err(|d| anyhow!("{d}"))?;
+        let strings = load_strings(root)?;
+        let templates = render::load(root).map_err(|d| anyhow!("{d}"))?;
         let (forms, mut problems) = model::forms::load_dir(&root.join("content/forms"));
         let (offerings, found) = model::offering::load_dir(&root.join("content/offerings"), &tz);
         problems.extend(found);
@@ -44,6 +52,8 @@ impl Content {
             site,
             discreet,
             tz,
+            strings,
+            templates,
             forms,
             offerings,
         })
@@ -53,6 +63,14 @@ impl Content {
     pub fn form(&self, id: &str) -> Option<&FormDef> {
         self.forms.iter().find(|f| f.id == id)
     }
+}
+
+/// `content/strings.toml`: `key = { en = "...", fr = "..." }`.
+fn load_strings(root: &Path) -> anyhow::Result<BTreeMap<String, Localized>> {
+    let path = root.join("content/strings.toml");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|err| anyhow!("cannot read {}: {err}", path.display()))?;
+    model::front_matter::parse(&path, &text, 1).map_err(|d| anyhow!("{d}"))
 }
 
 /// The modification times of the files [`Content`] is read from.
@@ -65,6 +83,9 @@ fn fingerprint(root: &Path) -> Fingerprint {
             files.extend(entries.filter_map(Result::ok).map(|e| e.path()));
         }
     }
+    // Partials sit in subfolders: a change to any of them is seen.
+    let templates = walkdir_files(&root.join(render::TEMPLATES_DIR));
+    files.extend(templates);
     files.sort();
     files
         .into_iter()
@@ -73,6 +94,25 @@ fn fingerprint(root: &Path) -> Fingerprint {
             (path, modified)
         })
         .collect()
+}
+
+/// Every file under `dir`, at any depth (none when it cannot be read).
+fn walkdir_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() => folders.push(entry.path()),
+                Ok(_) => files.push(entry.path()),
+                Err(_) => {}
+            }
+        }
+    }
+    files
 }
 
 /// The current [`Content`], reloaded when its files change (when it came from a folder).
@@ -135,14 +175,12 @@ impl ContentSource {
     }
 }
 
-/// The built site: which page holds each form (`_passerelle/forms.json`), and those pages.
+/// The built site's form pages (`_passerelle/forms.json`, [`FormPages`]): which page holds
+/// each form, and the frame to render it again with.
 #[derive(Debug, Clone)]
 pub struct SitePages {
     dir: PathBuf,
 }
-
-/// Where the generator writes the form-to-page map, relative to the built site.
-pub const MANIFEST: &str = "_passerelle/forms.json";
 
 impl SitePages {
     /// The built site in `dir` (`dist/`).
@@ -152,58 +190,17 @@ impl SitePages {
         }
     }
 
-    /// The URL of the page holding `form` in `lang` (`/en/groups/apply/`), read fresh from the
-    /// manifest so a rebuild is seen at once.
+    /// The page holding `form` in `lang`, read fresh so a rebuild is seen at once; `None` when
+    /// the site is not built or holds no such form.
+    pub fn page(&self, form: &str, lang: Lang) -> Option<FormPage> {
+        let pages = FormPages::read(&self.dir)
+            .map_err(|err| tracing::warn!("{err}"))
+            .ok()?;
+        pages.get(form, lang).cloned()
+    }
+
+    /// The URL of the page holding `form` in `lang` (`/en/groups/apply/`).
     pub fn url(&self, form: &str, lang: Lang) -> Option<String> {
-        let text = std::fs::read_to_string(self.dir.join(MANIFEST)).ok()?;
-        let manifest: BTreeMap<String, BTreeMap<String, String>> =
-            serde_json::from_str(&text).ok()?;
-        manifest.get(form)?.get(lang.code()).cloned()
-    }
-
-    /// The HTML of the page holding `form` in `lang`, if the site is built.
-    pub fn html(&self, form: &str, lang: Lang) -> Option<String> {
-        let url = self.url(form, lang)?;
-        let path = self.file_for(&url)?;
-        std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))
-            .map_err(|err| tracing::warn!("{err:#}"))
-            .ok()
-    }
-
-    /// `/en/x/` -> `<dir>/en/x/index.html`; `/en/x.html` -> `<dir>/en/x.html`. Refuses
-    /// anything that could leave the folder.
-    fn file_for(&self, url: &str) -> Option<PathBuf> {
-        let path = url.split(['?', '#']).next()?.trim_start_matches('/');
-        if path
-            .split('/')
-            .any(|part| part == ".." || part.starts_with('.'))
-        {
-            return None;
-        }
-        let mut file = self.dir.join(path);
-        if path.is_empty() || path.ends_with('/') {
-            file = file.join("index.html");
-        }
-        Some(file)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn page_urls_map_to_files_inside_the_site() {
-        let pages = SitePages::new(Path::new("/dist"));
-        assert_eq!(
-            pages.file_for("/en/groups/apply/"),
-            Some(PathBuf::from("/dist/en/groups/apply/index.html"))
-        );
-        assert_eq!(
-            pages.file_for("/fr/x.html"),
-            Some(PathBuf::from("/dist/fr/x.html"))
-        );
-        assert_eq!(pages.file_for("/en/../../etc/passwd"), None);
+        self.page(form, lang).map(|page| page.url)
     }
 }

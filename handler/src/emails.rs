@@ -7,8 +7,8 @@
 //!   written comments stay in the store, to be read in the export.
 
 use crate::content::Content;
+use crate::email_templates::Renderer;
 use crate::mail::{AutoSubmitted, KindHeader, MailError, ReferenceHeader};
-use crate::render::Renderer;
 use crate::reveal::reveal;
 use crate::store::{NotificationKind, Status, StoredSubmission};
 use crate::words;
@@ -57,10 +57,10 @@ pub fn support_line(site: &SiteConfig, lang: Lang) -> String {
 }
 
 /// The same line in parts, for a page where the number is a `tel:` link.
-pub fn support_parts(site: &SiteConfig, lang: Lang) -> crate::render::SupportLine {
+pub fn support_parts(site: &SiteConfig, lang: Lang) -> crate::pages::SupportLine {
     let text = words::SUPPORT.get(lang);
     let (before, after) = text.split_once("{phone}").unwrap_or((text, ""));
-    crate::render::SupportLine {
+    crate::pages::SupportLine {
         before: in_lang(before, lang),
         phone: site.program.phone.clone(),
         phone_href: site.phone_href(),

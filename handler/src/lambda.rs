@@ -10,8 +10,9 @@
 //!   reported in `batchItemFailures`, and Lambda retries from there.
 //!
 //! The site's files are deployed beside the binary: `PASSERELLE_ROOT` (default: the working
-//! directory, the zip's root in Lambda) holds site.toml and content/; `PASSERELLE_SITE_DIR`
-//! (default `<root>/dist`) the built pages that hold the forms.
+//! directory, the zip's root in Lambda) holds site.toml, content/ and templates/;
+//! `PASSERELLE_SITE_DIR` (default `<root>/dist`) the build's `_passerelle/forms.json` (the
+//! frames of the pages that hold the forms).
 
 use crate::app::AppState;
 use crate::cdn;

@@ -343,7 +343,12 @@ async fn deliver(state: &AppState, notification: &PendingNotification) -> Result
             emails::acknowledgement(state.renderer(), &content, form, &stored)
         }
     }
-    .map_err(|err| Failure::Retry(format!("template: {}", crate::render::error_chain(&err))))?;
+    .map_err(|err| {
+        Failure::Retry(format!(
+            "template: {}",
+            crate::email_templates::error_chain(&err)
+        ))
+    })?;
     let config = state.config();
     let reply_to = match notification.kind {
         NotificationKind::Acknowledgement => Some(&config.reply_to),

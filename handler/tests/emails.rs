@@ -5,8 +5,8 @@ mod support;
 
 use handler::Reference;
 use handler::content::Content;
+use handler::email_templates::Renderer;
 use handler::emails::{self, Email};
-use handler::render::Renderer;
 use handler::store::{Status, StoredSubmission};
 use model::forms::RawSubmission;
 use support::*;

@@ -8,7 +8,6 @@
 mod support;
 
 use handler::content::Content;
-use handler::render::Renderer;
 use jiff::Zoned;
 use model::Lang;
 use model::forms::{ErrorKind, FieldKind, FormDef, Invalid, RawSubmission, ui};
@@ -116,10 +115,7 @@ struct Rendered {
 fn render(content: &Content, id: &str, lang: Lang, now: &Zoned) -> Rendered {
     let def = content.form(id).unwrap().clone();
     let view = def.view(lang, &content.offerings, now);
-    let html = Renderer::new()
-        .unwrap()
-        .form_region(&view, &serde_json::json!({}), &[])
-        .unwrap();
+    let html = handler::pages::form_region(content, &view, &serde_json::json!({}), &[]).unwrap();
     let controls = controls(&html);
     Rendered {
         def,

@@ -32,9 +32,10 @@ async fn an_intake_is_stored_confirmed_and_notified() {
     assert_eq!(stored.status, Status::Received);
     assert_eq!(stored.submission.text("name"), Some("Sam Tester"));
 
-    // The confirmation page: the built page, the panel in place of the form and of the page's
-    // title and introduction (which no longer apply), a new title, the same answer in French
-    // behind the toggle, the 24/7 number to tap.
+    // The confirmation page: the form's page rendered from its frame, the panel in place of the
+    // form and of the page's title and introduction (which no longer apply), the rest of the
+    // page (its footer) kept, a new title, the same answer in French behind the toggle, the
+    // 24/7 number to tap.
     let page = text(site.get(&url).await).await;
     assert!(
         page.contains("<title>Request received - Peer Support Program</title>"),
@@ -43,7 +44,8 @@ async fn an_intake_is_stored_confirmed_and_notified() {
     assert!(page.contains("<h1 class=\"ps-panel__title\">Request received</h1>"));
     assert_eq!(page.matches("<h1").count(), 1, "{page}");
     assert!(page.contains(reference.as_str()));
-    assert!(!page.contains("<p>Before the form.</p>") && page.contains("<p>After the form.</p>"));
+    assert!(!page.contains("<p>Before the form.</p>") && page.contains("<footer"));
+    assert!(page.contains(&format!("<script src=\"{FORM_JS}\" defer></script>")));
     let french = site.confirmation_url("intake", Some(reference.as_str()), "fr", "received", true);
     assert!(french.starts_with(&format!(
         "/api/forms/intake/confirmation?ref={reference}&sig="
@@ -303,7 +305,7 @@ async fn errors_are_in_french_on_the_french_page() {
     let page = text(response).await;
     assert!(
         page.contains(
-            "<title>Erreur\u{a0}: Demander à joindre un groupe - Peer Support Program</title>"
+            "<title>Erreur\u{a0}: Demander à joindre un groupe - Programme de soutien par les pairs</title>"
         ),
         "{page}"
     );
@@ -338,7 +340,10 @@ async fn json_gets_json_errors_the_redrawn_form_and_a_reference() {
     assert_eq!(body["errors"][0]["href"], "#feedback-service");
     assert_eq!(body["title_prefix"], "Error: ");
     let html = body["html"].as_str().unwrap();
-    assert!(html.starts_with("<!-- passerelle:form -->"), "{html}");
+    assert!(
+        html.starts_with("<div class=\"ps-form-region\" data-ps-form-region=\"feedback\">"),
+        "{html}"
+    );
     assert!(html.contains("ps-error-summary") && html.contains("value=\"good\" checked"));
 
     let answers = serde_json::json!({

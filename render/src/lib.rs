@@ -8,6 +8,13 @@
 //! escaper ([`model::html::escape`], which leaves `/` alone), text files not escaped, and the
 //! `french_spacing` filter.
 
+mod frame;
+
+pub use frame::{
+    Alternate, ChildContext, FORM_PAGES, FormPage, FormPages, LinkContext, PageContext, PageFrame,
+    SiteContext, TranslationContext, strings_in,
+};
+
 use model::{Diagnostic, typography};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;

@@ -4,7 +4,7 @@
 use crate::checks;
 use crate::content::{self, Library, Page};
 use crate::context::{
-    self, Alternate, ChildContext, LinkContext, PageContext, SiteContext, SitemapEntry,
+    self, Alternate, ChildContext, LinkContext, PageContext, PageFrame, SiteContext, SitemapEntry,
     TranslationContext,
 };
 use crate::ics;
@@ -109,7 +109,7 @@ pub fn generate(root: &Path, options: &Options) -> Result<Output, Diagnostics> {
     output.files.extend(renderer.calendars());
     output
         .files
-        .push(("_passerelle/forms.json".into(), renderer.forms_manifest()));
+        .push((render::FORM_PAGES.into(), renderer.forms_manifest()));
     output
         .files
         .push((NEXT_CHANGE_FILE.into(), next_change(&library, &options.now)));
@@ -444,6 +444,12 @@ impl<'a> Renderer<'a> {
         })
     }
 
+    /// The offering's view as templates see it (what a [`PageFrame`] carries).
+    fn offering_json(&self, id: &str, lang: Lang) -> Option<serde_json::Value> {
+        self.offering_view(id, lang)
+            .map(|view| serde_json::to_value(view).expect("an offering view serializes"))
+    }
+
     fn absolute(&self, url: &str) -> String {
         format!("{}{url}", self.library.config.base_url)
     }
@@ -451,15 +457,15 @@ impl<'a> Renderer<'a> {
     fn alternates(&self, en: &str, fr: &str) -> Vec<Alternate> {
         vec![
             Alternate {
-                hreflang: Lang::En.locale(),
+                hreflang: Lang::En.locale().into(),
                 url: self.absolute(en),
             },
             Alternate {
-                hreflang: Lang::Fr.locale(),
+                hreflang: Lang::Fr.locale().into(),
                 url: self.absolute(fr),
             },
             Alternate {
-                hreflang: "x-default",
+                hreflang: "x-default".into(),
                 url: self.absolute("/"),
             },
         ]
@@ -476,7 +482,10 @@ impl<'a> Renderer<'a> {
         context.insert("lang", &lang);
         context.insert("other_lang", &lang.other());
         context.insert("t", self.strings(lang));
-        context.insert("site", &SiteContext::new(self.library, lang, self.assets));
+        context.insert(
+            "site",
+            &SiteContext::new(&self.library.config, lang, self.assets),
+        );
         context.insert("nav", &self.nav[usize::from(lang == Lang::Fr)]);
         context.insert("values", &json!({}));
         context.insert("errors", &json!([]));
@@ -494,30 +503,28 @@ impl<'a> Renderer<'a> {
                 .front_matter
                 .offering
                 .as_ref()
-                .and_then(|o| self.offering_view(o.get_ref(), lang)),
+                .and_then(|o| self.offering_json(o.get_ref(), lang)),
         }
     }
 
-    fn page(&self, page: &Page) -> Result<(PathBuf, Vec<u8>), Diagnostic> {
+    /// Everything `page`'s template sees except the form's state: what the build renders the
+    /// page from, and what it writes for the handler when the page holds a form.
+    fn frame(&self, page: &Page) -> PageFrame {
         let lang = page.lang;
-        let mut context = self.base_context(lang);
         let other = self.counterpart.get(page.url.as_str()).copied();
-        if let Some(other) = other {
-            context.insert(
-                "translation",
-                &TranslationContext {
-                    url: other.url.clone(),
-                    title: context::page_text(other, &other.front_matter.title),
-                    lang: other.lang,
-                    lang_name: other.lang.endonym(),
-                },
-            );
+        let translation = other.map(|other| TranslationContext {
+            url: other.url.clone(),
+            title: context::page_text(other, &other.front_matter.title),
+            lang: other.lang,
+            lang_name: other.lang.endonym().into(),
+        });
+        let alternates = other.map(|other| {
             let (en, fr) = match lang {
                 Lang::En => (&page.url, &other.url),
                 Lang::Fr => (&other.url, &page.url),
             };
-            context.insert("alternates", &self.alternates(en, fr));
-        }
+            self.alternates(en, fr)
+        });
         let home = format!("/{lang}/");
         let nav: Vec<LinkContext> = self.nav[usize::from(lang == Lang::Fr)]
             .iter()
@@ -527,7 +534,27 @@ impl<'a> Renderer<'a> {
                 ..item.clone()
             })
             .collect();
-        context.insert("nav", &nav);
+        PageFrame {
+            template: page.template().to_string(),
+            lang,
+            other_lang: lang.other(),
+            site: SiteContext::new(&self.library.config, lang, self.assets),
+            t: render::strings_in(&self.library.strings, lang),
+            nav,
+            page: self.page_context(page),
+            translation,
+            alternates,
+            offering: page
+                .front_matter
+                .offering
+                .as_ref()
+                .map(|offering| self.offering_json(offering.get_ref(), lang).into()),
+        }
+    }
+
+    /// What `page`'s template sees as `page`.
+    fn page_context(&self, page: &Page) -> PageContext {
+        let lang = page.lang;
         let children = if page.is_section {
             self.children
                 .get(page.url.as_str())
@@ -563,26 +590,27 @@ impl<'a> Renderer<'a> {
             }
         }
         breadcrumbs.reverse();
-        context.insert(
-            "page",
-            &PageContext {
-                title: context::page_text(page, &page.front_matter.title),
-                description: context::page_text(page, &page.front_matter.description),
-                content: page.body.html.clone(),
-                url: page.url.clone(),
-                date_modified: page
-                    .date_modified
-                    .map(datetime::iso_date)
-                    .unwrap_or_default(),
-                is_section: page.is_section,
-                children,
-                recent,
-                breadcrumbs,
-            },
-        );
-        if let Some(offering) = &page.front_matter.offering {
-            context.insert("offering", &self.offering_view(offering.get_ref(), lang));
+        PageContext {
+            title: context::page_text(page, &page.front_matter.title),
+            description: context::page_text(page, &page.front_matter.description),
+            content: page.body.html.clone(),
+            url: page.url.clone(),
+            date_modified: page
+                .date_modified
+                .map(datetime::iso_date)
+                .unwrap_or_default(),
+            is_section: page.is_section,
+            children,
+            recent,
+            breadcrumbs,
         }
+    }
+
+    fn page(&self, page: &Page) -> Result<(PathBuf, Vec<u8>), Diagnostic> {
+        let lang = page.lang;
+        let mut context = self.frame(page).context();
+        context.insert("values", &json!({}));
+        context.insert("errors", &json!([]));
         if let Some(form) = &page.front_matter.form
             && let Some(definition) = self.library.form(form.get_ref())
         {
@@ -623,11 +651,11 @@ impl<'a> Renderer<'a> {
         let mut context = self.base_context(Lang::En);
         context.insert(
             "site_en",
-            &SiteContext::new(self.library, Lang::En, self.assets),
+            &SiteContext::new(&self.library.config, Lang::En, self.assets),
         );
         context.insert(
             "site_fr",
-            &SiteContext::new(self.library, Lang::Fr, self.assets),
+            &SiteContext::new(&self.library.config, Lang::Fr, self.assets),
         );
         context.insert("t_en", self.strings(Lang::En));
         context.insert("t_fr", self.strings(Lang::Fr));
@@ -793,7 +821,7 @@ impl<'a> Renderer<'a> {
                     alternates: versions
                         .into_iter()
                         .map(|v| Alternate {
-                            hreflang: v.lang.locale(),
+                            hreflang: v.lang.locale().into(),
                             url: self.absolute(&v.url),
                         })
                         .collect(),
@@ -825,18 +853,18 @@ impl<'a> Renderer<'a> {
         Ok(vec![(name.into(), text.into_bytes())])
     }
 
-    /// `_passerelle/forms.json`: which page holds each form, per language (for the handler).
+    /// `_passerelle/forms.json`: the page holding each form, per language, with its frame, so
+    /// the handler can render that page again (render::FormPages, read by the handler).
     fn forms_manifest(&self) -> Vec<u8> {
-        let mut manifest: BTreeMap<&str, BTreeMap<Lang, &str>> = BTreeMap::new();
+        let mut pages = render::FormPages::default();
         for page in &self.library.pages {
             if let Some(form) = &page.front_matter.form {
-                manifest
-                    .entry(form.get_ref().as_str())
-                    .or_default()
-                    .insert(page.lang, page.url.as_str());
+                let frame = self.frame(page);
+                let url = page.url.clone();
+                pages.insert(form.get_ref(), page.lang, render::FormPage { url, frame });
             }
         }
-        serde_json::to_vec_pretty(&manifest).expect("serializable")
+        pages.to_json()
     }
 }
 

@@ -22,8 +22,13 @@ import {
   watchCsp,
 } from './lib.mjs';
 
-/** form id -> { en: path, fr: path }, as the generator wrote it for the handler. */
-const FORMS = JSON.parse(readFileSync(join(DIST_DIR, '_passerelle/forms.json'), 'utf8'));
+/** form id -> { en: path, fr: path }, from the pages the generator wrote for the handler
+ * (_passerelle/forms.json: form id -> language -> { url, frame }, render::FormPages). */
+const FORMS = Object.fromEntries(
+  Object.entries(JSON.parse(readFileSync(join(DIST_DIR, '_passerelle/forms.json'), 'utf8'))).map(
+    ([form, pages]) => [form, { en: pages.en.url, fr: pages.fr.url }],
+  ),
+);
 const REFERENCE = /^[ACDEFGHJKMNPRTUVWXY34679]{8}$/;
 const WORDS = {
   en: {

@@ -8,7 +8,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIST_DIR, launchBrowser, newGuardedContext, urlFor } from './lib.mjs';
 
-const FORMS = JSON.parse(readFileSync(join(DIST_DIR, '_passerelle/forms.json'), 'utf8'));
+// _passerelle/forms.json: form id -> language -> { url, frame } (render::FormPages).
+const FORMS = Object.fromEntries(
+  Object.entries(JSON.parse(readFileSync(join(DIST_DIR, '_passerelle/forms.json'), 'utf8'))).map(
+    ([form, pages]) => [form, { en: pages.en.url, fr: pages.fr.url }],
+  ),
+);
 const COFFEE_CHAT = {
   en: '/en/activities/mens-virtual-coffee-chat/',
   fr: '/fr/activites/cafe-causerie-virtuel-pour-hommes/',

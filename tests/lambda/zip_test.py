@@ -248,8 +248,12 @@ def main():
 
             kind, answer = api.invoke(http_event("POST", "/api/forms/intake", form_headers,
                                                  "lang=en&website="))
-            check("a post without its answers gets the page again with its errors (422)",
-                  kind == "response" and answer.get("statusCode") == 422, f"{kind} {answer}")
+            body = (answer or {}).get("body") or ""
+            check("a post without its answers gets the page again with its errors (422), "
+                  "rendered from the zip's templates and the build's frame",
+                  kind == "response" and answer.get("statusCode") == 422
+                  and "data-ps-error-summary" in body and "<footer" in body,
+                  f"{kind} {answer}")
 
             no_cdn = {k: v for k, v in form_headers.items() if k != "x-passerelle-origin-verify"}
             kind, answer = api.invoke(http_event("POST", "/api/forms/intake", no_cdn,

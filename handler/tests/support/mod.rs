@@ -231,7 +231,69 @@ pub fn reference_in(url: &str) -> String {
     url.split("ref=").nth(1).unwrap()[..8].to_string()
 }
 
-/// Writes the site: settings, forms, offerings, built pages.
+/// Copies the folder `from` (at any depth) to `to`.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, target).unwrap();
+        }
+    }
+}
+
+/// The fingerprinted address of the enhancement script in the test site's frames.
+pub const FORM_JS: &str = "/assets/form.0123abcd.js";
+
+/// What the build would write for the [`PAGES`]: each page's frame, with "Before the form." as
+/// its content and the language toggle leading to the other language's home page.
+pub fn form_pages(root: &Path) -> render::FormPages {
+    let site = model::SiteConfig::load(&root.join("site.toml")).unwrap();
+    let path = root.join("content/strings.toml");
+    let strings: std::collections::BTreeMap<String, model::Localized> =
+        model::front_matter::parse(&path, &std::fs::read_to_string(&path).unwrap(), 1).unwrap();
+    let assets = std::collections::BTreeMap::from([("form.js".to_string(), FORM_JS.to_string())]);
+    let mut pages = render::FormPages::default();
+    for (form, lang, url, title) in PAGES {
+        let lang = model::Lang::from_code(lang).unwrap();
+        let other = lang.other();
+        let frame = render::PageFrame {
+            template: "page.html".into(),
+            lang,
+            other_lang: other,
+            site: render::SiteContext::new(&site, lang, &assets),
+            t: render::strings_in(&strings, lang),
+            nav: Vec::new(),
+            page: render::PageContext {
+                title: title.into(),
+                description: String::new(),
+                content: "<p>Before the form.</p>".into(),
+                url: url.into(),
+                date_modified: String::new(),
+                is_section: false,
+                children: Vec::new(),
+                recent: Vec::new(),
+                breadcrumbs: Vec::new(),
+            },
+            translation: Some(render::TranslationContext {
+                url: format!("/{other}/"),
+                title: other.endonym().into(),
+                lang: other,
+                lang_name: other.endonym().into(),
+            }),
+            alternates: None,
+            offering: None,
+        };
+        let url = url.to_string();
+        pages.insert(form, lang, render::FormPage { url, frame });
+    }
+    pages
+}
+
+/// Writes the site: settings, forms, offerings, templates, and the built form pages' frames.
 pub fn build_site(root: &Path, now: &str) -> LocalOptions {
     let copy_dir = |from: &Path, to: &Path| {
         std::fs::create_dir_all(to).unwrap();
@@ -254,33 +316,10 @@ pub fn build_site(root: &Path, now: &str) -> LocalOptions {
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/offerings"),
         &root.join("content/offerings"),
     );
+    copy_tree(&repo().join("templates"), &root.join("templates"));
     let dist = root.join("dist");
-    let mut manifest = serde_json::Map::new();
-    for (form, lang, url, title) in PAGES {
-        let other = if lang == "en" { "fr" } else { "en" };
-        let entry = manifest
-            .entry(form.to_string())
-            .or_insert_with(|| serde_json::json!({}));
-        entry[lang] = serde_json::Value::from(url);
-        let file = dist.join(url.trim_start_matches('/')).join("index.html");
-        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-        std::fs::write(
-            file,
-            format!(
-                "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<title>{title} - Peer Support Program</title>\n</head>\n\
-                 <body>\n<header><a class=\"ps-lang-toggle__link\" href=\"/{other}/\" lang=\"{other}\">{other}</a></header>\n<main id=\"main-content\">\n<!-- passerelle:intro -->\n<h1>{title}</h1>\n<p>Before the form.</p>\n<!-- /passerelle:intro -->\n\
-                 <!-- passerelle:form -->\n<form>the static form</form>\n<!-- /passerelle:form -->\n\
-                 <script src=\"/assets/form.0123abcd.js\" defer></script>\n<p>After the form.</p>\n</main>\n</body>\n</html>\n"
-            ),
-        )
-        .unwrap();
-    }
     std::fs::create_dir_all(dist.join("_passerelle")).unwrap();
-    std::fs::write(
-        dist.join("_passerelle/forms.json"),
-        serde_json::Value::Object(manifest).to_string(),
-    )
-    .unwrap();
+    std::fs::write(dist.join(render::FORM_PAGES), form_pages(root).to_json()).unwrap();
     let mut options = LocalOptions::new(root);
     options.now = Some(at(now));
     options
