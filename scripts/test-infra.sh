@@ -415,6 +415,9 @@ if not any(r["Type"] == "AWS::Budgets::Budget" for r in resources.values()):
     problems.append("no monthly budget")
 if not any(r["Type"] == "AWS::SES::ConfigurationSetEventDestination" for r in resources.values()):
     problems.append("no SES event destination (bounces and complaints unseen)")
+env = main["Globals"]["Function"]["Environment"]["Variables"]
+if env.get("PASSERELLE_SES_CONFIGURATION_SET") != {"Ref": "SesConfigurationSet"}:
+    problems.append("the functions do not name the configuration set in every message")
 table = resources["Table"]["Properties"]
 if table.get("DeletionProtectionEnabled") != {"Ref": "TableDeletionProtection"}:
     problems.append("table deletion protection is not the TableDeletionProtection parameter")

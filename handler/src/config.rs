@@ -13,6 +13,7 @@
 //! | `PASSERELLE_RETENTION_DAYS` | `90`                                        | submissions older than this are deleted (DynamoDB: the TTL) |
 //! | `PASSERELLE_NOTIFY_MAX_ATTEMPTS` | `8`                                   | attempts at sending one notification before it is given up on (kept, marked failed, logged `notification_failed`) |
 //! | `PASSERELLE_ACKNOWLEDGEMENTS` | `send`                                    | `send`: acknowledgements go to the person; `coordinators`: to the first coordinators' address instead, never to the public (staging) |
+//! | `PASSERELLE_SES_CONFIGURATION_SET` | none                            | the SES configuration set every message names (`X-SES-CONFIGURATION-SET`), so SES reports rejections, bounces and complaints (the stack sets it) |
 //! | `PASSERELLE_CONFIRMATION_KEY` | `<data dir>/confirmation.key` (generated) | the key confirmation links are signed with (the Lambda sets it from `PASSERELLE_CONFIRMATION_SECRET_ID`) |
 //!
 //! The data dir is `<root>/.passerelle` for `handler serve` and `site serve`. DynamoDB is
@@ -231,6 +232,8 @@ pub struct Config {
     pub notify_max_attempts: u32,
     /// Where acknowledgements go (`PASSERELLE_ACKNOWLEDGEMENTS`).
     pub acknowledgements: Acknowledgements,
+    /// The SES configuration set each message names (`PASSERELLE_SES_CONFIGURATION_SET`).
+    pub ses_configuration_set: Option<String>,
 }
 
 /// Where acknowledgements go (`PASSERELLE_ACKNOWLEDGEMENTS`).
@@ -273,6 +276,23 @@ fn acknowledgements(value: Option<String>) -> anyhow::Result<Acknowledgements> {
             "PASSERELLE_ACKNOWLEDGEMENTS=`{other}` is not allowed: write send (to the person) or \
              coordinators (to the first coordinators' address, for staging)"
         ),
+    }
+}
+
+/// `PASSERELLE_SES_CONFIGURATION_SET`: a name SES accepts (1 to 64 letters, digits, `-`, `_`).
+fn ses_configuration_set(value: Option<String>) -> anyhow::Result<Option<String>> {
+    let Some(name) = value else { return Ok(None) };
+    let valid = (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if valid {
+        Ok(Some(name))
+    } else {
+        bail!(
+            "PASSERELLE_SES_CONFIGURATION_SET=`{name}` is not a configuration set name: 1 to 64 \
+             letters, digits, - or _ (the stack's SesConfigurationSetName output)"
+        )
     }
 }
 
@@ -343,6 +363,9 @@ impl Config {
         Ok(Config {
             notify_max_attempts: notify_max_attempts(var("PASSERELLE_NOTIFY_MAX_ATTEMPTS"))?,
             acknowledgements: acknowledgements(var("PASSERELLE_ACKNOWLEDGEMENTS"))?,
+            ses_configuration_set: ses_configuration_set(lookup(
+                "PASSERELLE_SES_CONFIGURATION_SET",
+            ))?,
             confirmation_key,
             ack_per_address_per_day,
             store,
@@ -491,6 +514,22 @@ email = "program@example.ca"
         vars.entry("PASSERELLE_CONFIRMATION_KEY".into())
             .or_insert_with(|| "k".repeat(32));
         Config::from_lookup(Path::new("/data"), &site(), |name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn a_configuration_set_is_a_name_ses_accepts() {
+        assert_eq!(ses_configuration_set(None).unwrap(), None);
+        assert_eq!(
+            ses_configuration_set(Some("passerelle-production".into())).unwrap(),
+            Some("passerelle-production".to_string())
+        );
+        for bad in ["", "two words", "a\nb", &"x".repeat(65)] {
+            let err = ses_configuration_set(Some(bad.to_string())).unwrap_err();
+            assert!(
+                err.to_string().contains("PASSERELLE_SES_CONFIGURATION_SET"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -93,6 +93,12 @@ text_header!(
     "X-Passerelle-Kind"
 );
 text_header!(
+    /// `X-SES-CONFIGURATION-SET: passerelle-production`: SES sends the message through this
+    /// configuration set, which turns its rejections, bounces and complaints into metrics.
+    SesConfigurationSet,
+    "X-SES-CONFIGURATION-SET"
+);
+text_header!(
     /// `Auto-Submitted: auto-generated` (RFC 3834), so that auto-replies do not answer back.
     AutoSubmitted,
     "Auto-Submitted"

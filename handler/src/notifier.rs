@@ -358,7 +358,7 @@ async fn deliver(state: &AppState, notification: &PendingNotification) -> Result
     };
     let to = recipient(config, notification)
         .ok_or_else(|| Failure::Abandon("no coordinators' address to send it to".into()))?;
-    let message = emails::message(
+    let mut message = emails::message(
         &email,
         &config.mail_from,
         to,
@@ -367,6 +367,11 @@ async fn deliver(state: &AppState, notification: &PendingNotification) -> Result
         notification.kind,
     )
     .map_err(|err| Failure::Abandon(redact(&err.to_string())))?;
+    if let Some(set) = &config.ses_configuration_set {
+        message
+            .headers_mut()
+            .set(crate::mail::SesConfigurationSet(set.clone()));
+    }
     state.mailer().send(message).await.map_err(|err| match err {
         MailError::Transient(reason) => Failure::Retry(redact(&reason)),
         MailError::Permanent(reason) => Failure::Abandon(redact(&reason)),

@@ -73,6 +73,7 @@ mod tests {
             ack_per_address_per_day: 3,
             notify_max_attempts: crate::config::DEFAULT_NOTIFY_MAX_ATTEMPTS,
             acknowledgements: crate::config::Acknowledgements::Send,
+            ses_configuration_set: None,
         }
     }
 

@@ -93,6 +93,36 @@ async fn an_intake_is_stored_confirmed_and_notified() {
 /// Staging (`PASSERELLE_ACKNOWLEDGEMENTS=coordinators`): the person's acknowledgement goes to
 /// the first coordinators' address, never to the address the person typed; the page still says
 /// one was sent (staging shows what production shows).
+/// In AWS every message names the stack's SES configuration set, so SES reports its
+/// rejections, bounces and complaints to the alarms whoever verified the sending identity.
+#[tokio::test]
+async fn every_message_names_the_ses_configuration_set_when_one_is_set() {
+    let site = TestSite::with_settings(
+        OPEN,
+        &[("PASSERELLE_SES_CONFIGURATION_SET", "passerelle-staging")],
+    );
+    site.post_form("intake", &intake("en")).await;
+    assert_eq!(notifier::drain(&site.state).await.unwrap(), 2);
+    let outbox = site.outbox();
+    assert_eq!(outbox.len(), 2);
+    for message in &outbox {
+        assert!(
+            message.contains("X-SES-CONFIGURATION-SET: passerelle-staging"),
+            "{message}"
+        );
+    }
+    // Locally there is none, and no header.
+    let local = TestSite::new(OPEN);
+    local.post_form("intake", &intake("en")).await;
+    notifier::drain(&local.state).await.unwrap();
+    assert!(
+        local
+            .outbox()
+            .iter()
+            .all(|m| !m.contains("X-SES-CONFIGURATION-SET"))
+    );
+}
+
 #[tokio::test]
 async fn on_staging_the_acknowledgement_never_goes_to_the_person() {
     let site = TestSite::with_settings(
