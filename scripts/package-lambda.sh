@@ -12,6 +12,7 @@
 #                                   their errors and confirmations through them)
 #   dist/_passerelle/forms.json     which built page holds each form, and its frame (navigation,
 #                                   fingerprinted assets, strings) to render it again
+#   dist/_passerelle/next-change.txt  when this build goes stale (the sweep alarms past it)
 #
 # The handler reads these from its working directory (/var/task), as `handler serve --root .`
 # would. Everything else of the site is served by CloudFront from S3.
@@ -129,6 +130,11 @@ with tempfile.TemporaryDirectory() as tmp:
     manifest_path = site_dir / "_passerelle" / "forms.json"
     json.loads(manifest_path.read_text())  # a half-written file stops here, not in Lambda
     files.append(("dist/_passerelle/forms.json", manifest_path))
+    # When this build goes stale: the notifier's sweep raises an alarm if it is not rebuilt.
+    next_change = site_dir / "_passerelle" / "next-change.txt"
+    if not next_change.is_file():
+        sys.exit(f"error: {next_change} is missing: rebuild the site")
+    files.append(("dist/_passerelle/next-change.txt", next_change))
 
     # Fixed timestamps and modes: the same inputs make the same zip.
     def add(archive, name, data, mode):

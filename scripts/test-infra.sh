@@ -724,6 +724,27 @@ PY
 }
 check "the publishing role may use the SAM transform its template needs" github_role
 
+# The sweep's staleness line (handler/src/staleness.rs STALE_EVENT) reaches an alarm.
+site_stale_alarm() {
+  "$py" - "$TEMPLATE" handler/src/staleness.rs <<'PY'
+import re, sys
+from samtranslator.yaml_helper import yaml_parse
+template = yaml_parse(open(sys.argv[1]).read())
+event = re.search(r'pub const STALE_EVENT: &str = "([^"]+)";', open(sys.argv[2]).read()).group(1)
+resources = template["Resources"]
+filters = [v["Properties"] for v in resources.values() if v["Type"] == "AWS::Logs::MetricFilter"
+           and v["Properties"].get("FilterPattern") == '{ $.fields.message = "%s" }' % event]
+metrics = {m["MetricName"] for f in filters for m in f["MetricTransformations"]}
+alarms = [v["Properties"] for v in resources.values() if v["Type"] == "AWS::CloudWatch::Alarm"
+          and v["Properties"].get("MetricName") in metrics
+          and {"Ref": "AlarmTopic"} in v["Properties"].get("AlarmActions", [])]
+if not filters or not alarms:
+    print(f"  no metric filter and alarm on {event}", file=sys.stderr)
+    sys.exit(1)
+PY
+}
+check "a stale site (past next-change.txt, no rebuild) reaches an alarm" site_stale_alarm
+
 # --- Summary -----------------------------------------------------------------------------------
 elapsed=$((SECONDS - started))
 if ((${#failures[@]})); then

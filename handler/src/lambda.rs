@@ -49,11 +49,8 @@ impl Entry {
 /// reads the key its confirmation links are signed with (`PASSERELLE_CONFIRMATION_SECRET_ID`):
 /// every instance must sign with the same one, so it never starts without it.
 pub async fn state(entry: Entry) -> anyhow::Result<AppState> {
-    let root = PathBuf::from(std::env::var("PASSERELLE_ROOT").unwrap_or_else(|_| ".".into()));
-    let mut options = LocalOptions::new(root);
-    if let Some(dir) = std::env::var_os("PASSERELLE_SITE_DIR") {
-        options.site_dir = dir.into();
-    }
+    let mut options = LocalOptions::new(root());
+    options.site_dir = site_dir();
     // Only /tmp is writable in Lambda (for an embedded store, if one is ever named).
     options.data_dir = PathBuf::from("/tmp/passerelle");
     let key = match entry {
@@ -76,10 +73,22 @@ pub async fn state(entry: Entry) -> anyhow::Result<AppState> {
     })
 }
 
+/// The site's files beside the binary (`PASSERELLE_ROOT`, default the working directory).
+fn root() -> PathBuf {
+    PathBuf::from(std::env::var("PASSERELLE_ROOT").unwrap_or_else(|_| ".".into()))
+}
+
+/// The built pages (`PASSERELLE_SITE_DIR`, default `<root>/dist`).
+fn site_dir() -> PathBuf {
+    std::env::var_os("PASSERELLE_SITE_DIR").map_or_else(|| root().join("dist"), PathBuf::from)
+}
+
 /// Runs the entry point until the Lambda runtime stops.
 pub async fn run(entry: Entry) -> anyhow::Result<()> {
     let state = state(entry).await?;
-    tracing::info!(
+    // Debug, so the INFO level the function logs at leaves it out: a line at each cold start
+    // would date the request that started the instance (anonymous feedback, maybe).
+    tracing::debug!(
         entry = ?entry,
         store = %local::describe_store(&state.config().store),
         mail = %local::describe_mail(&state.config().mail),
@@ -92,6 +101,10 @@ pub async fn run(entry: Entry) -> anyhow::Result<()> {
                 move |event: lambda_http::LambdaEvent<Value>| {
                     let state = state.clone();
                     let budget = budget_until(event.context.deadline);
+                    if event.payload.get("Records").is_none() {
+                        // The 5-minute sweep: is the published site past its next change?
+                        crate::staleness::report(&site_dir(), Timestamp::now());
+                    }
                     async move {
                         notify_within(&state, &event.payload, Timestamp::now(), budget)
                             .await

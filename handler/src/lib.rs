@@ -41,6 +41,7 @@ pub mod reference;
 pub mod registration;
 pub mod reveal;
 pub mod smtp;
+pub mod staleness;
 pub mod store;
 pub mod words;
 

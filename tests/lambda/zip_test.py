@@ -199,6 +199,9 @@ def main():
     with tempfile.TemporaryDirectory() as task:
         with zipfile.ZipFile(zip_path) as archive:
             archive.extractall(task)
+            names = archive.namelist()
+        check("the zip carries the build's record of when it goes stale",
+              "dist/_passerelle/next-change.txt" in names, names)
         bootstrap = os.path.join(task, "bootstrap")
         os.chmod(bootstrap, 0o755)  # zipfile drops modes; Lambda keeps the zip's
         env = {
