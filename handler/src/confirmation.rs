@@ -127,8 +127,16 @@ impl std::fmt::Debug for ConfirmationKey {
 
 /// Creates `path` readable by this user only from the start (mode 0600 on Unix), so the key is
 /// never readable by others, even for a moment.
+/// Writes `text` to a new file at `path`, readable by this user only, whole or not at all:
+/// it is written under a unique temporary name in the same folder, then linked into place, so
+/// another process never reads it half-written. `AlreadyExists` when `path` exists.
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write as _;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut suffix = [0u8; 8];
+    rand::rng().fill_bytes(&mut suffix);
+    let suffix: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
+    let temporary = dir.join(format!(".{KEY_FILE}.{suffix}"));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -136,7 +144,15 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options.open(path)?.write_all(text.as_bytes())
+    let written = options
+        .open(&temporary)
+        .and_then(|mut file| {
+            file.write_all(text.as_bytes())
+                .and_then(|()| file.sync_all())
+        })
+        .and_then(|()| std::fs::hard_link(&temporary, path));
+    let _ = std::fs::remove_file(&temporary);
+    written
 }
 
 fn from_hex(text: &str) -> Option<Vec<u8>> {
@@ -175,6 +191,35 @@ mod tests {
 
     fn key() -> ConfirmationKey {
         ConfirmationKey::new("0123456789abcdef0123456789abcdef").unwrap()
+    }
+
+    /// `site serve` and `handler serve` started together on one folder both create the key:
+    /// neither may read the other's file half-written.
+    #[test]
+    fn processes_starting_together_read_one_whole_key() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let keys: Vec<String> = std::thread::scope(|scope| {
+                let starts: Vec<_> = (0..8)
+                    .map(|_| scope.spawn(|| ConfirmationKey::in_dir(dir.path())))
+                    .collect();
+                starts
+                    .into_iter()
+                    .map(|start| match start.join().unwrap() {
+                        Ok(key) => key.sign(&Claims {
+                            form: "intake",
+                            reference: None,
+                            lang: "en",
+                            status: "received",
+                            acknowledged: false,
+                        }),
+                        Err(err) => format!("{err:#}"),
+                    })
+                    .collect()
+            });
+            assert!(keys.iter().all(|k| k == &keys[0]), "{keys:?}");
+            assert!(!keys[0].contains("key"), "{keys:?}");
+        }
     }
 
     #[test]
