@@ -34,11 +34,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jiff::{Timestamp, Zoned};
+use model::Lang;
 use model::forms::{
     ErrorKind, FieldError, FormDef, Invalid, MAX_BODY_BYTES, RawSubmission, Submission, ui,
 };
 use model::typography::in_lang;
-use model::{Lang, Localized};
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::{Arc, RwLock};
@@ -460,9 +460,8 @@ fn not_received(
     lang: Lang,
     format: Format,
 ) -> Response {
-    let (title, text) = words::NOT_RECEIVED;
-    let phone = &content.site.program.phone;
-    let message = |l: Lang| in_lang(&text.get(l).replace("{phone}", phone), l);
+    let title = content.words().both(words::NOT_RECEIVED.title);
+    let message = |l: Lang| content.words().get(words::NOT_RECEIVED.text, l);
     match format {
         Format::Json => with_status(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -632,10 +631,13 @@ fn refusal(
     state: &AppState,
     code: StatusCode,
     format: Format,
-    (title, text): (Localized<&'static str>, Localized<&'static str>),
+    refusal: words::Refusal,
 ) -> Response {
+    let content = state.content();
+    let title = content.words().both(refusal.title);
+    let text = content.words().both(refusal.text);
     match format {
-        Format::Form => match pages::message(&state.content(), &title, &text) {
+        Format::Form => match pages::message(&content, &title, &text) {
             Ok(page) => html(code, page),
             Err(err) => {
                 // The templates are broken (site check says how): the words still reach the
@@ -809,7 +811,7 @@ async fn confirmation(
             .iter()
             .map(|s| typeset(s.get(lang)))
             .collect(),
-        support: Some(support_parts(&content.site, lang)),
+        support: Some(support_parts(content.words(), lang)),
     };
     // The toggle shows this same confirmation in the other language (the form there would be
     // empty).

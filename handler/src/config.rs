@@ -7,7 +7,7 @@
 //! | `PASSERELLE_SMTP_SECRET_ID` | none                                        | Secrets Manager secret holding `{"username","password"}` for SMTP |
 //! | `PASSERELLE_SMTP_USERNAME`, `PASSERELLE_SMTP_PASSWORD` | none             | SMTP credentials (instead of the secret) |
 //! | `PASSERELLE_SMTP_CA_FILE`   | none                                        | a PEM file of certificate authorities trusted for the SMTP server, besides the public ones |
-//! | `PASSERELLE_MAIL_FROM`      | `Peer Support Program <no-reply@passerelle.localhost>` | the sender |
+//! | `PASSERELLE_MAIL_FROM`      | the program's name (site.toml) `<no-reply@passerelle.localhost>` | the sender |
 //! | `PASSERELLE_COORDINATORS`   | `coordinators@passerelle.localhost`         | comma-separated addresses notified of each submission |
 //! | `PASSERELLE_SITE_ORIGIN`    | `base_url` of `site.toml`                   | comma-separated origins allowed to post |
 //! | `PASSERELLE_RETENTION_DAYS` | `90`                                        | submissions older than this are deleted (DynamoDB: the TTL) |
@@ -296,8 +296,15 @@ fn ses_configuration_set(value: Option<String>) -> anyhow::Result<Option<String>
     }
 }
 
-/// The default sender.
-pub const DEFAULT_FROM: &str = "Peer Support Program <no-reply@passerelle.localhost>";
+/// The default sender's address (its name is the program's, from site.toml).
+pub const DEFAULT_FROM_ADDRESS: &str = "no-reply@passerelle.localhost";
+
+/// The default sender: the program's English name (site.toml) at [`DEFAULT_FROM_ADDRESS`].
+pub fn default_from(site: &SiteConfig) -> Mailbox {
+    let address = DEFAULT_FROM_ADDRESS.parse().expect("a valid address");
+    Mailbox::new(Some(site.program.name.en.clone()), address)
+}
+
 /// The default coordinators' address: a placeholder that only exists in the local outbox.
 pub const DEFAULT_COORDINATORS: &str = "coordinators@passerelle.localhost";
 
@@ -316,10 +323,12 @@ impl Config {
         let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let store = store_from_lookup(data_dir, &lookup)?;
         let mail = mail_config_from_lookup(data_dir, &lookup)?;
-        let mail_from = var("PASSERELLE_MAIL_FROM")
-            .unwrap_or_else(|| DEFAULT_FROM.to_string())
-            .parse::<Mailbox>()
-            .map_err(|err| anyhow!("PASSERELLE_MAIL_FROM is not an email address: {err}"))?;
+        let mail_from = match var("PASSERELLE_MAIL_FROM") {
+            Some(from) => from
+                .parse::<Mailbox>()
+                .map_err(|err| anyhow!("PASSERELLE_MAIL_FROM is not an email address: {err}"))?,
+            None => default_from(site),
+        };
         let coordinators: Vec<String> = var("PASSERELLE_COORDINATORS")
             .unwrap_or_else(|| DEFAULT_COORDINATORS.to_string())
             .split(',')

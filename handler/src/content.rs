@@ -6,13 +6,13 @@
 //! agree while an editor works; a broken edit keeps the last good definitions (the generator
 //! reports the mistake).
 
+use crate::words::Words;
 use anyhow::anyhow;
 use jiff::tz::TimeZone;
 use model::discretion::DiscreetWords;
 use model::forms::FormDef;
-use model::{Lang, Localized, Offering, SiteConfig};
+use model::{Lang, Offering, SiteConfig};
 use render::{FormPage, FormPages};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
@@ -24,8 +24,9 @@ pub struct Content {
     /// The neutral words of discreet messages (`content/strings.toml`, `discreet_*`).
     pub discreet: DiscreetWords,
     pub tz: TimeZone,
-    /// The interface strings (`content/strings.toml`), which page templates see as `t`.
-    pub strings: BTreeMap<String, Localized>,
+    /// The interface strings (`content/strings.toml`): page templates see them as `t`, and
+    /// the handler's own words are among them ([`Content::words`]).
+    pub strings: model::strings::Strings,
     /// The site's templates (`templates/`), through the environment the generator uses.
     pub templates: tera::Tera,
     pub forms: Vec<FormDef>,
@@ -39,7 +40,10 @@ impl Content {
         let site = SiteConfig::load(&root.join("site.toml")).map_err(|d| anyhow!("{d}"))?;
         let tz = site.tz();
         let discreet = DiscreetWords::load(root).map_err(|d| anyhow!("{d}"))?;
-        let strings = load_strings(root)?;
+        let strings = model::strings::load(root).map_err(|d| anyhow!("{d}"))?;
+        if let Some(missing) = model::strings::missing_handler_keys(&strings) {
+            return Err(anyhow!("{missing}"));
+        }
         let templates = render::load(root).map_err(|d| anyhow!("{d}"))?;
         let (forms, mut problems) = model::forms::load_dir(&root.join("content/forms"));
         let (offerings, found) = model::offering::load_dir(&root.join("content/offerings"), &tz);
@@ -59,18 +63,18 @@ impl Content {
         })
     }
 
+    /// The handler's own words (`content/strings.toml`, site.toml's facts filled in).
+    pub fn words(&self) -> Words<'_> {
+        Words {
+            strings: &self.strings,
+            site: &self.site,
+        }
+    }
+
     /// The form with this id.
     pub fn form(&self, id: &str) -> Option<&FormDef> {
         self.forms.iter().find(|f| f.id == id)
     }
-}
-
-/// `content/strings.toml`: `key = { en = "...", fr = "..." }`.
-fn load_strings(root: &Path) -> anyhow::Result<BTreeMap<String, Localized>> {
-    let path = root.join("content/strings.toml");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|err| anyhow!("cannot read {}: {err}", path.display()))?;
-    model::front_matter::parse(&path, &text, 1).map_err(|d| anyhow!("{d}"))
 }
 
 /// The modification times of the files [`Content`] is read from.

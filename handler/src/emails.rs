@@ -11,7 +11,7 @@ use crate::email_templates::Renderer;
 use crate::mail::{AutoSubmitted, KindHeader, MailError, ReferenceHeader};
 use crate::reveal::reveal;
 use crate::store::{NotificationKind, Status, StoredSubmission};
-use crate::words;
+use crate::words::{Words, status_key};
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use model::datetime;
@@ -50,21 +50,20 @@ pub fn reference_line(reference: &str, lang: Lang) -> String {
 }
 
 /// The support line with the program's phone number.
-pub fn support_line(site: &SiteConfig, lang: Lang) -> String {
-    words::SUPPORT
-        .get(lang)
-        .replace("{phone}", &site.program.phone)
+pub fn support_line(words: Words<'_>, lang: Lang) -> String {
+    words.get("support_line", lang)
 }
 
 /// The same line in parts, for a page where the number is a `tel:` link.
-pub fn support_parts(site: &SiteConfig, lang: Lang) -> crate::pages::SupportLine {
-    let text = words::SUPPORT.get(lang);
-    let (before, after) = text.split_once("{phone}").unwrap_or((text, ""));
+pub fn support_parts(words: Words<'_>, lang: Lang) -> crate::pages::SupportLine {
+    let text = support_line(words, lang);
+    let phone = &words.site.program.phone;
+    let (before, after) = text.split_once(phone.as_str()).unwrap_or((&text, ""));
     crate::pages::SupportLine {
-        before: in_lang(before, lang),
-        phone: site.program.phone.clone(),
-        phone_href: site.phone_href(),
-        after: in_lang(after, lang),
+        before: before.to_string(),
+        phone: phone.clone(),
+        phone_href: words.site.phone_href(),
+        after: after.to_string(),
     }
 }
 
@@ -127,16 +126,10 @@ pub fn acknowledgement(
             .map(|s| typeset(s.get(lang)))
             .collect::<Vec<_>>(),
     );
-    context.insert("support", &typeset(&support_line(site, lang)));
-    context.insert(
-        "reply",
-        &typeset(
-            &words::REPLY
-                .get(lang)
-                .replace("{email}", &site.program.email),
-        ),
-    );
-    context.insert("not_you", &typeset(words::NOT_YOU.get(lang)));
+    let words = content.words();
+    context.insert("support", &support_line(words, lang));
+    context.insert("reply", &words.get("acknowledgement_reply", lang));
+    context.insert("not_you", &words.get("acknowledgement_not_you", lang));
     context.insert("program_name", &typeset(site.program.name.get(lang)));
     context.insert("org_name", &typeset(site.program.org_name.get(lang)));
     Ok(Email {
@@ -183,7 +176,7 @@ pub fn when(stored: &StoredSubmission, site: &SiteConfig, lang: Lang, anonymous:
 /// The coordinators' notice.
 pub fn coordinator_notice(
     renderer: &Renderer,
-    site: &SiteConfig,
+    words: Words<'_>,
     form: &FormDef,
     stored: &StoredSubmission,
     offerings: &[Offering],
@@ -207,26 +200,27 @@ pub fn coordinator_notice(
                 })
                 .collect();
             let note = if form.anonymous {
-                words::NOTICE_ANONYMOUS
-                    .get(lang)
+                words
+                    .get("notice_anonymous", lang)
                     .replace("{form}", &form.id)
             } else {
-                words::NOTICE_PERSONAL.get(lang).to_string()
+                words.get("notice_personal", lang)
             };
+            let status = words.get(status_key(stored.status), lang);
             NoticeSection {
                 lang,
-                heading: words::NOTICE_HEADING
-                    .get(lang)
+                heading: words
+                    .get("notice_heading", lang)
                     .replace("{form}", form.title.get(lang)),
-                reference_line: words::REFERENCE
-                    .get(lang)
+                reference_line: words
+                    .get("notice_reference", lang)
                     .replace("{reference}", stored.reference.as_str()),
-                received_line: words::RECEIVED
-                    .get(lang)
-                    .replace("{when}", &when(stored, site, lang, form.anonymous)),
-                status_line: words::STATUS
-                    .get(lang)
-                    .replace("{status}", words::status_label(stored.status).get(lang)),
+                received_line: words
+                    .get("notice_received", lang)
+                    .replace("{when}", &when(stored, words.site, lang, form.anonymous)),
+                status_line: words
+                    .get("notice_status", lang)
+                    .replace("{status}", &status),
                 answers,
                 note,
             }

@@ -336,11 +336,14 @@ async fn deliver(state: &AppState, notification: &PendingNotification) -> Result
     let form = content
         .form(&stored.submission.form)
         .ok_or_else(|| Failure::Abandon("the form no longer exists".into()))?;
-    let site = &content.site;
     let email = match notification.kind {
-        NotificationKind::Coordinator => {
-            emails::coordinator_notice(state.renderer(), site, form, &stored, &content.offerings)
-        }
+        NotificationKind::Coordinator => emails::coordinator_notice(
+            state.renderer(),
+            content.words(),
+            form,
+            &stored,
+            &content.offerings,
+        ),
         NotificationKind::Acknowledgement => {
             emails::acknowledgement(state.renderer(), &content, form, &stored)
         }

@@ -150,8 +150,8 @@ pub fn form_region(
 /// come before the language is known. `title` and `text` hold each language's words.
 pub fn message(
     content: &Content,
-    title: &Localized<&str>,
-    text: &Localized<&str>,
+    title: &Localized<String>,
+    text: &Localized<String>,
 ) -> Result<String, tera::Error> {
     let mut context = Context::new();
     for lang in Lang::ALL {

@@ -1,169 +1,147 @@
-//! The handler's own words, in both languages: its error pages and the frame of its emails.
-//! Form-specific text (labels, messages, next steps) comes from the form's definition.
+//! The handler's own words (its refusal pages and the frame of its emails), read from
+//! `content/strings.toml` ([`model::strings::HANDLER_KEYS`]: editors own them, `site check`
+//! and the handler's start refuse a missing one), with the program's facts from site.toml
+//! ([`model::strings::fill`]) and French spacing applied. Form-specific text (labels, messages,
+//! next steps) comes from the form's definition.
 
-use model::Localized;
+use crate::store::Status;
+use model::strings::Strings;
+use model::typography::in_lang;
+use model::{Lang, Localized, SiteConfig};
 
-type Words = Localized<&'static str>;
+/// The strings and the settings their placeholders are filled from.
+#[derive(Clone, Copy)]
+pub struct Words<'a> {
+    pub strings: &'a Strings,
+    pub site: &'a SiteConfig,
+}
 
-/// The support line, on the confirmation page and in the acknowledgement: `{phone}` is filled in.
-pub const SUPPORT: Words = Localized {
-    en: "If you need to talk to someone now, call the SMSRC 24/7 line at {phone}.",
-    fr: "Si vous avez besoin de parler à quelqu’un maintenant, appelez la ligne 24 heures sur 24, 7 jours sur 7 du CSRIS au {phone}.",
-};
+impl Words<'_> {
+    /// The string `key` in `lang`: site.toml's facts filled in, French spacing applied. The
+    /// handler starts only with every key present; a missing one shows as its key.
+    pub fn get(&self, key: &str, lang: Lang) -> String {
+        match self.strings.get(key) {
+            Some(words) => in_lang(
+                &model::strings::fill(words.get(lang), self.site, lang),
+                lang,
+            ),
+            None => key.to_string(),
+        }
+    }
 
-/// In the acknowledgement, for someone who receives it by mistake.
-pub const NOT_YOU: Words = Localized {
-    en: "If you did not send us this request, you can ignore this email.",
-    fr: "Si vous ne nous avez pas envoyé cette demande, vous pouvez ignorer ce courriel.",
-};
-
-/// In the acknowledgement: how to reach the program (`{email}` is filled in).
-pub const REPLY: Words = Localized {
-    en: "To reach the Peer Support Program, reply to this email or write to {email}.",
-    fr: "Pour joindre le Programme de soutien par les pairs, répondez à ce courriel ou écrivez à {email}.",
-};
-
-/// An error page's title and text: the request cannot be processed (tampered or outdated).
-pub const BAD_REQUEST: (Words, Words) = (
-    Localized {
-        en: "This form could not be sent",
-        fr: "Ce formulaire n’a pas pu être envoyé",
-    },
-    Localized {
-        en: "The form may have changed since you opened the page. Go back, reload the page and try again. Nothing was saved.",
-        fr: "Le formulaire a peut-être changé depuis que vous avez ouvert la page. Revenez en arrière, rechargez la page et réessayez. Rien n’a été enregistré.",
-    },
-);
-
-/// The page when the post came from another site.
-pub const FORBIDDEN: (Words, Words) = (
-    Localized {
-        en: "This form could not be sent",
-        fr: "Ce formulaire n’a pas pu être envoyé",
-    },
-    Localized {
-        en: "Forms can only be sent from this website’s own pages. Nothing was saved.",
-        fr: "Les formulaires ne peuvent être envoyés qu’à partir des pages de ce site Web. Rien n’a été enregistré.",
-    },
-);
-
-/// The page when the body is larger than any answer to the form can be.
-pub const TOO_LARGE: (Words, Words) = (
-    Localized {
-        en: "Your answers are too long",
-        fr: "Vos réponses sont trop longues",
-    },
-    Localized {
-        en: "Go back, shorten your answers and try again. Nothing was saved.",
-        fr: "Revenez en arrière, raccourcissez vos réponses et réessayez. Rien n’a été enregistré.",
-    },
-);
-
-/// The page when nothing could be saved (the store is unavailable).
-pub const UNAVAILABLE: (Words, Words) = (
-    Localized {
-        en: "Sorry, there is a problem with this service",
-        fr: "Désolé, ce service éprouve un problème",
-    },
-    Localized {
-        en: "Your answers were not saved. Try again in a few minutes. If you need to talk to someone now, call the SMSRC 24/7 line.",
-        fr: "Vos réponses n’ont pas été enregistrées. Réessayez dans quelques minutes. Si vous avez besoin de parler à quelqu’un maintenant, appelez la ligne 24 heures sur 24, 7 jours sur 7 du CSRIS.",
-    },
-);
-
-/// The page when the store could not take a submission (DynamoDB or the disk unreachable), in
-/// the person's language: `{phone}` is the program's number from site.toml.
-pub const NOT_RECEIVED: (Words, Words) = (
-    Localized {
-        en: "We could not receive your form",
-        fr: "Nous n’avons pas pu recevoir votre formulaire",
-    },
-    Localized {
-        en: "Nothing was saved. Please try again in a few minutes, or call {phone}.",
-        fr: "Rien n’a été enregistré. Veuillez réessayer dans quelques minutes ou appeler le {phone}.",
-    },
-);
-
-/// The page for a confirmation address the handler did not sign (made up or changed): it
-/// must never confirm a submission that was not made.
-pub const BAD_LINK: (Words, Words) = (
-    Localized {
-        en: "This confirmation link is not valid",
-        fr: "Ce lien de confirmation n’est pas valide",
-    },
-    Localized {
-        en: "This page cannot confirm anything: the link was changed or did not come from this website. If you sent a form, your reference number is in the acknowledgement email, if you chose to receive one. To check, contact the program.",
-        fr: "Cette page ne peut rien confirmer : le lien a été modifié ou ne provient pas de ce site Web. Si vous avez envoyé un formulaire, votre numéro de référence figure dans l’accusé de réception par courriel, si vous avez choisi d’en recevoir un. Pour vérifier, communiquez avec le programme.",
-    },
-);
-
-/// The page for an unknown form or a malformed confirmation link.
-pub const NOT_FOUND: (Words, Words) = (
-    Localized {
-        en: "Page not found",
-        fr: "Page introuvable",
-    },
-    Localized {
-        en: "Check the address, or go back to the previous page.",
-        fr: "Vérifiez l’adresse ou revenez à la page précédente.",
-    },
-);
-
-/// A status as coordinators read it in a notice.
-pub fn status_label(status: crate::store::Status) -> Words {
-    use crate::store::Status::*;
-    match status {
-        Received => Localized {
-            en: "Received",
-            fr: "Reçue",
-        },
-        Registered => Localized {
-            en: "Registered (a place is reserved)",
-            fr: "Inscription (une place est réservée)",
-        },
-        Waitlisted => Localized {
-            en: "Waiting list",
-            fr: "Liste d’attente",
-        },
-        Interest => Localized {
-            en: "Interest (no dates yet)",
-            fr: "Intérêt (aucune date pour l’instant)",
-        },
+    /// The string `key` in both languages.
+    pub fn both(&self, key: &str) -> Localized<String> {
+        Localized::from_fn(|lang| self.get(key, lang))
     }
 }
 
-/// The coordinators' notice heading: `{form}` is the form's title.
-pub const NOTICE_HEADING: Words = Localized {
-    en: "New submission: {form}",
-    fr: "Nouvelle soumission\u{a0}: {form}",
+/// A refusal page's two strings: its title and its text.
+#[derive(Debug, Clone, Copy)]
+pub struct Refusal {
+    pub title: &'static str,
+    pub text: &'static str,
+}
+
+/// The request cannot be processed (tampered or outdated).
+pub const BAD_REQUEST: Refusal = Refusal {
+    title: "bad_request_title",
+    text: "bad_request_text",
 };
 
-/// "Reference number: K7MW4XTA".
-pub const REFERENCE: Words = Localized {
-    en: "Reference number: {reference}",
-    fr: "Numéro de référence\u{a0}: {reference}",
+/// The post came from another site.
+pub const FORBIDDEN: Refusal = Refusal {
+    title: "forbidden_title",
+    text: "forbidden_text",
 };
 
-/// "Received: Monday, June 2, 2025, 9:15 am ET".
-pub const RECEIVED: Words = Localized {
-    en: "Received: {when}",
-    fr: "Reçue\u{a0}: {when}",
+/// The body is larger than any answer to the form can be.
+pub const TOO_LARGE: Refusal = Refusal {
+    title: "too_large_title",
+    text: "too_large_text",
 };
 
-/// "Status: Waiting list".
-pub const STATUS: Words = Localized {
-    en: "Status: {status}",
-    fr: "Statut\u{a0}: {status}",
+/// Something failed on our side (a template that cannot render).
+pub const UNAVAILABLE: Refusal = Refusal {
+    title: "unavailable_title",
+    text: "unavailable_text",
 };
 
-/// The note closing a notice that carries personal information.
-pub const NOTICE_PERSONAL: Words = Localized {
-    en: "This email contains personal information. Do not forward it. Reply to the person within 1 to 2 business days, in the way they chose.",
-    fr: "Ce courriel contient des renseignements personnels. Ne le transférez pas. Répondez à la personne dans un délai de 1 à 2 jours ouvrables, de la façon qu’elle a choisie.",
+/// The store could not take a submission (DynamoDB or the disk unreachable), in the person's
+/// language, with the program's phone number.
+pub const NOT_RECEIVED: Refusal = Refusal {
+    title: "not_received_title",
+    text: "not_received_text",
 };
 
-/// The note closing an anonymous form's notice, which leaves out the free text.
-pub const NOTICE_ANONYMOUS: Words = Localized {
-    en: "This form is anonymous. Its written comments are not sent by email: read them in the export (handler export --form {form}).",
-    fr: "Ce formulaire est anonyme. Ses commentaires écrits ne sont pas envoyés par courriel : consultez-les dans l’exportation (handler export --form {form}).",
+/// A confirmation address the handler did not sign (made up or changed): it must never confirm
+/// a submission that was not made.
+pub const BAD_LINK: Refusal = Refusal {
+    title: "bad_link_title",
+    text: "bad_link_text",
 };
+
+/// An unknown form or a malformed confirmation link.
+pub const NOT_FOUND: Refusal = Refusal {
+    title: "form_not_found_title",
+    text: "form_not_found_text",
+};
+
+/// The key of a status as coordinators read it in a notice.
+pub fn status_key(status: Status) -> &'static str {
+    match status {
+        Status::Received => "status_received",
+        Status::Registered => "status_registered",
+        Status::Waitlisted => "status_waitlisted",
+        Status::Interest => "status_interest",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn the_program_s_name_line_and_email_come_from_site_toml() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let strings = model::strings::load(&root).unwrap();
+        let site: SiteConfig = toml::from_str(
+            r#"base_url = "https://x.ca"
+time_zone = "America/Toronto"
+quick_exit_url = "https://weather.gc.ca/"
+[program]
+name = { en = "Other Program", fr = "Autre programme" }
+org_name = { en = "Other Centre", fr = "Autre centre" }
+org_short_name = { en = "OC", fr = "AC" }
+phone = "1-800-555-0199"
+email = "other@example.ca"
+"#,
+        )
+        .unwrap();
+        let words = Words {
+            strings: &strings,
+            site: &site,
+        };
+        assert_eq!(
+            words.get("support_line", Lang::En),
+            "If you need to talk to someone now, call the OC 24/7 line at 1-800-555-0199."
+        );
+        assert!(
+            words
+                .get("support_line", Lang::Fr)
+                .ends_with("du AC au 1-800-555-0199.")
+        );
+        assert_eq!(
+            words.get("acknowledgement_reply", Lang::Fr),
+            "Pour joindre le Autre programme, répondez à ce courriel ou écrivez à other@example.ca."
+        );
+        let unavailable = words.both(UNAVAILABLE.text);
+        assert!(unavailable.en.ends_with("call the OC 24/7 line."));
+        // French spacing is applied to the editors' words.
+        assert!(
+            words
+                .get(BAD_LINK.text, Lang::Fr)
+                .contains("confirmer\u{a0}: le lien")
+        );
+    }
+}

@@ -109,7 +109,7 @@ fn the_coordinators_notice_lists_the_answers_in_both_languages() {
     let record = stored(&content, "intake", &intake("fr"), Status::Received);
     let email = emails::coordinator_notice(
         &Renderer::new().unwrap(),
-        &content.site,
+        content.words(),
         content.form("intake").unwrap(),
         &record,
         &content.offerings,
@@ -135,7 +135,7 @@ fn the_coordinators_notice_of_feedback_leaves_the_comments_out() {
     );
     let email = emails::coordinator_notice(
         &Renderer::new().unwrap(),
-        &content.site,
+        content.words(),
         content.form("feedback").unwrap(),
         &record,
         &content.offerings,
@@ -193,7 +193,7 @@ fn the_coordinators_notice_shows_bidi_and_invisible_characters() {
     let record = stored(&content, "intake", &answers, Status::Received);
     let email = emails::coordinator_notice(
         &Renderer::new().unwrap(),
-        &content.site,
+        content.words(),
         content.form("intake").unwrap(),
         &record,
         &content.offerings,
@@ -252,7 +252,7 @@ fn a_discreet_acknowledgement_names_the_program_nowhere_in_its_headers_or_first_
     let (_dir, content) = content();
     assert!(content.site.discretion.acknowledgements, "on by default");
     let renderer = Renderer::new().unwrap();
-    let from = handler::config::DEFAULT_FROM.parse().unwrap();
+    let from = handler::config::default_from(&content.site);
     let reply_to = content.site.program.email.parse().unwrap();
     for (lang, form, answers, status) in [
         ("en", "intake", owned(&intake("en")), Status::Received),

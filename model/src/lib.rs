@@ -14,6 +14,7 @@ pub mod html;
 pub mod lang;
 pub mod offering;
 pub mod schedule;
+pub mod strings;
 pub mod translation;
 pub mod typography;
 

@@ -496,6 +496,7 @@ fn check_strings(library: &Library, problems: &mut Diagnostics) {
         }
     }
     check_discreet_words(library, problems);
+    crate::string_keys::check(library, problems);
     for (key, value) in &library.strings {
         for lang in Lang::ALL {
             if value.get(lang).contains("TODO") || value.get(lang).trim().is_empty() {

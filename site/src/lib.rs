@@ -12,5 +12,6 @@ pub mod markdown;
 pub mod plain_language;
 pub mod scaffold;
 pub mod serve;
+pub mod string_keys;
 pub mod translations;
 pub mod view;

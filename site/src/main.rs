@@ -13,7 +13,7 @@ use std::process::ExitCode;
 #[command(
     name = "site",
     version,
-    about = "Build, serve and check the bilingual Peer Support Program site"
+    about = "Build, serve and check a bilingual Passerelle site (its program: site.toml)"
 )]
 struct Cli {
     /// The site's folder (holding site.toml, content/, templates/, static/).

@@ -402,3 +402,67 @@ fn an_offerings_values_get_the_same_advice_in_both_languages_at_their_line() {
         ]
     );
 }
+
+/// A copy of Passerelle's own site (it has forms, so the handler's strings are required).
+fn repo_site() -> tempfile::TempDir {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(repo.join("site.toml"), dir.path().join("site.toml")).unwrap();
+    for folder in ["content", "templates", "static"] {
+        for entry in walkdir::WalkDir::new(repo.join(folder)) {
+            let entry = entry.unwrap();
+            let target = dir.path().join(entry.path().strip_prefix(&repo).unwrap());
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&target).unwrap();
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+    dir
+}
+
+#[test]
+fn a_string_nothing_reads_is_a_warning_and_a_string_the_handler_needs_is_required() {
+    let site = repo_site();
+    assert_eq!(warnings(site.path()), vec![]);
+    edit(
+        site.path(),
+        "content/strings.toml",
+        "skip_link = ",
+        "old_words = { en = \"Old\", fr = \"Vieux\" }\nskip_link = ",
+    );
+    let found = warnings(site.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        found[0].to_string(),
+        "content/strings.toml: warning: the string `old_words` is not used by any template or by \
+         the handler\n  help: remove the line `old_words = ...`, or show it with {{ t.old_words }} \
+         in a template"
+    );
+
+    let path = site.path().join("content/strings.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let without: String = text
+        .lines()
+        .filter(|line| {
+            !line.starts_with("support_line = ") && !line.starts_with("notice_status = ")
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(&path, without).unwrap();
+    let errors = build::generate(site.path(), &options())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        errors.contains(
+            "content/strings.toml: error: the form handler's strings are missing: support_line, \
+             notice_status"
+        ),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("help: add a line: support_line = "),
+        "{errors}"
+    );
+}

@@ -1,0 +1,204 @@
+//! The interface strings of `content/strings.toml`: one home, editable by editors, for the words
+//! around the content (templates read them as `t.<key>`) and the form handler's own words (its
+//! refusal pages and the frame of its emails, [`HANDLER_KEYS`]). The program's facts come from
+//! site.toml through placeholders ([`fill`]), so no string repeats the program's name or line.
+
+use crate::{Diagnostic, Lang, Localized, SiteConfig};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// `key = { en = "...", fr = "..." }`, by key.
+pub type Strings = BTreeMap<String, Localized>;
+
+/// Where the strings live, relative to a site's root.
+pub const FILE: &str = "content/strings.toml";
+
+/// Reads `content/strings.toml` under `root`.
+pub fn load(root: &Path) -> Result<Strings, Diagnostic> {
+    let path = root.join(FILE);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|err| Diagnostic::error(FILE, format!("cannot read the UI strings: {err}")))?;
+    crate::front_matter::parse(&path, &text, 1)
+}
+
+/// The keys the form handler reads, with what each is for (`site check` reports a missing one;
+/// the handler refuses to start without them).
+pub const HANDLER_KEYS: [(&str, &str); 28] = [
+    (
+        "support_line",
+        "the support line on the confirmation page and in acknowledgements ({phone})",
+    ),
+    (
+        "acknowledgement_not_you",
+        "the acknowledgement's note for someone who received it by mistake",
+    ),
+    (
+        "acknowledgement_reply",
+        "how to reach the program, in the acknowledgement ({email})",
+    ),
+    (
+        "bad_request_title",
+        "the page when a form cannot be processed: title",
+    ),
+    (
+        "bad_request_text",
+        "the page when a form cannot be processed: text",
+    ),
+    (
+        "forbidden_title",
+        "the page when a form was sent from another site: title",
+    ),
+    (
+        "forbidden_text",
+        "the page when a form was sent from another site: text",
+    ),
+    (
+        "too_large_title",
+        "the page when the answers are too long: title",
+    ),
+    (
+        "too_large_text",
+        "the page when the answers are too long: text",
+    ),
+    (
+        "unavailable_title",
+        "the page when the service fails: title",
+    ),
+    ("unavailable_text", "the page when the service fails: text"),
+    (
+        "not_received_title",
+        "the page when nothing could be saved: title",
+    ),
+    (
+        "not_received_text",
+        "the page when nothing could be saved: text ({phone})",
+    ),
+    (
+        "bad_link_title",
+        "the page for a confirmation link the site did not issue: title",
+    ),
+    (
+        "bad_link_text",
+        "the page for a confirmation link the site did not issue: text",
+    ),
+    (
+        "form_not_found_title",
+        "the page for an unknown form or link: title",
+    ),
+    (
+        "form_not_found_text",
+        "the page for an unknown form or link: text",
+    ),
+    (
+        "status_received",
+        "a submission's status in coordinators' notices: received",
+    ),
+    (
+        "status_registered",
+        "a submission's status in coordinators' notices: registered",
+    ),
+    (
+        "status_waitlisted",
+        "a submission's status in coordinators' notices: waiting list",
+    ),
+    (
+        "status_interest",
+        "a submission's status in coordinators' notices: interest",
+    ),
+    (
+        "notice_heading",
+        "the coordinators' notice heading ({form})",
+    ),
+    (
+        "notice_reference",
+        "the notice's reference line ({reference})",
+    ),
+    ("notice_received", "the notice's received line ({when})"),
+    ("notice_status", "the notice's status line ({status})"),
+    (
+        "notice_personal",
+        "the closing note of a notice with personal information",
+    ),
+    (
+        "notice_anonymous",
+        "the closing note of an anonymous form's notice ({form})",
+    ),
+    (
+        "error_prefix",
+        "before the page title when a form has errors",
+    ),
+];
+
+/// Every key of [`HANDLER_KEYS`] that `strings` lacks, as one error.
+pub fn missing_handler_keys(strings: &Strings) -> Option<Diagnostic> {
+    let missing: Vec<&(&str, &str)> = HANDLER_KEYS
+        .iter()
+        .filter(|(key, _)| !strings.contains_key(*key))
+        .collect();
+    let (first, what) = missing.first()?;
+    let names: Vec<&str> = missing.iter().map(|(key, _)| *key).collect();
+    Some(
+        Diagnostic::error(
+            FILE,
+            format!(
+                "the form handler's strings are missing: {}",
+                names.join(", ")
+            ),
+        )
+        .with_help(format!(
+            "add a line: {first} = {{ en = \"...\", fr = \"...\" }} ({what})"
+        )),
+    )
+}
+
+/// `text` with the program's facts from site.toml in place of `{program}` (its name),
+/// `{org}` (the organization's short name: "SMSRC" / "CSRIS"), `{phone}` and `{email}`.
+pub fn fill(text: &str, site: &SiteConfig, lang: Lang) -> String {
+    let program = &site.program;
+    text.replace("{program}", program.name.get(lang))
+        .replace("{org}", program.org_short_name.get(lang))
+        .replace("{phone}", &program.phone)
+        .replace("{email}", &program.email)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_repository_strings_hold_every_handler_key_and_name_the_program_only_by_placeholder() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let strings = load(&root).unwrap();
+        assert!(missing_handler_keys(&strings).is_none());
+        for (key, _) in HANDLER_KEYS {
+            for lang in Lang::ALL {
+                let text = strings[key].get(lang);
+                for name in ["Peer Support", "soutien par les pairs", "SMSRC", "CSRIS"] {
+                    assert!(!text.contains(name), "{key} names the program: {text}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_key_is_named_with_how_to_add_it() {
+        let mut strings = Strings::new();
+        strings.insert(
+            "support_line".into(),
+            Localized {
+                en: "x".into(),
+                fr: "x".into(),
+            },
+        );
+        let error = missing_handler_keys(&strings).unwrap().to_string();
+        assert!(
+            error.contains("acknowledgement_not_you, acknowledgement_reply"),
+            "{error}"
+        );
+        assert!(!error.contains("support_line,"), "{error}");
+        assert!(
+            error.contains("add a line: acknowledgement_not_you = "),
+            "{error}"
+        );
+    }
+}
