@@ -11,7 +11,7 @@ use crate::ics;
 use crate::view;
 use jiff::Zoned;
 use model::offering::OfferingKind;
-use model::{Diagnostic, Diagnostics, Lang, datetime};
+use model::{Diagnostic, Diagnostics, Lang, Localized, datetime};
 use rayon::prelude::*;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -300,18 +300,18 @@ struct Renderer<'a> {
     counterpart: HashMap<&'a str, &'a Page>,
     /// Section URL -> its pages, sorted by weight then URL.
     children: HashMap<&'a str, Vec<&'a Page>>,
-    /// The registration form's page, per language (English first).
-    register_url: [String; 2],
+    /// The registration form's page, per language.
+    register_url: Localized<String>,
     /// The group intake form's page, per language.
-    intake_url: [String; 2],
+    intake_url: Localized<String>,
     /// UI strings per language, French spacing applied.
-    words: [BTreeMap<&'a str, String>; 2],
+    words: Localized<BTreeMap<&'a str, String>>,
     /// The main navigation per language (pages with `in_nav`), by weight then URL.
-    nav: [Vec<LinkContext>; 2],
+    nav: Localized<Vec<LinkContext>>,
     /// The context every page starts from, per language.
-    base: [Context; 2],
-    /// The ten most recently modified pages, per language (English first), for home pages.
-    recent: [Vec<&'a Page>; 2],
+    base: Localized<Context>,
+    /// The ten most recently modified pages, per language, for home pages.
+    recent: Localized<Vec<&'a Page>>,
 }
 
 impl<'a> Renderer<'a> {
@@ -350,59 +350,10 @@ impl<'a> Renderer<'a> {
                 (a.front_matter.weight, &a.url).cmp(&(b.front_matter.weight, &b.url))
             });
         }
-        let form_page = |form: &str, lang: Lang| {
-            library
-                .pages
-                .iter()
-                .find(|p| {
-                    p.lang == lang
-                        && p.front_matter
-                            .form
-                            .as_ref()
-                            .is_some_and(|f| f.get_ref() == form)
-                })
-                .map(|p| p.url.clone())
-                .unwrap_or_default()
-        };
-        let register_url = Lang::ALL.map(|lang| form_page("registration", lang));
-        let intake_url = Lang::ALL.map(|lang| form_page("intake", lang));
-        let words = Lang::ALL.map(|lang| localized_strings(library, lang));
-        let recent = Lang::ALL.map(|lang| {
-            let mut pages: Vec<&Page> = library
-                .pages
-                .iter()
-                .filter(|p| p.lang == lang && !p.is_section)
-                .collect();
-            pages.sort_by(|a, b| {
-                b.date_modified
-                    .cmp(&a.date_modified)
-                    .then(a.url.cmp(&b.url))
-            });
-            pages.truncate(10);
-            pages
-        });
-        let nav = Lang::ALL.map(|lang| {
-            let mut pages: Vec<&Page> = library
-                .pages
-                .iter()
-                .filter(|p| p.lang == lang && p.front_matter.in_nav)
-                .collect();
-            pages.sort_by(|a, b| {
-                (a.front_matter.weight, &a.url).cmp(&(b.front_matter.weight, &b.url))
-            });
-            pages
-                .into_iter()
-                .map(|p| LinkContext {
-                    title: context::page_text(p, &p.front_matter.title),
-                    url: p.url.clone(),
-                    current: false,
-                })
-                .collect()
-        });
         let mut renderer = Renderer {
-            nav,
-            base: [Context::new(), Context::new()],
-            recent,
+            nav: Localized::from_fn(|lang| nav(library, lang)),
+            base: Localized::from_fn(|_| Context::new()),
+            recent: Localized::from_fn(|lang| recent(library, lang)),
             library,
             tera,
             options,
@@ -410,24 +361,22 @@ impl<'a> Renderer<'a> {
             by_url,
             counterpart,
             children,
-            register_url,
-            intake_url,
-            words,
+            register_url: Localized::from_fn(|lang| form_page(library, "registration", lang)),
+            intake_url: Localized::from_fn(|lang| form_page(library, "intake", lang)),
+            words: Localized::from_fn(|lang| localized_strings(library, lang)),
         };
-        renderer.base = Lang::ALL.map(|lang| renderer.make_base_context(lang));
+        renderer.base = Localized::from_fn(|lang| renderer.make_base_context(lang));
         renderer
     }
-
     fn strings(&self, lang: Lang) -> &BTreeMap<&'a str, String> {
-        &self.words[usize::from(lang == Lang::Fr)]
+        self.words.get(lang)
     }
 
     /// The form page for an offering: intake for groups, registration for activities.
     fn register_url(&self, kind: OfferingKind, lang: Lang) -> &str {
-        let index = usize::from(lang == Lang::Fr);
         match kind {
-            OfferingKind::Group => &self.intake_url[index],
-            OfferingKind::Activity => &self.register_url[index],
+            OfferingKind::Group => self.intake_url.get(lang),
+            OfferingKind::Activity => self.register_url.get(lang),
         }
     }
 
@@ -473,7 +422,7 @@ impl<'a> Renderer<'a> {
 
     /// The context shared by every template in `lang`.
     fn base_context(&self, lang: Lang) -> Context {
-        self.base[usize::from(lang == Lang::Fr)].clone()
+        self.base.get(lang).clone()
     }
 
     /// The context every page in `lang` starts from, built once per language.
@@ -486,7 +435,7 @@ impl<'a> Renderer<'a> {
             "site",
             &SiteContext::new(&self.library.config, lang, self.assets),
         );
-        context.insert("nav", &self.nav[usize::from(lang == Lang::Fr)]);
+        context.insert("nav", self.nav.get(lang));
         context.insert("values", &json!({}));
         context.insert("errors", &json!([]));
         context
@@ -526,7 +475,9 @@ impl<'a> Renderer<'a> {
             self.alternates(en, fr)
         });
         let home = format!("/{lang}/");
-        let nav: Vec<LinkContext> = self.nav[usize::from(lang == Lang::Fr)]
+        let nav: Vec<LinkContext> = self
+            .nav
+            .get(lang)
             .iter()
             .map(|item| LinkContext {
                 current: page.url == item.url
@@ -567,7 +518,8 @@ impl<'a> Renderer<'a> {
             Vec::new()
         };
         let recent: Vec<ChildContext> = if page.url == format!("/{lang}/") {
-            self.recent[usize::from(lang == Lang::Fr)]
+            self.recent
+                .get(lang)
                 .iter()
                 .map(|c| self.child(c, lang))
                 .collect()
@@ -866,6 +818,56 @@ impl<'a> Renderer<'a> {
         }
         pages.to_json()
     }
+}
+
+/// The page holding `form` in `lang` (empty when none does).
+fn form_page(library: &Library, form: &str, lang: Lang) -> String {
+    library
+        .pages
+        .iter()
+        .find(|p| {
+            p.lang == lang
+                && p.front_matter
+                    .form
+                    .as_ref()
+                    .is_some_and(|f| f.get_ref() == form)
+        })
+        .map(|p| p.url.clone())
+        .unwrap_or_default()
+}
+
+/// The ten most recently modified pages in `lang` (sections aside), newest first.
+fn recent(library: &Library, lang: Lang) -> Vec<&Page> {
+    let mut pages: Vec<&Page> = library
+        .pages
+        .iter()
+        .filter(|p| p.lang == lang && !p.is_section)
+        .collect();
+    pages.sort_by(|a, b| {
+        b.date_modified
+            .cmp(&a.date_modified)
+            .then(a.url.cmp(&b.url))
+    });
+    pages.truncate(10);
+    pages
+}
+
+/// The main navigation in `lang`: pages with `in_nav`, by weight then URL.
+fn nav(library: &Library, lang: Lang) -> Vec<LinkContext> {
+    let mut pages: Vec<&Page> = library
+        .pages
+        .iter()
+        .filter(|p| p.lang == lang && p.front_matter.in_nav)
+        .collect();
+    pages.sort_by(|a, b| (a.front_matter.weight, &a.url).cmp(&(b.front_matter.weight, &b.url)));
+    pages
+        .into_iter()
+        .map(|p| LinkContext {
+            title: context::page_text(p, &p.front_matter.title),
+            url: p.url.clone(),
+            current: false,
+        })
+        .collect()
 }
 
 /// The UI strings in `lang`, with French spacing applied to French.
