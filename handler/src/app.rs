@@ -36,7 +36,7 @@ use axum::routing::{get, post};
 use jiff::{Timestamp, Zoned};
 use model::Lang;
 use model::forms::{
-    ErrorKind, FieldError, FormDef, Invalid, MAX_BODY_BYTES, RawSubmission, Submission, ui,
+    ErrorKind, FieldError, FormDef, Invalid, MAX_BODY_BYTES, RawSubmission, Submission,
 };
 use model::typography::in_lang;
 use serde::Deserialize;
@@ -680,7 +680,7 @@ fn invalid(
                 Ok(region) => region,
                 Err(err) => return unrenderable(state, def, &err, format),
             };
-            let prefix = ui::ERROR_PREFIX.get(lang);
+            let prefix = def.words.error_prefix.get(lang);
             with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 axum::Json(json!({
@@ -802,10 +802,10 @@ async fn confirmation(
     let typeset = |s: &str| in_lang(s, lang);
     let view = ConfirmationView {
         title: typeset(text.title.get(lang)),
-        reference_label: typeset(ui::REFERENCE_LABEL.get(lang)),
+        reference_label: typeset(def.words.reference_label.get(lang)),
         reference: reference.as_ref().map(|r| r.to_string()),
-        acknowledgement: acknowledged.then(|| typeset(ui::ACKNOWLEDGEMENT_SENT.get(lang))),
-        next_title: typeset(ui::WHAT_HAPPENS_NEXT.get(lang)),
+        acknowledgement: acknowledged.then(|| typeset(def.words.acknowledgement_sent.get(lang))),
+        next_title: typeset(def.words.what_happens_next.get(lang)),
         next_steps: text
             .next_steps
             .iter()

@@ -45,7 +45,12 @@ impl Content {
             return Err(anyhow!("{missing}"));
         }
         let templates = render::load(root).map_err(|d| anyhow!("{d}"))?;
-        let (forms, mut problems) = model::forms::load_dir(&root.join("content/forms"));
+        let (words, missing) = model::forms::FormWords::from_strings(&strings);
+        if let Some(missing) = missing {
+            return Err(anyhow!("{missing}"));
+        }
+        let (forms, mut problems) =
+            model::forms::load_dir(&root.join("content/forms"), &Arc::new(words));
         let (offerings, found) = model::offering::load_dir(&root.join("content/offerings"), &tz);
         problems.extend(found);
         if problems.has_errors() {

@@ -15,7 +15,7 @@ use crate::words::{Words, status_key};
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use model::datetime;
-use model::forms::{Confirmation, FieldKind, FormDef, ui};
+use model::forms::{Confirmation, FieldKind, FormDef, FormWords};
 use model::typography::in_lang;
 use model::{Lang, Offering, SiteConfig};
 use serde::Serialize;
@@ -41,12 +41,12 @@ pub fn confirmation_for(form: &FormDef, status: Status) -> &Confirmation {
 }
 
 /// "Your reference number: K7MW4XTA" / "Votre numéro de référence : K7MW4XTA".
-pub fn reference_line(reference: &str, lang: Lang) -> String {
+pub fn reference_line(words: &FormWords, reference: &str, lang: Lang) -> String {
     let colon = match lang {
         Lang::En => ":",
         Lang::Fr => "\u{a0}:",
     };
-    format!("{}{colon} {reference}", ui::REFERENCE_LABEL.get(lang))
+    format!("{}{colon} {reference}", words.reference_label.get(lang))
 }
 
 /// The support line with the program's phone number.
@@ -111,13 +111,19 @@ pub fn acknowledgement(
         &discreet.map(|words| typeset(words.first_line.get(lang))),
     );
     context.insert("title", &typeset(confirmation.title.get(lang)));
-    context.insert("reference_label", &typeset(ui::REFERENCE_LABEL.get(lang)));
+    context.insert(
+        "reference_label",
+        &typeset(form.words.reference_label.get(lang)),
+    );
     context.insert("reference", stored.reference.as_str());
     context.insert(
         "reference_line",
-        &reference_line(stored.reference.as_str(), lang),
+        &reference_line(&form.words, stored.reference.as_str(), lang),
     );
-    context.insert("next_title", &typeset(ui::WHAT_HAPPENS_NEXT.get(lang)));
+    context.insert(
+        "next_title",
+        &typeset(form.words.what_happens_next.get(lang)),
+    );
     context.insert(
         "next_steps",
         &confirmation

@@ -10,7 +10,7 @@ mod support;
 use handler::content::Content;
 use jiff::Zoned;
 use model::Lang;
-use model::forms::{ErrorKind, FieldKind, FormDef, Invalid, RawSubmission, ui};
+use model::forms::{ErrorKind, FieldKind, FormDef, Invalid, RawSubmission};
 use std::collections::BTreeMap;
 use support::*;
 
@@ -283,7 +283,7 @@ fn agree(rendered: &Rendered, content: &Content, lang: Lang, now: &Zoned) {
         let marker = format!(
             "{} {}",
             page_text(field_view.label.as_str()),
-            ui::OPTIONAL.get(lang)
+            rendered.def.words.optional.get(lang)
         );
         if field.kind != FieldKind::Confirm {
             assert_eq!(

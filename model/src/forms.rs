@@ -21,6 +21,7 @@ pub use definition::{
     ChoiceOption, Condition, Confirmation, ErrorKind, Field, FieldKind, FormDef, OfferingsFilter,
     PrivacySection, PrivacyTopic, load_dir, parse,
 };
+pub use ui::FormWords;
 pub use validate::{
     Answer, FieldError, Invalid, RawSubmission, Rejection, SessionAvailability, SessionChoice,
     Submission,

@@ -202,7 +202,15 @@ pub fn load(root: &Path) -> Result<(Library, Diagnostics), Diagnostics> {
         file: relative(root, &d.file),
         ..d
     }));
-    let (forms, found) = model::forms::load_dir(&root.join("content/forms"));
+    // The forms' shared words are strings: read them first.
+    let strings = load_strings(root, &mut diagnostics);
+    let (form_words, missing) = model::forms::FormWords::from_strings(&strings);
+    let form_words = std::sync::Arc::new(form_words);
+    let (forms, found) = model::forms::load_dir(&root.join("content/forms"), &form_words);
+    // A site without forms needs none of their words.
+    if !forms.is_empty() {
+        diagnostics.extend(missing);
+    }
     let broken_forms = found
         .0
         .iter()
@@ -213,7 +221,6 @@ pub fn load(root: &Path) -> Result<(Library, Diagnostics), Diagnostics> {
         file: relative(root, &d.file),
         ..d
     }));
-    let strings = load_strings(root, &mut diagnostics);
     let style = crate::plain_language::load_style(root, &mut diagnostics);
 
     Ok((

@@ -1,6 +1,7 @@
 //! What `site check` says about the keys of `content/strings.toml`: a key the form handler needs
 //! and lacks is an error (the handler would refuse to start), and a key nothing reads (no
-//! template's `t.<key>`, no list in the code) is a warning, so the file holds only words that
+//! template's `t.<key>`, no list in the code: offering views, discreet words, the forms' shared
+//! words, the handler's words) is a warning, so the file holds only words that
 //! show somewhere.
 
 use crate::content::Library;
@@ -38,6 +39,7 @@ fn used_keys(library: &Library) -> BTreeSet<String> {
         .iter()
         .chain([&crate::view::COMMITMENT_CLOSED])
         .chain(model::discretion::DiscreetWords::KEYS.iter())
+        .chain(model::forms::FormWords::KEYS.iter())
         .chain(HANDLER_KEYS.iter().map(|(key, _)| key))
         .map(|key| key.to_string())
         .collect();

@@ -31,6 +31,7 @@
 //! errors.invalid = { en = "Enter an email address like name@example.com", fr = "..." }
 //! ```
 
+use super::ui::FormWords;
 use super::{EMAIL_FIELD, LANGUAGE_FIELD, MAX_BODY_BYTES, RESERVED_FIELDS, WAITLIST_FIELD};
 use crate::diagnostic::{Diagnostic, Diagnostics, line_of_offset};
 use crate::front_matter;
@@ -40,6 +41,7 @@ use crate::typography;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use toml::Spanned;
 
 /// What a field asks for, and so how it is drawn and checked.
@@ -268,6 +270,8 @@ pub struct FormDef {
     pub fields: Vec<Field>,
     /// Where it was defined, for messages.
     pub file: PathBuf,
+    /// The words every form shares (content/strings.toml).
+    pub words: Arc<FormWords>,
 }
 
 /// One section of a Privacy Notice Statement.
@@ -384,7 +388,7 @@ impl Field {
     /// The error message of `kind` in `lang`, with `{max}` filled in and French spacing
     /// applied. Definitions are checked at load time so that every message a field can need
     /// exists; the fallbacks below only keep a bad definition from panicking.
-    pub fn error_message(&self, kind: ErrorKind, lang: Lang) -> String {
+    pub fn error_message(&self, kind: ErrorKind, lang: Lang, words: &FormWords) -> String {
         let e = &self.errors;
         let chosen = match kind {
             ErrorKind::Required => e.required.as_ref(),
@@ -397,7 +401,7 @@ impl Field {
         };
         let text = chosen
             .map(|m| m.get(lang).as_str())
-            .unwrap_or_else(|| super::ui::CHECK_ANSWER.get(lang));
+            .unwrap_or_else(|| words.check_answer.get(lang));
         let text = match self.max_length {
             Some(max) => text.replace("{max}", &max.to_string()),
             None => text.to_string(),
@@ -456,11 +460,11 @@ impl FormDef {
 }
 
 /// Every form under `content/forms/`, sorted by id, and every problem found.
-pub fn load_dir(dir: &Path) -> (Vec<FormDef>, Diagnostics) {
+pub fn load_dir(dir: &Path, words: &Arc<FormWords>) -> (Vec<FormDef>, Diagnostics) {
     let (files, mut diagnostics) = crate::front_matter::toml_files(dir);
     let mut forms = Vec::new();
     for (path, text) in files {
-        match parse(&path, &text) {
+        match parse(&path, &text, words) {
             Ok(form) => forms.push(form),
             Err(found) => diagnostics.extend(found),
         }
@@ -469,7 +473,7 @@ pub fn load_dir(dir: &Path) -> (Vec<FormDef>, Diagnostics) {
 }
 
 /// Parses and checks one form file. `path`'s stem is the form's id.
-pub fn parse(path: &Path, text: &str) -> Result<FormDef, Diagnostics> {
+pub fn parse(path: &Path, text: &str, words: &Arc<FormWords>) -> Result<FormDef, Diagnostics> {
     let raw: RawForm = front_matter::parse(path, text, 1).map_err(|d| Diagnostics(vec![d]))?;
     let mut problems = Diagnostics::default();
     let line = |span: std::ops::Range<usize>| line_of_offset(text, span.start);
@@ -893,6 +897,7 @@ pub fn parse(path: &Path, text: &str) -> Result<FormDef, Diagnostics> {
             })
             .collect(),
         file: path.to_path_buf(),
+        words: Arc::clone(words),
     })
 }
 
@@ -1078,12 +1083,16 @@ next_steps = [{ en = "We reply.", fr = "Nous répondons." }]
     }
 
     fn errors(text: &str) -> Vec<String> {
-        parse(Path::new("content/forms/test.toml"), text)
-            .unwrap_err()
-            .0
-            .iter()
-            .map(ToString::to_string)
-            .collect()
+        parse(
+            Path::new("content/forms/test.toml"),
+            text,
+            &Arc::new(FormWords::of_repository()),
+        )
+        .unwrap_err()
+        .0
+        .iter()
+        .map(ToString::to_string)
+        .collect()
     }
 
     const NAME_FIELD: &str = r#"[[fields]]
@@ -1106,11 +1115,16 @@ errors.invalid = { en = "Invalid", fr = "Invalide" }
 
     #[test]
     fn a_minimal_form_parses() {
-        let def = parse(Path::new("content/forms/test.toml"), &form(NAME_FIELD)).unwrap();
+        let def = parse(
+            Path::new("content/forms/test.toml"),
+            &form(NAME_FIELD),
+            &Arc::new(FormWords::of_repository()),
+        )
+        .unwrap();
         assert_eq!(def.id, "test");
         assert_eq!(def.privacy.len(), 6);
         assert_eq!(
-            def.fields[0].error_message(ErrorKind::TooLong, Lang::Fr),
+            def.fields[0].error_message(ErrorKind::TooLong, Lang::Fr, &FormWords::of_repository()),
             "Au plus 500"
         );
     }
@@ -1231,7 +1245,12 @@ options = [
             "[acknowledgement]\nsubject = { en = \"S\", fr = \"S\" }\n\
              only_when = { field = \"contact_method\", any_of = [\"email-only\"] }",
         );
-        let def = parse(Path::new("content/forms/test.toml"), &ok).unwrap();
+        let def = parse(
+            Path::new("content/forms/test.toml"),
+            &ok,
+            &Arc::new(FormWords::of_repository()),
+        )
+        .unwrap();
         let only_when = def.acknowledgement.unwrap().only_when.unwrap();
         assert_eq!(only_when.field, "contact_method");
         assert!(only_when.holds(Some("email-only")));
@@ -1347,7 +1366,14 @@ options = [
         let fixed = text
             .replace("Pourquoi?", "Pourquoi ?")
             .replace("(environ)!", "(environ) !");
-        assert!(parse(Path::new("content/forms/test.toml"), &fixed).is_ok());
+        assert!(
+            parse(
+                Path::new("content/forms/test.toml"),
+                &fixed,
+                &Arc::new(FormWords::of_repository())
+            )
+            .is_ok()
+        );
     }
 
     #[test]

@@ -13,8 +13,13 @@ fn content() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../content")
 }
 
+/// The forms' shared words of the repository's content/strings.toml.
+fn words() -> std::sync::Arc<super::FormWords> {
+    std::sync::Arc::new(super::FormWords::of_repository())
+}
+
 fn forms() -> Vec<FormDef> {
-    let (forms, diagnostics) = load_dir(&content().join("forms"));
+    let (forms, diagnostics) = load_dir(&content().join("forms"), &words());
     assert!(diagnostics.is_empty(), "{diagnostics}");
     forms
 }
@@ -678,7 +683,7 @@ fn every_french_text_of_every_form_has_its_no_break_spaces() {
         // And the words the handler adds: every error message.
         for field in &def.fields {
             for kind in [ErrorKind::Required, ErrorKind::TooLong, ErrorKind::Invalid] {
-                let message = field.error_message(kind, Lang::Fr);
+                let message = field.error_message(kind, Lang::Fr, &words());
                 assert!(!message.contains(" :"), "{}: {message:?}", field.name);
             }
         }
@@ -724,7 +729,7 @@ fn every_french_text_a_form_shows_gets_its_no_break_spaces() {
     for id in ["intake", "registration", "feedback"] {
         let path = content().join(format!("forms/{id}.toml"));
         let text = with_french_punctuation(&std::fs::read_to_string(&path).unwrap());
-        let def = parse(&path, &text).unwrap();
+        let def = parse(&path, &text, &words()).unwrap();
         let view = serde_json::to_value(def.view(Lang::Fr, &offerings(), &now)).unwrap();
         let mut texts = Vec::new();
         strings_of(&view, id, &mut texts);
@@ -753,7 +758,7 @@ fn every_french_text_a_form_shows_gets_its_no_break_spaces() {
         assert!(typeset.iter().any(|(p, _)| p.ends_with(".label")));
         assert!(typeset.iter().any(|(p, _)| p.ends_with(".hint")));
         for field in &def.fields {
-            let message = field.error_message(ErrorKind::Required, Lang::Fr);
+            let message = field.error_message(ErrorKind::Required, Lang::Fr, &words());
             assert!(!message.contains(" : oui"), "{}: {message:?}", field.name);
         }
     }

@@ -5,10 +5,11 @@
 //! ([`super::view`]), so an answer the page offers is an answer the handler accepts.
 
 use super::definition::{ErrorKind, Field, FieldKind, FormDef};
+use super::ui::FormWords;
 use super::view::{CONFIRM_VALUE, choice_label, choices, session_value};
 use super::{
     EMAIL_FIELD, HONEYPOT_FIELD, IDEMPOTENCY_FIELD, LANG_FIELD, LANGUAGE_FIELD, RESERVED_FIELDS,
-    WAITLIST_FIELD, ui,
+    WAITLIST_FIELD,
 };
 use crate::datetime::{self, ZoneLabel};
 use crate::lang::Lang;
@@ -249,7 +250,7 @@ impl FormDef {
     pub fn error(&self, field: &Field, kind: ErrorKind, lang: Lang) -> FieldError {
         FieldError {
             field: field.name.clone(),
-            message: field.error_message(kind, lang),
+            message: field.error_message(kind, lang, &self.words),
             href: format!("#{}", self.control_id(&field.name)),
             kind,
         }
@@ -300,7 +301,7 @@ impl FormDef {
                 let Some(value) = sent.first().map(|v| v.trim()).filter(|v| !v.is_empty()) else {
                     return missing(required);
                 };
-                if choices(field, lang, offerings, now)
+                if choices(field, lang, offerings, now, &self.words)
                     .iter()
                     .any(|c| c.value == value)
                 {
@@ -310,7 +311,7 @@ impl FormDef {
                 }
             }
             FieldKind::Checkboxes => {
-                let accepted = choices(field, lang, offerings, now);
+                let accepted = choices(field, lang, offerings, now, &self.words);
                 let mut values: Vec<String> = Vec::new();
                 for value in sent.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
                     if !accepted.iter().any(|c| c.value == value) {
@@ -369,7 +370,7 @@ impl FormDef {
             };
             let value = match (field.kind, answer) {
                 (FieldKind::Session, Answer::Text(value)) => SessionChoice::parse(value)
-                    .and_then(|c| c.describe(offerings, lang))
+                    .and_then(|c| c.describe(offerings, lang, &self.words))
                     .map(|described| in_lang(&described, lang))
                     .unwrap_or_else(|| value.clone()),
                 (_, Answer::Text(value)) => choice(value),
@@ -377,11 +378,8 @@ impl FormDef {
                     .iter()
                     .map(choice)
                     .collect::<Vec<_>>()
-                    .join(ui::LIST_SEPARATOR.get(lang)),
-                (_, Answer::Confirmed(_)) => match lang {
-                    Lang::En => "Yes".to_string(),
-                    Lang::Fr => "Oui".to_string(),
-                },
+                    .join(self.words.list_separator.get(lang)),
+                (_, Answer::Confirmed(_)) => self.words.yes.get(lang).clone(),
             };
             lines.push((label, value));
         }
@@ -497,26 +495,32 @@ impl SessionChoice {
     }
 
     /// "Discover Creative Coping, in English (Thursday, July 10, 2025, ...)".
-    pub fn describe(&self, offerings: &[Offering], lang: Lang) -> Option<String> {
+    pub fn describe(
+        &self,
+        offerings: &[Offering],
+        lang: Lang,
+        words: &FormWords,
+    ) -> Option<String> {
         let offering = self.find(offerings)?;
         let title = offering.title.get(lang);
         Some(match &self.cohort {
-            None => ui::INTEREST_OPTION.get(lang).replace("{offering}", title),
+            None => words.interest_option.get(lang).replace("{offering}", title),
             Some(id) => {
                 let cohort = offering.cohort(id)?;
                 let language = match cohort.language {
-                    Lang::En => ui::ENGLISH_IN_SENTENCE.get(lang),
-                    Lang::Fr => ui::FRENCH_IN_SENTENCE.get(lang),
+                    Lang::En => words.english_in_sentence.get(lang),
+                    Lang::Fr => words.french_in_sentence.get(lang),
                 };
                 let sessions = cohort
                     .sessions
                     .iter()
                     .map(|s| datetime::format_session(&s.start, &s.end, lang, ZoneLabel::Generic))
                     .collect::<Vec<_>>()
-                    .join(ui::LIST_SEPARATOR.get(lang));
+                    .join(words.list_separator.get(lang));
                 format!(
                     "{} ({sessions})",
-                    ui::SESSION_OPTION
+                    words
+                        .session_option
                         .get(lang)
                         .replace("{offering}", title)
                         .replace("{language}", language)

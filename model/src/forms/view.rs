@@ -6,7 +6,8 @@
 //! the handler draws again (with errors) are the same.
 
 use super::definition::{Field, FieldKind, FormDef};
-use super::{HONEYPOT_FIELD, LANG_FIELD, ui};
+use super::ui::FormWords;
+use super::{HONEYPOT_FIELD, LANG_FIELD};
 use crate::datetime::{self, ZoneLabel};
 use crate::lang::Lang;
 use crate::offering::{Cohort, Offering, OfferingKind, OfferingState};
@@ -144,13 +145,13 @@ impl FormDef {
             title: text(self.title.get(lang)),
             submit: text(self.submit.get(lang)),
             privacy: PrivacyView {
-                heading: text(ui::PRIVACY_HEADING.get(lang)),
-                title: text(ui::PRIVACY_TITLE.get(lang)),
+                heading: text(self.words.privacy_heading.get(lang)),
+                title: text(self.words.privacy_title.get(lang)),
                 sections: self
                     .privacy
                     .iter()
                     .map(|s| PrivacySectionView {
-                        heading: text(ui::privacy_heading(s.topic).get(lang)),
+                        heading: text(self.words.privacy_heading(s.topic).get(lang)),
                         text: text(s.text.get(lang)),
                     })
                     .collect(),
@@ -167,12 +168,12 @@ impl FormDef {
             honeypot: HoneypotView {
                 name: HONEYPOT_FIELD,
                 id: self.control_id(HONEYPOT_FIELD),
-                label: text(ui::HONEYPOT_LABEL.get(lang)),
+                label: text(self.words.honeypot_label.get(lang)),
             },
             ui: UiView {
-                error_prefix: text(ui::ERROR_PREFIX.get(lang)),
-                error_summary_title: text(ui::ERROR_SUMMARY_TITLE.get(lang)),
-                optional: text(ui::OPTIONAL.get(lang)),
+                error_prefix: text(self.words.error_prefix.get(lang)),
+                error_summary_title: text(self.words.error_summary_title.get(lang)),
+                optional: text(self.words.optional.get(lang)),
             },
         }
     }
@@ -186,7 +187,7 @@ impl FormDef {
     ) -> FieldView {
         let text = |s: &str| in_lang(s, lang);
         let id = self.control_id(&field.name);
-        let options = choices(field, lang, offerings, now)
+        let options = choices(field, lang, offerings, now, &self.words)
             .into_iter()
             .enumerate()
             .map(|(index, Choice { value, label, hint })| {
@@ -235,7 +236,7 @@ impl FormDef {
                 .rows
                 .or((field.kind == FieldKind::Textarea).then_some(5)),
             empty_message: (field.kind == FieldKind::Session && options.is_empty())
-                .then(|| text(ui::NO_OPEN_SESSIONS.get(lang))),
+                .then(|| text(self.words.no_open_sessions.get(lang))),
             options,
             value: (field.kind == FieldKind::Confirm).then_some(CONFIRM_VALUE),
         }
@@ -256,6 +257,7 @@ pub(crate) fn choices(
     lang: Lang,
     offerings: &[Offering],
     now: &Zoned,
+    words: &FormWords,
 ) -> Vec<Choice> {
     match field.kind {
         FieldKind::Radios | FieldKind::Checkboxes => {
@@ -279,10 +281,14 @@ pub(crate) fn choices(
             .map(|(offering, cohort)| match cohort {
                 Some(cohort) => Choice {
                     value: session_value(&offering.id, Some(&cohort.id)),
-                    label: ui::SESSION_OPTION
+                    label: words
+                        .session_option
                         .get(lang)
                         .replace("{offering}", offering.title.get(lang))
-                        .replace("{language}", language_in_sentence(cohort.language, lang)),
+                        .replace(
+                            "{language}",
+                            language_in_sentence(cohort.language, lang, words),
+                        ),
                     hint: Some(
                         cohort
                             .sessions
@@ -291,15 +297,16 @@ pub(crate) fn choices(
                                 datetime::format_session(&s.start, &s.end, lang, ZoneLabel::Generic)
                             })
                             .collect::<Vec<_>>()
-                            .join(ui::LIST_SEPARATOR.get(lang)),
+                            .join(words.list_separator.get(lang)),
                     ),
                 },
                 None => Choice {
                     value: session_value(&offering.id, None),
-                    label: ui::INTEREST_OPTION
+                    label: words
+                        .interest_option
                         .get(lang)
                         .replace("{offering}", offering.title.get(lang)),
-                    hint: Some(ui::INTEREST_HINT.get(lang).to_string()),
+                    hint: Some(words.interest_hint.get(lang).to_string()),
                 },
             })
             .collect(),
@@ -340,10 +347,10 @@ pub(crate) fn session_value(offering: &str, cohort: Option<&str>) -> String {
     }
 }
 
-fn language_in_sentence(language: Lang, lang: Lang) -> &'static str {
+fn language_in_sentence(language: Lang, lang: Lang, words: &FormWords) -> &str {
     match language {
-        Lang::En => ui::ENGLISH_IN_SENTENCE.get(lang),
-        Lang::Fr => ui::FRENCH_IN_SENTENCE.get(lang),
+        Lang::En => words.english_in_sentence.get(lang),
+        Lang::Fr => words.french_in_sentence.get(lang),
     }
 }
 
