@@ -246,62 +246,10 @@ enum Format {
 }
 
 async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
-    let (parts, body) = request.into_parts();
-    let headers = &parts.headers;
-    let format = content_type(headers);
-    if !origin::allowed(headers, state.config()) {
-        return Outcome::new(
-            "forbidden",
-            refusal(
-                state,
-                StatusCode::FORBIDDEN,
-                format.unwrap_or(Format::Form),
-                words::FORBIDDEN,
-            ),
-        );
-    }
-    let Some(format) = format else {
-        return Outcome::new(
-            "unsupported",
-            refusal(
-                state,
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                Format::Form,
-                words::BAD_REQUEST,
-            ),
-        );
+    let (format, raw) = match read(state, request).await {
+        Ok(read) => read,
+        Err(refused) => return refused,
     };
-    let too_large = || {
-        Outcome::new(
-            "too_large",
-            refusal(
-                state,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format,
-                words::TOO_LARGE,
-            ),
-        )
-    };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
-        return too_large();
-    }
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        return too_large();
-    };
-    let raw = match decode(format, &bytes) {
-        Some(raw) => raw,
-        None => {
-            return Outcome::new(
-                "rejected",
-                refusal(state, StatusCode::BAD_REQUEST, format, words::BAD_REQUEST),
-            );
-        }
-    };
-
     let content = state.content();
     let Some(def) = content.form(form_id) else {
         return Outcome::new(
@@ -344,23 +292,114 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
     };
 
     // Registration: is the session still open, and is there room?
-    let Placement { seat, status } =
-        match registration::placement(def, &submission, &content.offerings, &now) {
-            Ok(placement) => placement,
-            Err(kind) => {
-                let label = match kind {
-                    ErrorKind::Past => "past",
-                    ErrorKind::NotOpen => "not_open",
-                    ErrorKind::Invalid => "invalid",
-                    _ => "closed",
-                };
-                return Outcome::new(
-                    label,
-                    session_error(state, &content, def, &raw, kind, &now, format),
-                );
-            }
-        };
+    let placement = match registration::placement(def, &submission, &content.offerings, &now) {
+        Ok(placement) => placement,
+        Err(kind) => {
+            let label = match kind {
+                ErrorKind::Past => "past",
+                ErrorKind::NotOpen => "not_open",
+                ErrorKind::Invalid => "invalid",
+                _ => "closed",
+            };
+            return Outcome::new(
+                label,
+                session_error(state, &content, def, &raw, kind, &now, format),
+            );
+        }
+    };
+    let answer = Answer {
+        content: &content,
+        def,
+        raw: &raw,
+        now: &now,
+        format,
+    };
+    store(state, answer, submission, placement).await
+}
 
+/// What a stored (or refused) submission is answered with: the form, the request, the moment.
+struct Answer<'a> {
+    content: &'a Content,
+    def: &'a FormDef,
+    raw: &'a RawSubmission,
+    now: &'a Zoned,
+    format: Format,
+}
+
+/// The request's format and answers, or the refusal when it did not come from the site's own
+/// pages, is not a form post or JSON, is too large, or cannot be decoded.
+async fn read(state: &AppState, request: Request) -> Result<(Format, RawSubmission), Outcome> {
+    let (parts, body) = request.into_parts();
+    let headers = &parts.headers;
+    let format = content_type(headers);
+    if !origin::allowed(headers, state.config()) {
+        return Err(Outcome::new(
+            "forbidden",
+            refusal(
+                state,
+                StatusCode::FORBIDDEN,
+                format.unwrap_or(Format::Form),
+                words::FORBIDDEN,
+            ),
+        ));
+    }
+    let Some(format) = format else {
+        return Err(Outcome::new(
+            "unsupported",
+            refusal(
+                state,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Format::Form,
+                words::BAD_REQUEST,
+            ),
+        ));
+    };
+    let too_large = || {
+        Outcome::new(
+            "too_large",
+            refusal(
+                state,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format,
+                words::TOO_LARGE,
+            ),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
+        return Err(too_large());
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return Err(too_large());
+    };
+    match decode(format, &bytes) {
+        Some(raw) => Ok((format, raw)),
+        None => Err(Outcome::new(
+            "rejected",
+            refusal(state, StatusCode::BAD_REQUEST, format, words::BAD_REQUEST),
+        )),
+    }
+}
+
+/// Stores the submission (a fresh reference, retried if taken) with its notifications, and
+/// answers: the confirmation, the session now full, or "not received" when the store fails.
+async fn store(
+    state: &AppState,
+    answer: Answer<'_>,
+    submission: Submission,
+    Placement { seat, status }: Placement,
+) -> Outcome {
+    let Answer {
+        content,
+        def,
+        raw,
+        now,
+        format,
+    } = answer;
+    let lang = raw.lang();
     let stamp = anonymous::stamp(
         def.anonymous,
         &submission,
@@ -431,7 +470,7 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
             Ok(SubmitOutcome::Full) => {
                 return Outcome::new(
                     "full",
-                    session_error(state, &content, def, &raw, ErrorKind::Full, &now, format),
+                    session_error(state, content, def, raw, ErrorKind::Full, now, format),
                 );
             }
             Err(StoreError::ReferenceTaken) => continue,
@@ -439,7 +478,7 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
                 tracing::error!(form = %def.id, "the store failed: {err}");
                 return Outcome::new(
                     "store_error",
-                    not_received(state, &content, def, lang, format),
+                    not_received(state, content, def, lang, format),
                 );
             }
         }
@@ -447,7 +486,7 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
     tracing::error!(form = %def.id, "five references in a row were taken");
     Outcome::new(
         "store_error",
-        not_received(state, &content, def, lang, format),
+        not_received(state, content, def, lang, format),
     )
 }
 
