@@ -132,6 +132,46 @@ pub fn offering_view(
 ) -> OfferingView {
     let w = |key: &str| word(words, key).to_string();
     let text = |l: &Localized| prose(l.get(lang), lang);
+    let facts = offering_facts(offering, lang, words);
+    let parts = part_views(offering, lang, words);
+    let cohorts = cohort_views(offering, lang, now, zone_label, words);
+    let state = offering.state(now);
+    OfferingView {
+        id: offering.id.clone(),
+        title: text(&offering.title),
+        summary: text(&offering.summary),
+        kind: offering.kind,
+        state,
+        state_label: w(state_key(state)),
+        facts,
+        requirements: offering.requirements.iter().map(text).collect(),
+        deadline_text: offering
+            .registration_deadline
+            .as_ref()
+            .map(|d| prose(&datetime::format_date_with_weekday(d.date(), lang), lang))
+            .unwrap_or_default(),
+        deadline_iso: offering
+            .registration_deadline
+            .as_ref()
+            .map(datetime::iso8601)
+            .unwrap_or_default(),
+        parts,
+        cohorts,
+        // The form page preselects this offering from `?offering=` (static/form.js).
+        register_url: if register_url.is_empty() {
+            String::new()
+        } else {
+            format!("{register_url}?offering={}", offering.id)
+        },
+        takes_interest_only: offering.takes_interest_only(),
+    }
+}
+
+/// The offering's facts ("Details"): sessions or duration, hosts, topics, group size and
+/// commitment, in `lang`.
+fn offering_facts(offering: &Offering, lang: Lang, words: &Words<'_>) -> Vec<Fact> {
+    let w = |key: &str| word(words, key).to_string();
+    let text = |l: &Localized| prose(l.get(lang), lang);
     let minutes = |n: u32| fill(word(words, "minutes_value"), &[("n", n)]);
     let mut facts = Vec::new();
     match (offering.session_count_max, offering.duration_minutes) {
@@ -178,8 +218,15 @@ pub fn offering_view(
             }),
         });
     }
+    facts
+}
 
-    let parts = offering
+/// Each part of a multi-part offering: its title and its own facts.
+fn part_views(offering: &Offering, lang: Lang, words: &Words<'_>) -> Vec<PartView> {
+    let w = |key: &str| word(words, key).to_string();
+    let text = |l: &Localized| prose(l.get(lang), lang);
+    let minutes = |n: u32| fill(word(words, "minutes_value"), &[("n", n)]);
+    offering
         .parts
         .iter()
         .map(|part| {
@@ -201,9 +248,20 @@ pub fn offering_view(
                 facts,
             }
         })
-        .collect();
+        .collect()
+}
 
-    let cohorts = offering
+/// Each cohort with its state at `now` and its sessions' dates, in `lang`.
+fn cohort_views(
+    offering: &Offering,
+    lang: Lang,
+    now: &Zoned,
+    zone_label: ZoneLabel,
+    words: &Words<'_>,
+) -> Vec<CohortView> {
+    let w = |key: &str| word(words, key).to_string();
+    let text = |l: &Localized| prose(l.get(lang), lang);
+    offering
         .cohorts
         .iter()
         .map(|cohort| {
@@ -235,38 +293,7 @@ pub fn offering_view(
                     .collect(),
             }
         })
-        .collect();
-
-    let state = offering.state(now);
-    OfferingView {
-        id: offering.id.clone(),
-        title: text(&offering.title),
-        summary: text(&offering.summary),
-        kind: offering.kind,
-        state,
-        state_label: w(state_key(state)),
-        facts,
-        requirements: offering.requirements.iter().map(text).collect(),
-        deadline_text: offering
-            .registration_deadline
-            .as_ref()
-            .map(|d| prose(&datetime::format_date_with_weekday(d.date(), lang), lang))
-            .unwrap_or_default(),
-        deadline_iso: offering
-            .registration_deadline
-            .as_ref()
-            .map(datetime::iso8601)
-            .unwrap_or_default(),
-        parts,
-        cohorts,
-        // The form page preselects this offering from `?offering=` (static/form.js).
-        register_url: if register_url.is_empty() {
-            String::new()
-        } else {
-            format!("{register_url}?offering={}", offering.id)
-        },
-        takes_interest_only: offering.takes_interest_only(),
-    }
+        .collect()
 }
 
 /// "English" / "anglais": a session's language named in the page's language.
