@@ -62,106 +62,16 @@ pub fn render(body: &str, first_line: usize, lang: Lang) -> Rendered {
     let lines = LineIndex::new(body);
     let line_at = |offset: usize| lines.line(offset) + first_line - 1;
 
-    let mut out = Rendered::default();
-    let mut events: Vec<Event> = Vec::new();
-    let mut used_ids = HashSet::new();
-    // Open heading: index in `events`, level, explicit id, text so far, line.
-    let mut heading: Option<(usize, u8, Option<String>, String, usize)> = None;
-    // Open link: index in `events`, whether text was seen.
-    let mut link: Option<(String, bool, usize)> = None;
-    let mut image: Option<(String, String, usize)> = None;
-    let mut paragraph_depth = 0usize;
-    let mut summary_done = false;
-
+    let mut walk = Walk::default();
     for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
-        let line = line_at(range.start);
-        match &event {
-            Event::Start(Tag::Heading { level, id, .. }) => {
-                heading = Some((
-                    events.len(),
-                    heading_level(*level),
-                    id.as_ref().map(|s| s.to_string()),
-                    String::new(),
-                    line,
-                ));
-            }
-            Event::End(TagEnd::Heading(_)) => {
-                if let Some((index, level, explicit, text, line)) = heading.take() {
-                    let base = explicit.unwrap_or_else(|| slugify(&text));
-                    let id = unique_id(&base, &mut used_ids);
-                    if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[index] {
-                        *slot = Some(CowStr::from(id.clone()));
-                    }
-                    out.headings.push(Heading {
-                        level,
-                        id,
-                        text,
-                        line,
-                    });
-                }
-            }
-            Event::Start(Tag::Link { dest_url, .. }) => {
-                link = Some((dest_url.to_string(), false, line));
-            }
-            Event::End(TagEnd::Link) => {
-                if let Some((dest, has_text, line)) = link.take() {
-                    out.links.push(Link {
-                        dest,
-                        has_text,
-                        line,
-                    });
-                }
-            }
-            Event::Start(Tag::Image { dest_url, .. }) => {
-                image = Some((dest_url.to_string(), String::new(), line));
-            }
-            Event::End(TagEnd::Image) => {
-                if let Some((src, alt, line)) = image.take() {
-                    if let Some(link) = &mut link {
-                        link.1 |= !alt.trim().is_empty();
-                    }
-                    out.images.push(Image { src, alt, line });
-                }
-            }
-            Event::Start(Tag::Paragraph) => paragraph_depth += 1,
-            Event::End(TagEnd::Paragraph) => {
-                paragraph_depth = paragraph_depth.saturating_sub(1);
-                if !out.summary.is_empty() {
-                    summary_done = true;
-                }
-            }
-            Event::Html(html) | Event::InlineHtml(html) => out.raw_html.push(RawHtml {
-                html: html.to_string(),
-                line,
-            }),
-            Event::Text(text) | Event::Code(text) => {
-                if text.contains("TODO") {
-                    out.todo_lines.push(line);
-                }
-                if let Some(h) = &mut heading {
-                    h.3.push_str(text);
-                }
-                if let Some(l) = &mut link {
-                    l.1 |= !text.trim().is_empty();
-                }
-                if let Some(i) = &mut image {
-                    i.1.push_str(text);
-                }
-                if paragraph_depth > 0 && !summary_done && heading.is_none() {
-                    out.summary.push_str(text);
-                }
-            }
-            Event::SoftBreak if paragraph_depth > 0 && !summary_done => out.summary.push(' '),
-            _ => {}
-        }
-        // Merge adjacent text so typography sees "mot !" whole, not "mot " and "!".
-        if let (Event::Text(new), Some(Event::Text(previous))) = (&event, events.last_mut()) {
-            let merged = format!("{previous}{new}");
-            *previous = CowStr::from(merged);
-            continue;
-        }
-        events.push(event);
+        walk.note(&event, line_at(range.start));
+        walk.push(event);
     }
+    let Walk {
+        mut out,
+        mut events,
+        ..
+    } = walk;
 
     if lang == Lang::Fr {
         for event in &mut events {
@@ -173,6 +83,121 @@ pub fn render(body: &str, first_line: usize, lang: Lang) -> Rendered {
     }
     pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
     out
+}
+
+/// What [`render`] collects while it walks the Markdown's events.
+#[derive(Default)]
+struct Walk<'a> {
+    out: Rendered,
+    events: Vec<Event<'a>>,
+    used_ids: HashSet<String>,
+    /// Open heading: index in `events`, level, explicit id, text so far, line.
+    heading: Option<(usize, u8, Option<String>, String, usize)>,
+    /// Open link: its destination, whether text was seen, its line.
+    link: Option<(String, bool, usize)>,
+    /// Open image: its source, its alt text so far, its line.
+    image: Option<(String, String, usize)>,
+    paragraph_depth: usize,
+    summary_done: bool,
+}
+
+impl<'a> Walk<'a> {
+    /// Notes what `event` (at `line`) tells about the page: headings, links, images, raw HTML,
+    /// TODO markers and the summary.
+    fn note(&mut self, event: &Event<'a>, line: usize) {
+        match event {
+            Event::Start(Tag::Heading { level, id, .. }) => {
+                self.heading = Some((
+                    self.events.len(),
+                    heading_level(*level),
+                    id.as_ref().map(|s| s.to_string()),
+                    String::new(),
+                    line,
+                ));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((index, level, explicit, text, line)) = self.heading.take() {
+                    let base = explicit.unwrap_or_else(|| slugify(&text));
+                    let id = unique_id(&base, &mut self.used_ids);
+                    if let Event::Start(Tag::Heading { id: slot, .. }) = &mut self.events[index] {
+                        *slot = Some(CowStr::from(id.clone()));
+                    }
+                    self.out.headings.push(Heading {
+                        level,
+                        id,
+                        text,
+                        line,
+                    });
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                self.link = Some((dest_url.to_string(), false, line));
+            }
+            Event::End(TagEnd::Link) => {
+                if let Some((dest, has_text, line)) = self.link.take() {
+                    self.out.links.push(Link {
+                        dest,
+                        has_text,
+                        line,
+                    });
+                }
+            }
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                self.image = Some((dest_url.to_string(), String::new(), line));
+            }
+            Event::End(TagEnd::Image) => {
+                if let Some((src, alt, line)) = self.image.take() {
+                    if let Some(link) = &mut self.link {
+                        link.1 |= !alt.trim().is_empty();
+                    }
+                    self.out.images.push(Image { src, alt, line });
+                }
+            }
+            Event::Start(Tag::Paragraph) => self.paragraph_depth += 1,
+            Event::End(TagEnd::Paragraph) => {
+                self.paragraph_depth = self.paragraph_depth.saturating_sub(1);
+                if !self.out.summary.is_empty() {
+                    self.summary_done = true;
+                }
+            }
+            Event::Html(html) | Event::InlineHtml(html) => self.out.raw_html.push(RawHtml {
+                html: html.to_string(),
+                line,
+            }),
+            Event::Text(text) | Event::Code(text) => {
+                if text.contains("TODO") {
+                    self.out.todo_lines.push(line);
+                }
+                if let Some(h) = &mut self.heading {
+                    h.3.push_str(text);
+                }
+                if let Some(l) = &mut self.link {
+                    l.1 |= !text.trim().is_empty();
+                }
+                if let Some(i) = &mut self.image {
+                    i.1.push_str(text);
+                }
+                if self.paragraph_depth > 0 && !self.summary_done && self.heading.is_none() {
+                    self.out.summary.push_str(text);
+                }
+            }
+            Event::SoftBreak if self.paragraph_depth > 0 && !self.summary_done => {
+                self.out.summary.push(' ')
+            }
+            _ => {}
+        }
+    }
+
+    /// Keeps `event` for rendering, merging adjacent text so typography sees "mot !" whole, not
+    /// "mot " and "!".
+    fn push(&mut self, event: Event<'a>) {
+        if let (Event::Text(new), Some(Event::Text(previous))) = (&event, self.events.last_mut()) {
+            let merged = format!("{previous}{new}");
+            *previous = CowStr::from(merged);
+            return;
+        }
+        self.events.push(event);
+    }
 }
 
 fn heading_level(level: HeadingLevel) -> u8 {
