@@ -120,120 +120,132 @@ async fn main() -> anyhow::Result<()> {
             data_dir,
             port,
             now,
-        } => {
-            let mut options = options(root, site_dir, data_dir);
-            if let Some(text) = now {
-                let config = model::SiteConfig::load(&options.root.join("site.toml"))
-                    .map_err(|d| anyhow::anyhow!("{d}"))?;
-                let tz = config.tz();
-                options.now = Some(local::parse_now(&text, &tz)?);
-            }
-            let app = local::app(options).await?;
-            let address = SocketAddr::from(([127, 0, 0, 1], port));
-            let listener = tokio::net::TcpListener::bind(address)
-                .await
-                .with_context(|| format!("binding {address}"))?;
-            tracing::info!("form handler on http://{address}/api/");
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?;
-            Ok(())
-        }
-        Command::Notify { root, data_dir } => {
-            let state = local::state(&options(root, None, data_dir), false)?;
-            let sent = handler::notifier::drain(&state).await?;
-            handler::notifier::report_backlog(&state, jiff::Timestamp::now()).await?;
-            println!("{sent} notification(s) sent");
-            Ok(())
-        }
+        } => serve(options(root, site_dir, data_dir), port, now).await,
+        Command::Notify { root, data_dir } => notify(options(root, None, data_dir)).await,
         Command::Failed {
             retry,
             root,
             data_dir,
-        } => {
-            let state = local::state(&options(root, None, data_dir), false)?;
-            let listed = if retry {
-                handler::notifier::requeue_failed(&state, jiff::Timestamp::now()).await?
-            } else {
-                state.store().failed_notifications().await?
-            };
-            for failed in &listed {
-                println!(
-                    "{} {} attempts={} {}",
-                    failed.id,
-                    failed.kind.as_str(),
-                    failed.attempts,
-                    failed.reason
-                );
-            }
-            let done = if retry { "requeued" } else { "given up on" };
-            eprintln!("{} notification(s) {done}", listed.len());
-            Ok(())
-        }
+        } => failed(options(root, None, data_dir), retry).await,
         Command::Export {
             form,
             offering,
             root,
             data_dir,
-        } => {
-            let state = local::state(&options(root, None, data_dir), false)?;
-            let content = state.content();
-            let def = content.form(&form).ok_or_else(|| {
-                let known: Vec<&str> = content.forms.iter().map(|f| f.id.as_str()).collect();
-                anyhow::anyhow!(
-                    "there is no form `{form}`: write one of {}",
-                    known.join(", ")
-                )
-            })?;
-            let submissions = state.store().list(&form).await?;
-            let rows = handler::export::write_csv(
-                std::io::stdout().lock(),
-                def,
-                &submissions,
-                offering.as_deref(),
-                &content.tz,
-            )?;
-            eprintln!("{rows} submission(s) exported");
-            Ok(())
-        }
+        } => export(options(root, None, data_dir), &form, offering.as_deref()).await,
         Command::CreateTable {
             table,
             without_stream,
-        } => {
-            let table = match table {
-                Some(table) => table,
-                None => match handler::config::store_from_env(&PathBuf::from(".passerelle"))? {
-                    handler::config::StoreConfig::DynamoDb { table } => table,
-                    _ => anyhow::bail!(
-                        "name the table: --table NAME, or PASSERELLE_STORE=dynamodb:NAME"
-                    ),
-                },
-            };
-            let store = handler::store::dynamodb::DynamoStore::from_env(&table, 90);
-            if store.create_table_with(!without_stream).await? {
-                let stream = if without_stream {
-                    "no stream"
-                } else {
-                    "stream"
-                };
-                println!(
-                    "created table {table} (keys pk/sk, index gsi1, {stream}, TTL on expires_at)"
-                );
-            } else {
-                println!("table {table} already exists; nothing changed");
-            }
-            Ok(())
-        }
-        Command::Purge { root, data_dir } => {
-            let state = local::state(&options(root, None, data_dir), false)?;
-            let days = state.config().retention_days;
-            let before =
-                jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * i64::from(days));
-            let deleted = state.store().purge(before).await?;
-            println!("{deleted} submission(s) older than {days} days deleted");
-            Ok(())
-        }
+        } => create_table(table, without_stream).await,
+        Command::Purge { root, data_dir } => purge(options(root, None, data_dir)).await,
     }
+}
+
+/// `handler serve`: /api/ on 127.0.0.1 until Ctrl-C.
+async fn serve(mut options: LocalOptions, port: u16, now: Option<String>) -> anyhow::Result<()> {
+    if let Some(text) = now {
+        let config = model::SiteConfig::load(&options.root.join("site.toml"))
+            .map_err(|d| anyhow::anyhow!("{d}"))?;
+        let tz = config.tz();
+        options.now = Some(local::parse_now(&text, &tz)?);
+    }
+    let app = local::app(options).await?;
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("binding {address}"))?;
+    tracing::info!("form handler on http://{address}/api/");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+/// `handler notify`: sends what is due, once, and logs the backlog's age.
+async fn notify(options: LocalOptions) -> anyhow::Result<()> {
+    let state = local::state(&options, false)?;
+    let sent = handler::notifier::drain(&state).await?;
+    handler::notifier::report_backlog(&state, jiff::Timestamp::now()).await?;
+    println!("{sent} notification(s) sent");
+    Ok(())
+}
+
+/// `handler failed [--retry]`: lists the notifications given up on, or requeues them.
+async fn failed(options: LocalOptions, retry: bool) -> anyhow::Result<()> {
+    let state = local::state(&options, false)?;
+    let listed = if retry {
+        handler::notifier::requeue_failed(&state, jiff::Timestamp::now()).await?
+    } else {
+        state.store().failed_notifications().await?
+    };
+    for failed in &listed {
+        println!(
+            "{} {} attempts={} {}",
+            failed.id,
+            failed.kind.as_str(),
+            failed.attempts,
+            failed.reason
+        );
+    }
+    let done = if retry { "requeued" } else { "given up on" };
+    eprintln!("{} notification(s) {done}", listed.len());
+    Ok(())
+}
+
+/// `handler export`: one form's submissions as CSV on standard output.
+async fn export(options: LocalOptions, form: &str, offering: Option<&str>) -> anyhow::Result<()> {
+    let state = local::state(&options, false)?;
+    let content = state.content();
+    let def = content.form(form).ok_or_else(|| {
+        let known: Vec<&str> = content.forms.iter().map(|f| f.id.as_str()).collect();
+        anyhow::anyhow!(
+            "there is no form `{form}`: write one of {}",
+            known.join(", ")
+        )
+    })?;
+    let submissions = state.store().list(form).await?;
+    let rows = handler::export::write_csv(
+        std::io::stdout().lock(),
+        def,
+        &submissions,
+        offering,
+        &content.tz,
+    )?;
+    eprintln!("{rows} submission(s) exported");
+    Ok(())
+}
+
+/// `handler create-table`: the DynamoDB table with the production key design.
+async fn create_table(table: Option<String>, without_stream: bool) -> anyhow::Result<()> {
+    let table = match table {
+        Some(table) => table,
+        None => match handler::config::store_from_env(&PathBuf::from(".passerelle"))? {
+            handler::config::StoreConfig::DynamoDb { table } => table,
+            _ => anyhow::bail!("name the table: --table NAME, or PASSERELLE_STORE=dynamodb:NAME"),
+        },
+    };
+    let store = handler::store::dynamodb::DynamoStore::from_env(&table, 90);
+    if store.create_table_with(!without_stream).await? {
+        let stream = if without_stream {
+            "no stream"
+        } else {
+            "stream"
+        };
+        println!("created table {table} (keys pk/sk, index gsi1, {stream}, TTL on expires_at)");
+    } else {
+        println!("table {table} already exists; nothing changed");
+    }
+    Ok(())
+}
+
+/// `handler purge`: deletes the submissions past retention.
+async fn purge(options: LocalOptions) -> anyhow::Result<()> {
+    let state = local::state(&options, false)?;
+    let days = state.config().retention_days;
+    let before = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * i64::from(days));
+    let deleted = state.store().purge(before).await?;
+    println!("{deleted} submission(s) older than {days} days deleted");
+    Ok(())
 }
