@@ -101,92 +101,14 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let root = cli.root;
     match cli.command {
-        Command::Build { out, now, base_url } => {
-            let options = Options {
-                now: resolve_now(&root, now.as_deref())?,
-                live_reload: false,
-                base_url,
-            };
-            let out = if out.is_absolute() {
-                out
-            } else {
-                root.join(out)
-            };
-            match build::build(&root, &out, &options) {
-                Ok(report) => {
-                    for warning in &report.warnings.0 {
-                        eprintln!("{warning}");
-                    }
-                    println!("{report}");
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(err) => {
-                    eprintln!("{err}");
-                    Ok(ExitCode::FAILURE)
-                }
-            }
-        }
+        Command::Build { out, now, base_url } => build_site(&root, &out, now, base_url),
         Command::Check {
             now,
             format,
             deny_warnings,
             report: readability,
-        } => {
-            if readability {
-                let (library, _) =
-                    site::content::load(&root).map_err(|d| anyhow::anyhow!("{d}"))?;
-                println!("{}", site::plain_language::report(&library));
-            }
-            let options = Options {
-                now: resolve_now(&root, now.as_deref())?,
-                live_reload: false,
-                base_url: None,
-            };
-            match build::generate(&root, &options) {
-                Ok(output) => {
-                    report(format, &output.warnings);
-                    let pages: usize = output.pages_per_lang.values().sum();
-                    if deny_warnings && !output.warnings.is_empty() {
-                        eprintln!(
-                            "{} warning(s) in {pages} pages, and --deny-warnings makes them fail",
-                            output.warnings.len()
-                        );
-                        return Ok(ExitCode::FAILURE);
-                    }
-                    if output.warnings.is_empty() {
-                        println!("No problems found in {pages} pages.");
-                    } else {
-                        println!("No errors found in {pages} pages.");
-                    }
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(diagnostics) => {
-                    report(format, &diagnostics);
-                    Ok(ExitCode::FAILURE)
-                }
-            }
-        }
-        Command::Serve { port, out, now } => {
-            let now = match now {
-                Some(text) => Some(resolve_now(&root, Some(&text))?),
-                None => None,
-            };
-            let out = out.unwrap_or_else(|| root.join(".passerelle/site"));
-            let options = ServeOptions {
-                root: root.clone(),
-                out: out.clone(),
-                port,
-                now: now.clone(),
-                timeouts: serve::Timeouts::default(),
-            };
-            init_logging();
-            let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(async move {
-                let api = site_api(&root, &out, now).await?;
-                serve::serve(options, api).await
-            })?;
-            Ok(ExitCode::SUCCESS)
-        }
+        } => check(&root, now, format, deny_warnings, readability),
+        Command::Serve { port, out, now } => serve_site(root, port, out, now),
         Command::Translated { file } => {
             println!("{}", site::translations::mark_translated(&root, &file)?);
             Ok(ExitCode::SUCCESS)
@@ -195,19 +117,130 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             kind,
             slug,
             fr_slug,
-        } => {
-            // The site's date, as pages show it, not the machine's.
-            let today = resolve_now(&root, None)?
-                .date()
-                .strftime("%Y-%m-%d")
-                .to_string();
-            for path in scaffold::create(&root, kind, &slug, fr_slug.as_deref(), &today)? {
-                println!("created {}", path.display());
+        } => new_page(&root, kind, &slug, fr_slug.as_deref()),
+    }
+}
+
+/// `site build`: every page into `out` (relative to the root unless absolute).
+fn build_site(
+    root: &Path,
+    out: &Path,
+    now: Option<String>,
+    base_url: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let options = Options {
+        now: resolve_now(root, now.as_deref())?,
+        live_reload: false,
+        base_url,
+    };
+    let out = if out.is_absolute() {
+        out.to_path_buf()
+    } else {
+        root.join(out)
+    };
+    match build::build(root, &out, &options) {
+        Ok(report) => {
+            for warning in &report.warnings.0 {
+                eprintln!("{warning}");
             }
-            println!("Replace every TODO, then run `site check`.");
+            println!("{report}");
             Ok(ExitCode::SUCCESS)
         }
+        Err(err) => {
+            eprintln!("{err}");
+            Ok(ExitCode::FAILURE)
+        }
     }
+}
+
+/// `site check`: every problem with file and line, nothing written; warnings fail only with
+/// `--deny-warnings`; `--report` first prints readability per page.
+fn check(
+    root: &Path,
+    now: Option<String>,
+    format: ReportFormat,
+    deny_warnings: bool,
+    readability: bool,
+) -> anyhow::Result<ExitCode> {
+    if readability {
+        let (library, _) = site::content::load(root).map_err(|d| anyhow::anyhow!("{d}"))?;
+        println!("{}", site::plain_language::report(&library));
+    }
+    let options = Options {
+        now: resolve_now(root, now.as_deref())?,
+        live_reload: false,
+        base_url: None,
+    };
+    match build::generate(root, &options) {
+        Ok(output) => {
+            report(format, &output.warnings);
+            let pages: usize = output.pages_per_lang.values().sum();
+            if deny_warnings && !output.warnings.is_empty() {
+                eprintln!(
+                    "{} warning(s) in {pages} pages, and --deny-warnings makes them fail",
+                    output.warnings.len()
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+            if output.warnings.is_empty() {
+                println!("No problems found in {pages} pages.");
+            } else {
+                println!("No errors found in {pages} pages.");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(diagnostics) => {
+            report(format, &diagnostics);
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// `site serve`: build, serve with working forms, rebuild and reload on every change.
+fn serve_site(
+    root: PathBuf,
+    port: u16,
+    out: Option<PathBuf>,
+    now: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let now = match now {
+        Some(text) => Some(resolve_now(&root, Some(&text))?),
+        None => None,
+    };
+    let out = out.unwrap_or_else(|| root.join(".passerelle/site"));
+    let options = ServeOptions {
+        root: root.clone(),
+        out: out.clone(),
+        port,
+        now: now.clone(),
+        timeouts: serve::Timeouts::default(),
+    };
+    init_logging();
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let api = site_api(&root, &out, now).await?;
+        serve::serve(options, api).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `site new`: the English and French files of a new page, dated in the site's time zone.
+fn new_page(
+    root: &Path,
+    kind: scaffold::Kind,
+    slug: &str,
+    fr_slug: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    // The site's date, as pages show it, not the machine's.
+    let today = resolve_now(root, None)?
+        .date()
+        .strftime("%Y-%m-%d")
+        .to_string();
+    for path in scaffold::create(root, kind, slug, fr_slug, &today)? {
+        println!("created {}", path.display());
+    }
+    println!("Replace every TODO, then run `site check`.");
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The form handler, mounted at /api/ on the same port as the pages.
