@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 /// The strings the offering view needs; `site check` reports any that is missing.
 /// Phrases hold placeholders in braces: `{n}`, `{count}`, `{minutes}`.
-pub const REQUIRED_STRINGS: [&str; 16] = [
+pub const REQUIRED_STRINGS: [&str; 18] = [
     "duration",
     "hosted_by",
     "group_size",
@@ -29,6 +29,8 @@ pub const REQUIRED_STRINGS: [&str; 16] = [
     "group_size_per_event",
     "group_size_per_chat",
     "commitment_drop_in",
+    "english_in_sentence",
+    "french_in_sentence",
 ];
 
 /// Also required: the closed-group commitment text.
@@ -269,7 +271,7 @@ fn cohort_views(
             CohortView {
                 id: cohort.id.clone(),
                 language: cohort.language,
-                language_name: language_name(cohort.language, lang).to_string(),
+                language_name: w(language_key(cohort.language)),
                 state,
                 state_label: w(state_key(state)),
                 sessions: cohort
@@ -296,13 +298,12 @@ fn cohort_views(
         .collect()
 }
 
-/// "English" / "anglais": a session's language named in the page's language.
-pub fn language_name(of: Lang, in_lang: Lang) -> &'static str {
-    match (of, in_lang) {
-        (Lang::En, Lang::En) => "English",
-        (Lang::Fr, Lang::En) => "French",
-        (Lang::En, Lang::Fr) => "anglais",
-        (Lang::Fr, Lang::Fr) => "français",
+/// The string naming a session's language in a sentence ("English" / "anglais"), shared with
+/// the forms' session choices.
+fn language_key(language: Lang) -> &'static str {
+    match language {
+        Lang::En => "english_in_sentence",
+        Lang::Fr => "french_in_sentence",
     }
 }
 
