@@ -124,17 +124,9 @@ impl Library {
     }
 }
 
-/// Loads the site at `root`. Returns the library (possibly partial) and every problem found.
-pub fn load(root: &Path) -> Result<(Library, Diagnostics), Diagnostics> {
-    let mut diagnostics = Diagnostics::default();
-    let config = SiteConfig::load(&root.join("site.toml")).map_err(|d| {
-        Diagnostics(vec![Diagnostic {
-            file: relative(root, &d.file),
-            ..d
-        }])
-    })?;
-    let tz = config.tz();
-
+/// Every Markdown page under `content/en/` and `content/fr/`: its language, its language's
+/// folder and its path. Other files are reported (ignored), as is a missing language folder.
+fn page_files(root: &Path, diagnostics: &mut Diagnostics) -> Vec<(Lang, PathBuf, PathBuf)> {
     let mut files = Vec::new();
     for lang in Lang::ALL {
         let dir = root.join("content").join(lang.code());
@@ -172,7 +164,48 @@ pub fn load(root: &Path) -> Result<(Library, Diagnostics), Diagnostics> {
             }
         }
     }
+    files
+}
 
+/// The form definitions with the shared words from `strings`, and the ids of those that did
+/// not load (their problems go to `diagnostics`).
+fn load_forms(
+    root: &Path,
+    strings: &Strings,
+    diagnostics: &mut Diagnostics,
+) -> (Vec<model::forms::FormDef>, Vec<String>) {
+    let (form_words, missing) = model::forms::FormWords::from_strings(strings);
+    let form_words = std::sync::Arc::new(form_words);
+    let (forms, found) = model::forms::load_dir(&root.join("content/forms"), &form_words);
+    // A site without forms needs none of their words.
+    if !forms.is_empty() {
+        diagnostics.extend(missing);
+    }
+    let broken_forms = found
+        .0
+        .iter()
+        .filter_map(|d| d.file.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect();
+    diagnostics.extend(found.into_iter().map(|d| Diagnostic {
+        file: relative(root, &d.file),
+        ..d
+    }));
+    (forms, broken_forms)
+}
+
+/// Loads the site at `root`. Returns the library (possibly partial) and every problem found.
+pub fn load(root: &Path) -> Result<(Library, Diagnostics), Diagnostics> {
+    let mut diagnostics = Diagnostics::default();
+    let config = SiteConfig::load(&root.join("site.toml")).map_err(|d| {
+        Diagnostics(vec![Diagnostic {
+            file: relative(root, &d.file),
+            ..d
+        }])
+    })?;
+    let tz = config.tz();
+
+    let files = page_files(root, &mut diagnostics);
     let results: Vec<Result<Page, Diagnostic>> = files
         .par_iter()
         .map(|(lang, dir, path)| load_page(root, *lang, dir, path))
@@ -204,23 +237,7 @@ pub fn load(root: &Path) -> Result<(Library, Diagnostics), Diagnostics> {
     }));
     // The forms' shared words are strings: read them first.
     let strings = load_strings(root, &mut diagnostics);
-    let (form_words, missing) = model::forms::FormWords::from_strings(&strings);
-    let form_words = std::sync::Arc::new(form_words);
-    let (forms, found) = model::forms::load_dir(&root.join("content/forms"), &form_words);
-    // A site without forms needs none of their words.
-    if !forms.is_empty() {
-        diagnostics.extend(missing);
-    }
-    let broken_forms = found
-        .0
-        .iter()
-        .filter_map(|d| d.file.file_stem())
-        .map(|s| s.to_string_lossy().into_owned())
-        .collect();
-    diagnostics.extend(found.into_iter().map(|d| Diagnostic {
-        file: relative(root, &d.file),
-        ..d
-    }));
+    let (forms, broken_forms) = load_forms(root, &strings, &mut diagnostics);
     let style = crate::plain_language::load_style(root, &mut diagnostics);
 
     Ok((
