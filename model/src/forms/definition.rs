@@ -1,5 +1,6 @@
-//! The form file format (`content/forms/<id>.toml`), its parsing, and the checks that turn an
-//! editor's mistake into a `file:line: error: ... help: ...` diagnostic.
+//! The form file format (`content/forms/<id>.toml`) and its parsing. The checks that turn an
+//! editor's mistake into a `file:line: error: ... help: ...` diagnostic are in
+//! `definition/checks.rs`.
 //!
 //! ```toml
 //! title = { en = "Ask to join a group", fr = "Demander à joindre un groupe" }
@@ -31,15 +32,15 @@
 //! errors.invalid = { en = "Enter an email address like name@example.com", fr = "..." }
 //! ```
 
+mod checks;
+
+use super::EMAIL_FIELD;
 use super::ui::FormWords;
-use super::{EMAIL_FIELD, LANGUAGE_FIELD, MAX_BODY_BYTES, RESERVED_FIELDS, WAITLIST_FIELD};
-use crate::diagnostic::{Diagnostic, Diagnostics, line_of_offset};
+use crate::diagnostic::Diagnostics;
 use crate::front_matter;
 use crate::lang::{Lang, Localized};
-use crate::offering::is_slug;
 use crate::typography;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use toml::Spanned;
@@ -475,50 +476,19 @@ pub fn load_dir(dir: &Path, words: &Arc<FormWords>) -> (Vec<FormDef>, Diagnostic
 /// Parses and checks one form file. `path`'s stem is the form's id.
 pub fn parse(path: &Path, text: &str, words: &Arc<FormWords>) -> Result<FormDef, Diagnostics> {
     let raw: RawForm = front_matter::parse(path, text, 1).map_err(|d| Diagnostics(vec![d]))?;
-    let mut problems = Diagnostics::default();
-    let line = |span: std::ops::Range<usize>| line_of_offset(text, span.start);
     let id = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if !is_slug(&id) {
-        problems.push(
-            Diagnostic::error(path, format!("the file name `{id}` cannot be a form id"))
-                .with_help("use lowercase letters, digits and hyphens: intake.toml"),
-        );
+    let problems = checks::check(path, text, &id, &raw);
+    if problems.has_errors() {
+        return Err(problems);
     }
+    Ok(form_def(id, raw, path, words))
+}
 
-    // The Privacy Notice Statement covers every topic, once.
-    let mut seen_topics = BTreeSet::new();
-    for section in &raw.privacy {
-        if !seen_topics.insert(*section.topic.get_ref()) {
-            problems.push(
-                Diagnostic::error(path, "this privacy topic is given twice")
-                    .at_line(line(section.topic.span()))
-                    .with_help("keep one [[privacy]] section per topic"),
-            );
-        }
-    }
-    let missing: Vec<String> = PrivacyTopic::ALL
-        .iter()
-        .filter(|t| !seen_topics.contains(t))
-        .map(|t| format!("`{}`", topic_name(*t)))
-        .collect();
-    if !missing.is_empty() {
-        problems.push(
-            Diagnostic::error(
-                path,
-                format!(
-                    "the privacy notice statement has no section for {}",
-                    missing.join(", ")
-                ),
-            )
-            .with_help(
-                "add a [[privacy]] section with topic = \"...\" and text = { en = \"...\", fr = \"...\" } \
-                 for each of purpose, authority, uses, retention, access, complaint",
-            ),
-        );
-    }
+/// The checked form `raw`, in the shape the rest of the program uses.
+fn form_def(id: String, raw: RawForm, path: &Path, words: &Arc<FormWords>) -> FormDef {
     let mut privacy: Vec<PrivacySection> = raw
         .privacy
         .iter()
@@ -529,326 +499,11 @@ pub fn parse(path: &Path, text: &str, words: &Arc<FormWords>) -> Result<FormDef,
         .collect();
     privacy.sort_by_key(|s| s.topic);
     privacy.dedup_by_key(|s| s.topic);
-
-    // Fields: names, kinds, limits and the messages each needs.
-    let mut names = BTreeSet::new();
-    let mut body_budget = 1024; // the hidden fields, the idempotency key, the honeypot
-    for field in &raw.fields {
-        let name = field.name.get_ref();
-        let at = line(field.name.span());
-        let mut error = |message: String, help: &str| {
-            problems.push(
-                Diagnostic::error(path, message)
-                    .at_line(at)
-                    .with_help(help.to_string()),
-            );
-        };
-        if !is_field_name(name) {
-            error(
-                format!("the field name `{name}` is not allowed"),
-                "use lowercase letters, digits and underscores, starting with a letter: contact_method",
-            );
-        }
-        if RESERVED_FIELDS.contains(&name.as_str()) {
-            error(
-                format!("the field name `{name}` is reserved for the form handler"),
-                "choose another name",
-            );
-        }
-        if !names.insert(name.clone()) {
-            error(
-                format!("there are two fields named `{name}`"),
-                "give each field its own name",
-            );
-        }
-        let kind = field.kind;
-        if kind.is_text() {
-            match field.max_length {
-                None | Some(0) => error(
-                    format!("the {} field `{name}` has no `max_length`", kind_name(kind)),
-                    "add max_length = 100 (or the most characters a person may need)",
-                ),
-                Some(max) => {
-                    // Percent-encoded French text takes about 6 bytes a character.
-                    body_budget += name.len() + 2 + max * 6;
-                    if field.errors.too_long.is_none() {
-                        error(
-                            format!("the field `{name}` has no `errors.too_long` message"),
-                            "add errors.too_long = { en = \"... must be {max} characters or fewer\", fr = \"... {max} caractères ...\" }",
-                        );
-                    }
-                }
-            }
-            if !field.options.is_empty() || field.options_from_offerings.is_some() {
-                error(
-                    format!("the {} field `{name}` cannot have options", kind_name(kind)),
-                    "remove the options, or make it kind = \"radios\"",
-                );
-            }
-        } else if field.max_length.is_some() {
-            error(
-                format!("`max_length` applies to text fields only, not to `{name}`"),
-                "remove max_length",
-            );
-        }
-        if matches!(kind, FieldKind::Email | FieldKind::Tel) && field.errors.invalid.is_none() {
-            error(
-                format!("the field `{name}` has no `errors.invalid` message"),
-                "add errors.invalid = { en = \"Enter ... like ...\", fr = \"...\" } for answers in the wrong format",
-            );
-        }
-        match kind {
-            FieldKind::Radios | FieldKind::Checkboxes => {
-                let count = field.options.len();
-                if count < 2 && field.options_from_offerings.is_none() {
-                    error(
-                        format!("the field `{name}` needs at least two options"),
-                        "add [[fields.options]] with value and label, or use kind = \"confirm\" for a single statement",
-                    );
-                }
-                let mut values = BTreeSet::new();
-                for option in &field.options {
-                    if !is_option_value(&option.value) || !values.insert(option.value.clone()) {
-                        error(
-                            format!(
-                                "option value `{}` of `{name}` is not a unique slug",
-                                option.value
-                            ),
-                            "give each option its own value of lowercase letters, digits and hyphens",
-                        );
-                    }
-                    body_budget += name.len() + option.value.len() + 2;
-                }
-                if field.options_from_offerings.is_some() && kind != FieldKind::Radios {
-                    error(
-                        format!("`options_from_offerings` applies to radios only, not to `{name}`"),
-                        "make the field kind = \"radios\"",
-                    );
-                }
-            }
-            FieldKind::Session => {
-                for (message, present) in [
-                    ("full", field.errors.full.is_some()),
-                    ("closed", field.errors.closed.is_some()),
-                    ("not_open", field.errors.not_open.is_some()),
-                    ("past", field.errors.past.is_some()),
-                ] {
-                    if !present {
-                        error(
-                            format!("the session field `{name}` has no `errors.{message}` message"),
-                            "a session field needs errors.full, errors.closed, errors.not_open and errors.past, saying what the person can do",
-                        );
-                    }
-                }
-                body_budget += 200;
-            }
-            FieldKind::Text | FieldKind::Email | FieldKind::Tel | FieldKind::Textarea => {}
-            FieldKind::Confirm => {
-                if !field.options.is_empty() || field.options_from_offerings.is_some() {
-                    error(
-                        format!("the {} field `{name}` cannot have options", kind_name(kind)),
-                        "remove the options",
-                    );
-                }
-            }
-        }
-        if (field.required || field.required_when.is_some()) && field.errors.required.is_none() {
-            error(
-                format!("the required field `{name}` has no `errors.required` message"),
-                "add errors.required = { en = \"Enter ...\" / \"Select ...\", fr = \"...\" }",
-            );
-        }
-        if field.rows.is_some() && kind != FieldKind::Textarea {
-            error(
-                format!("`rows` applies to textareas only, not to `{name}`"),
-                "remove rows",
-            );
-        }
-        if let Some(token) = &field.autocomplete
-            && !AUTOCOMPLETE_TOKENS.contains(&token.as_str())
-        {
-            error(
-                format!("`{token}` is not an autocomplete token this site uses"),
-                &format!("use one of: {}", AUTOCOMPLETE_TOKENS.join(", ")),
-            );
-        }
-        if let Some(max) = field.max_length
-            && field
-                .errors
-                .too_long
-                .as_ref()
-                .is_some_and(|m| m.en.contains("{max}") != m.fr.contains("{max}"))
-        {
-            error(
-                format!("`errors.too_long` of `{name}` says {{max}} in one language only ({max})"),
-                "write {max} in both languages, or in neither",
-            );
-        }
-        if name == LANGUAGE_FIELD {
-            let values: BTreeSet<&str> = field.options.iter().map(|o| o.value.as_str()).collect();
-            if kind != FieldKind::Radios || values != BTreeSet::from(["en", "fr"]) {
-                error(
-                    format!("the `{LANGUAGE_FIELD}` field gives the reply language"),
-                    "make it kind = \"radios\" with the options en and fr",
-                );
-            }
-        }
-        if name == WAITLIST_FIELD && (kind != FieldKind::Confirm || field.required) {
-            error(
-                format!(
-                    "the `{WAITLIST_FIELD}` field is the optional request for a waiting list place"
-                ),
-                "make it kind = \"confirm\" and not required",
-            );
-        }
-        if raw.anonymous
-            && (matches!(kind, FieldKind::Email | FieldKind::Tel)
-                || matches!(
-                    field.autocomplete.as_deref(),
-                    Some("name" | "given-name" | "family-name" | "nickname" | "email" | "tel")
-                ))
-        {
-            error(
-                format!("the anonymous form asks for `{name}`, which identifies a person"),
-                "remove the field, or set anonymous = false",
-            );
-        }
-    }
-    // Conditions name an existing radios field and its options.
-    for field in &raw.fields {
-        let Some(condition) = &field.required_when else {
-            continue;
-        };
-        if !names_radios_options(&raw.fields, condition) {
-            problems.push(
-                Diagnostic::error(
-                    path,
-                    format!(
-                        "`required_when` of `{}` must name a radios field and some of its option values",
-                        field.name.get_ref()
-                    ),
-                )
-                .at_line(line(field.name.span()))
-                .with_help(condition_help("required_when", "phone", &raw.fields)),
-            );
-        }
-    }
-    if let Some(condition) = raw
-        .acknowledgement
-        .as_ref()
-        .and_then(|a| a.only_when.as_ref())
-        && !names_radios_options(&raw.fields, condition.get_ref())
-    {
-        problems.push(
-            Diagnostic::error(
-                path,
-                "`only_when` of [acknowledgement] must name a radios field and some of its option values",
-            )
-            .at_line(line(condition.span()))
-            .with_help(condition_help("only_when", "email-only", &raw.fields)),
-        );
-    }
-    // Someone whose inbox is read by another person must be able to choose another way.
-    if raw
-        .acknowledgement
-        .as_ref()
-        .is_some_and(|a| a.only_when.is_none())
-    {
-        let at = text
-            .lines()
-            .position(|l| l.trim() == "[acknowledgement]")
-            .map_or(1, |i| i + 1);
-        let example = condition_help("only_when", "email-only", &raw.fields);
-        problems.push(
-            Diagnostic::error(
-                path,
-                "[acknowledgement] has no `only_when`: it would email everyone who gives an address",
-            )
-            .at_line(at)
-            .with_help(format!(
-                "offer a safe way to be contacted and email only those who chose email: {}",
-                example.trim_start_matches("write ")
-            )),
-        );
-    }
-    // The privacy notice is a section of its own (a heading, then its folded text): the first
-    // question starts the next section, or it would read as part of the notice.
-    if let Some(first) = raw.fields.first()
-        && first.heading.is_none()
-    {
-        problems.push(
-            Diagnostic::error(
-                path,
-                format!(
-                    "the first field, `{}`, has no `heading`",
-                    first.name.get_ref()
-                ),
-            )
-            .at_line(line(first.name.span()))
-            .with_help(
-                "add heading = { en = \"...\", fr = \"...\" } to the first field: the privacy notice \
-                 before it is a section of its own, and the questions need theirs",
-            ),
-        );
-    }
-    problems.extend(french_spacing(path, text));
-    let sessions = raw
-        .fields
-        .iter()
-        .filter(|f| f.kind == FieldKind::Session)
-        .count();
-    if sessions > 1 {
-        problems.push(
-            Diagnostic::error(path, "a form can have one session field only")
-                .with_help("keep a single field with kind = \"session\""),
-        );
-    }
-    if sessions == 1
-        && (raw.confirmation.waitlisted.is_none() || raw.confirmation.interest.is_none())
-    {
-        problems.push(
-            Diagnostic::error(
-                path,
-                "a form with a session field needs [confirmation.waitlisted] and [confirmation.interest]",
-            )
-            .with_help("write what a person on the waiting list, or registering interest, sees next"),
-        );
-    }
-    let has_email = raw.fields.iter().any(|f| f.name.get_ref() == EMAIL_FIELD);
-    if has_email && !raw.anonymous && raw.acknowledgement.is_none() {
-        problems.push(
-            Diagnostic::error(
-                path,
-                "the form takes an email address but has no [acknowledgement]",
-            )
-            .with_help("add [acknowledgement] subject = { en = \"...\", fr = \"...\" }"),
-        );
-    }
-    if body_budget > MAX_BODY_BYTES {
-        problems.push(
-            Diagnostic::error(
-                path,
-                format!(
-                    "the fields' limits allow answers of about {body_budget} bytes, more than the \
-                     {MAX_BODY_BYTES} the form handler accepts"
-                ),
-            )
-            .with_help("lower the largest max_length values"),
-        );
-    }
-
-    if problems.has_errors() {
-        return Err(problems);
-    }
-    let condition = |c: RawCondition| Condition {
-        field: c.field,
-        any_of: c.any_of,
-    };
     let confirmation = |c: RawConfirmation| Confirmation {
         title: c.title,
         next_steps: c.next_steps,
     };
-    Ok(FormDef {
+    FormDef {
         id,
         title: raw.title,
         submit: raw.submit,
@@ -861,187 +516,50 @@ pub fn parse(path: &Path, text: &str, words: &Arc<FormWords>) -> Result<FormDef,
             subject: a.subject,
             only_when: a.only_when.map(|c| condition(c.into_inner())),
         }),
-        fields: raw
-            .fields
-            .into_iter()
-            .map(|f| Field {
-                name: f.name.into_inner(),
-                kind: f.kind,
-                label: f.label,
-                hint: f.hint,
-                heading: f.heading,
-                required: f.required,
-                required_when: f.required_when.map(condition),
-                max_length: f.max_length,
-                autocomplete: f.autocomplete,
-                rows: f.rows,
-                options: f
-                    .options
-                    .into_iter()
-                    .map(|o| ChoiceOption {
-                        value: o.value,
-                        label: o.label,
-                        hint: o.hint,
-                    })
-                    .collect(),
-                options_from_offerings: f.options_from_offerings,
-                errors: FieldErrors {
-                    required: f.errors.required,
-                    too_long: f.errors.too_long,
-                    invalid: f.errors.invalid,
-                    full: f.errors.full,
-                    closed: f.errors.closed,
-                    not_open: f.errors.not_open,
-                    past: f.errors.past,
-                },
-            })
-            .collect(),
+        fields: raw.fields.into_iter().map(field).collect(),
         file: path.to_path_buf(),
         words: Arc::clone(words),
-    })
-}
-
-/// The autocomplete tokens forms here may use (WHATWG HTML, "autofill detail tokens").
-const AUTOCOMPLETE_TOKENS: [&str; 8] = [
-    "name",
-    "given-name",
-    "family-name",
-    "nickname",
-    "email",
-    "tel",
-    "tel-national",
-    "off",
-];
-
-/// Whether `condition` names a radios field of the form and only values of its own options.
-fn names_radios_options(fields: &[RawField], condition: &RawCondition) -> bool {
-    let target = fields.iter().find(|f| f.name.get_ref() == &condition.field);
-    target.is_some_and(|t| {
-        t.kind == FieldKind::Radios
-            && !condition.any_of.is_empty()
-            && condition
-                .any_of
-                .iter()
-                .all(|v| t.options.iter().any(|o| &o.value == v))
-    })
-}
-
-/// How to write a condition, with this form's own radios fields as the example.
-fn condition_help(key: &str, example: &str, fields: &[RawField]) -> String {
-    let radios: Vec<String> = fields
-        .iter()
-        .filter(|f| f.kind == FieldKind::Radios && !f.options.is_empty())
-        .map(|f| {
-            let values: Vec<&str> = f.options.iter().map(|o| o.value.as_str()).collect();
-            format!("`{}` ({})", f.name.get_ref(), values.join(", "))
-        })
-        .collect();
-    let example =
-        format!("write {key} = {{ field = \"contact_method\", any_of = [\"{example}\"] }}");
-    if radios.is_empty() {
-        format!("{example}; this form has no radios field to name")
-    } else {
-        format!(
-            "{example}; this form's radios fields: {}",
-            radios.join("; ")
-        )
     }
 }
 
-/// Every French text of the form file (any `fr = "..."`) where `?`, `!` or `;` follows a word
-/// without a space, at its line. The page turns a space into the right no-break space, but
-/// cannot add one that is missing.
-fn french_spacing(path: &Path, text: &str) -> Diagnostics {
-    let mut problems = Diagnostics::default();
-    let Ok(document) = toml::de::DeTable::parse(text) else {
-        return problems; // already reported by the typed parse
-    };
-    let mut strings = Vec::new();
-    french_strings(document.get_ref(), &mut strings);
-    strings.sort_by_key(|(at, _)| *at);
-    for (at, value) in strings {
-        let Some(&offset) = typography::missing_french_spaces(&value).first() else {
-            continue;
-        };
-        let mark = value[offset..].chars().next().unwrap_or('?');
-        let before: String = value[..offset]
-            .chars()
-            .rev()
-            .take_while(|c| !c.is_whitespace())
-            .collect::<Vec<_>>()
+fn condition(c: RawCondition) -> Condition {
+    Condition {
+        field: c.field,
+        any_of: c.any_of,
+    }
+}
+
+fn field(f: RawField) -> Field {
+    Field {
+        name: f.name.into_inner(),
+        kind: f.kind,
+        label: f.label,
+        hint: f.hint,
+        heading: f.heading,
+        required: f.required,
+        required_when: f.required_when.map(condition),
+        max_length: f.max_length,
+        autocomplete: f.autocomplete,
+        rows: f.rows,
+        options: f
+            .options
             .into_iter()
-            .rev()
-            .collect();
-        problems.push(
-            Diagnostic::error(
-                path,
-                format!("French text needs a space before `{mark}`: \"{before}{mark}\""),
-            )
-            .at_line(line_of_offset(text, at))
-            .with_help(format!(
-                "write \"{before} {mark}\" (French puts a space before ? ! and ;); the page makes it a no-break space"
-            )),
-        );
-    }
-    problems
-}
-
-/// The `fr` strings under `table`, with where each starts in the file.
-fn french_strings(table: &toml::de::DeTable<'_>, out: &mut Vec<(usize, String)>) {
-    for (key, value) in table {
-        french_values(key.get_ref() == "fr", value, out);
-    }
-}
-
-fn french_values(
-    is_french: bool,
-    value: &Spanned<toml::de::DeValue<'_>>,
-    out: &mut Vec<(usize, String)>,
-) {
-    use toml::de::DeValue;
-    match value.get_ref() {
-        DeValue::String(text) if is_french => out.push((value.span().start, text.to_string())),
-        DeValue::Table(table) => french_strings(table, out),
-        DeValue::Array(items) => {
-            for item in items {
-                french_values(is_french, item, out);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn is_field_name(s: &str) -> bool {
-    s.starts_with(|c: char| c.is_ascii_lowercase())
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-}
-
-fn is_option_value(s: &str) -> bool {
-    is_slug(s)
-}
-
-fn kind_name(kind: FieldKind) -> &'static str {
-    match kind {
-        FieldKind::Text => "text",
-        FieldKind::Email => "email",
-        FieldKind::Tel => "tel",
-        FieldKind::Textarea => "textarea",
-        FieldKind::Radios => "radios",
-        FieldKind::Checkboxes => "checkboxes",
-        FieldKind::Confirm => "confirm",
-        FieldKind::Session => "session",
-    }
-}
-
-fn topic_name(topic: PrivacyTopic) -> &'static str {
-    match topic {
-        PrivacyTopic::Purpose => "purpose",
-        PrivacyTopic::Authority => "authority",
-        PrivacyTopic::Uses => "uses",
-        PrivacyTopic::Retention => "retention",
-        PrivacyTopic::Access => "access",
-        PrivacyTopic::Complaint => "complaint",
+            .map(|o| ChoiceOption {
+                value: o.value,
+                label: o.label,
+                hint: o.hint,
+            })
+            .collect(),
+        options_from_offerings: f.options_from_offerings,
+        errors: FieldErrors {
+            required: f.errors.required,
+            too_long: f.errors.too_long,
+            invalid: f.errors.invalid,
+            full: f.errors.full,
+            closed: f.errors.closed,
+            not_open: f.errors.not_open,
+            past: f.errors.past,
+        },
     }
 }
 
