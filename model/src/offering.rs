@@ -256,7 +256,6 @@ pub fn load_dir(dir: &Path, tz: &TimeZone) -> (Vec<Offering>, Diagnostics) {
 pub fn parse(path: &Path, text: &str, tz: &TimeZone) -> Result<Offering, Diagnostics> {
     let raw: RawOffering = front_matter::parse(path, text, 1).map_err(|d| Diagnostics(vec![d]))?;
     let mut problems = Diagnostics::default();
-    let line = |span: std::ops::Range<usize>| line_of_offset(text, span.start);
     let id = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -270,47 +269,110 @@ pub fn parse(path: &Path, text: &str, tz: &TimeZone) -> Result<Offering, Diagnos
             .with_help("use lowercase letters, digits and hyphens: coffee-chat.toml"),
         );
     }
-
-    let mut zoned = |field: &str, value: &Spanned<TomlDatetime>, end_of_day: bool| match to_zoned(
-        value.get_ref(),
+    let mut dates = Dates {
+        path,
+        text,
         tz,
-        end_of_day,
-    ) {
-        Ok(z) => Some(z),
-        Err(message) => {
-            problems.push(
-                Diagnostic::error(path, format!("`{field}`: {message}"))
-                    .at_line(line(value.span()))
-                    .with_help(
-                        "write a local date-time in the program's time zone, such as \
-                             2025-07-10T17:00:00, or a date such as 2025-06-27",
-                    ),
-            );
-            None
-        }
+        problems: &mut problems,
     };
     let registration_opens = raw
         .registration_opens
         .as_ref()
-        .and_then(|v| zoned("registration_opens", v, false));
+        .and_then(|v| dates.zoned("registration_opens", v, false));
     let registration_deadline = raw
         .registration_deadline
         .as_ref()
-        .and_then(|v| zoned("registration_deadline", v, true));
+        .and_then(|v| dates.zoned("registration_deadline", v, true));
+    let cohorts = dated_cohorts(&raw.cohorts, &mut dates);
+    facts(path, text, &raw, &mut problems);
+    let mut seen_ids = std::collections::BTreeSet::new();
+    for cohort in &cohorts {
+        cohort_shape(path, text, &raw, cohort, &mut seen_ids, &mut problems);
+        session_times(path, text, &raw, &cohort.1, &mut problems);
+        deadline_before_first(
+            path,
+            text,
+            &raw,
+            cohort,
+            registration_deadline.as_ref(),
+            &mut problems,
+        );
+    }
+    hosts(path, &raw, &mut problems);
+    if problems.has_errors() {
+        return Err(problems);
+    }
+    let cohorts = cohorts
+        .into_iter()
+        .map(|(raw, sessions)| Cohort {
+            id: raw.id.clone(),
+            language: raw.language,
+            sessions: sessions.into_iter().map(|(_, s)| s).collect(),
+        })
+        .collect();
+    let dates = OfferingDates {
+        registration_opens,
+        registration_deadline,
+        cohorts,
+    };
+    Ok(offering(id, raw, dates, path, text))
+}
 
+/// A cohort as written, with its sessions whose dates could be read.
+type DatedCohort<'a> = (&'a RawCohort, Vec<(&'a RawSession, Session)>);
+
+/// Reads the dates of an offering file, reporting each one that is not a local date-time.
+struct Dates<'a> {
+    path: &'a Path,
+    text: &'a str,
+    tz: &'a TimeZone,
+    problems: &'a mut Diagnostics,
+}
+
+impl Dates<'_> {
+    /// `value` (the setting `field`) in the program's zone, or `None` once reported.
+    fn zoned(
+        &mut self,
+        field: &str,
+        value: &Spanned<TomlDatetime>,
+        end_of_day: bool,
+    ) -> Option<Zoned> {
+        match to_zoned(value.get_ref(), self.tz, end_of_day) {
+            Ok(z) => Some(z),
+            Err(message) => {
+                self.problems.push(
+                    Diagnostic::error(self.path, format!("`{field}`: {message}"))
+                        .at_line(line_of_offset(self.text, value.span().start))
+                        .with_help(
+                            "write a local date-time in the program's time zone, such as \
+                             2025-07-10T17:00:00, or a date such as 2025-06-27",
+                        ),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// Every cohort, with those of its sessions whose start and end could both be read.
+fn dated_cohorts<'a>(raw_cohorts: &'a [RawCohort], dates: &mut Dates<'_>) -> Vec<DatedCohort<'a>> {
     let mut cohorts = Vec::new();
-    for raw_cohort in &raw.cohorts {
+    for raw_cohort in raw_cohorts {
         let mut sessions = Vec::new();
         for session in &raw_cohort.sessions {
-            let start = zoned("start", &session.start, false);
-            let end = zoned("end", &session.end, false);
+            let start = dates.zoned("start", &session.start, false);
+            let end = dates.zoned("end", &session.end, false);
             if let (Some(start), Some(end)) = (start, end) {
                 sessions.push((session, Session { start, end }));
             }
         }
         cohorts.push((raw_cohort, sessions));
     }
+    cohorts
+}
 
+/// The facts are finished: no TODO marker left, a group size of at least one.
+fn facts(path: &Path, text: &str, raw: &RawOffering, problems: &mut Diagnostics) {
     for (number, text_line) in text.lines().enumerate() {
         if text_line.contains("TODO") && !text_line.trim_start().starts_with('#') {
             problems.push(
@@ -326,117 +388,150 @@ pub fn parse(path: &Path, text: &str, tz: &TimeZone) -> Result<Offering, Diagnos
                 .with_help("write the most people accepted per group, such as group_size = 10"),
         );
     }
-    let mut seen_ids = std::collections::BTreeSet::new();
-    for (raw_cohort, sessions) in &cohorts {
-        let first_line = raw_cohort
-            .sessions
-            .first()
-            .map(|s| line(s.start.span()))
-            .unwrap_or(1);
-        if !is_slug(&raw_cohort.id) || !seen_ids.insert(raw_cohort.id.clone()) {
+}
+
+/// A cohort has its own id, and one session per part (at least one session).
+fn cohort_shape(
+    path: &Path,
+    text: &str,
+    raw: &RawOffering,
+    (raw_cohort, _): &DatedCohort<'_>,
+    seen_ids: &mut std::collections::BTreeSet<String>,
+    problems: &mut Diagnostics,
+) {
+    let first_line = raw_cohort
+        .sessions
+        .first()
+        .map(|s| line_of_offset(text, s.start.span().start))
+        .unwrap_or(1);
+    if !is_slug(&raw_cohort.id) || !seen_ids.insert(raw_cohort.id.clone()) {
+        problems.push(
+            Diagnostic::error(
+                path,
+                format!("cohort id `{}` is not a unique slug", raw_cohort.id),
+            )
+            .at_line(first_line)
+            .with_help("give each cohort its own id of lowercase letters, digits and hyphens"),
+        );
+    }
+    if !raw.parts.is_empty() && raw_cohort.sessions.len() != raw.parts.len() {
+        problems.push(
+            Diagnostic::error(
+                path,
+                format!(
+                    "cohort `{}` has {} sessions but the offering has {} parts",
+                    raw_cohort.id,
+                    raw_cohort.sessions.len(),
+                    raw.parts.len()
+                ),
+            )
+            .at_line(first_line)
+            .with_help("list one session per part, in the order of the parts"),
+        );
+    }
+    if raw_cohort.sessions.is_empty() {
+        problems.push(
+            Diagnostic::error(path, format!("cohort `{}` has no sessions", raw_cohort.id))
+                .with_help("add sessions = [{ start = ..., end = ... }] or remove the cohort"),
+        );
+    }
+}
+
+/// Each session of a cohort ends after it starts, lasts its part's duration, and comes after
+/// the one before.
+fn session_times(
+    path: &Path,
+    text: &str,
+    raw: &RawOffering,
+    sessions: &[(&RawSession, Session)],
+    problems: &mut Diagnostics,
+) {
+    for (index, (raw_session, session)) in sessions.iter().enumerate() {
+        let at = line_of_offset(text, raw_session.start.span().start);
+        if session.end <= session.start {
             problems.push(
-                Diagnostic::error(
-                    path,
-                    format!("cohort id `{}` is not a unique slug", raw_cohort.id),
-                )
-                .at_line(first_line)
-                .with_help("give each cohort its own id of lowercase letters, digits and hyphens"),
-            );
-        }
-        if !raw.parts.is_empty() && raw_cohort.sessions.len() != raw.parts.len() {
-            problems.push(
-                Diagnostic::error(
-                    path,
-                    format!(
-                        "cohort `{}` has {} sessions but the offering has {} parts",
-                        raw_cohort.id,
-                        raw_cohort.sessions.len(),
-                        raw.parts.len()
-                    ),
-                )
-                .at_line(first_line)
-                .with_help("list one session per part, in the order of the parts"),
-            );
-        }
-        if raw_cohort.sessions.is_empty() {
-            problems.push(
-                Diagnostic::error(path, format!("cohort `{}` has no sessions", raw_cohort.id))
-                    .with_help("add sessions = [{ start = ..., end = ... }] or remove the cohort"),
-            );
-        }
-        for (index, (raw_session, session)) in sessions.iter().enumerate() {
-            let at = line(raw_session.start.span());
-            if session.end <= session.start {
-                problems.push(
-                    Diagnostic::error(path, "a session ends before it starts")
-                        .at_line(at)
-                        .with_help("check the `start` and `end` times of this session"),
-                );
-                continue;
-            }
-            let expected = if raw.parts.is_empty() {
-                raw.duration_minutes
-            } else {
-                raw.parts
-                    .get(index)
-                    .and_then(|p| p.duration_minutes)
-                    .or(raw.duration_minutes)
-            };
-            let minutes = session
-                .start
-                .until(&session.end)
-                .ok()
-                .and_then(|span| span.total(jiff::Unit::Minute).ok())
-                .unwrap_or_default();
-            if let Some(expected) = expected
-                && (minutes - f64::from(expected)).abs() > 0.5
-            {
-                problems.push(
-                    Diagnostic::error(
-                        path,
-                        format!(
-                            "this session lasts {minutes} minutes but its duration is {expected} minutes"
-                        ),
-                    )
+                Diagnostic::error(path, "a session ends before it starts")
                     .at_line(at)
-                    .with_help("fix the `end` time or the `duration_minutes` field"),
-                );
-            }
-            if index > 0
-                && let Some((_, previous)) = sessions.get(index - 1)
-                && previous.start >= session.start
-            {
-                problems.push(
-                    Diagnostic::error(path, "sessions are not in date order")
-                        .at_line(at)
-                        .with_help("list each cohort's sessions from first to last"),
-                );
-            }
+                    .with_help("check the `start` and `end` times of this session"),
+            );
+            continue;
         }
-        if let (Some(deadline), Some((_, first))) = (&registration_deadline, sessions.first())
-            && *deadline > first.start
+        let expected = if raw.parts.is_empty() {
+            raw.duration_minutes
+        } else {
+            raw.parts
+                .get(index)
+                .and_then(|p| p.duration_minutes)
+                .or(raw.duration_minutes)
+        };
+        let minutes = session
+            .start
+            .until(&session.end)
+            .ok()
+            .and_then(|span| span.total(jiff::Unit::Minute).ok())
+            .unwrap_or_default();
+        if let Some(expected) = expected
+            && (minutes - f64::from(expected)).abs() > 0.5
         {
-            let at = raw
-                .registration_deadline
-                .as_ref()
-                .map(|d| line(d.span()))
-                .unwrap_or(1);
             problems.push(
                 Diagnostic::error(
                     path,
                     format!(
-                        "the registration deadline ({}) is after the first session of cohort `{}` ({})",
-                        datetime::iso8601(deadline),
-                        raw_cohort.id,
-                        datetime::iso8601(&first.start)
+                        "this session lasts {minutes} minutes but its duration is {expected} minutes"
                     ),
                 )
                 .at_line(at)
-                .with_help("set `registration_deadline` to a date before the first session"),
+                .with_help("fix the `end` time or the `duration_minutes` field"),
+            );
+        }
+        if index > 0
+            && let Some((_, previous)) = sessions.get(index - 1)
+            && previous.start >= session.start
+        {
+            problems.push(
+                Diagnostic::error(path, "sessions are not in date order")
+                    .at_line(at)
+                    .with_help("list each cohort's sessions from first to last"),
             );
         }
     }
+}
 
+/// Registration closes before a cohort's first session.
+fn deadline_before_first(
+    path: &Path,
+    text: &str,
+    raw: &RawOffering,
+    (raw_cohort, sessions): &DatedCohort<'_>,
+    registration_deadline: Option<&Zoned>,
+    problems: &mut Diagnostics,
+) {
+    if let (Some(deadline), Some((_, first))) = (registration_deadline, sessions.first())
+        && *deadline > first.start
+    {
+        let at = raw
+            .registration_deadline
+            .as_ref()
+            .map(|d| line_of_offset(text, d.span().start))
+            .unwrap_or(1);
+        problems.push(
+            Diagnostic::error(
+                path,
+                format!(
+                    "the registration deadline ({}) is after the first session of cohort `{}` ({})",
+                    datetime::iso8601(deadline),
+                    raw_cohort.id,
+                    datetime::iso8601(&first.start)
+                ),
+            )
+            .at_line(at)
+            .with_help("set `registration_deadline` to a date before the first session"),
+        );
+    }
+}
+
+/// Someone hosts the offering: as a whole, or each of its parts.
+fn hosts(path: &Path, raw: &RawOffering, problems: &mut Diagnostics) {
     let every_part_has_hosts = !raw.parts.is_empty() && raw.parts.iter().all(|p| p.hosts.is_some());
     if raw.hosts.is_none() && !every_part_has_hosts {
         problems.push(
@@ -444,15 +539,31 @@ pub fn parse(path: &Path, text: &str, tz: &TimeZone) -> Result<Offering, Diagnos
                 .with_help("write hosts = { en = \"...\", fr = \"...\" }, or give each [[parts]] its own `hosts`"),
         );
     }
+}
 
-    if problems.has_errors() {
-        return Err(problems);
-    }
-    Ok(Offering {
+/// The dates of a checked offering, read once while checking.
+struct OfferingDates {
+    registration_opens: Option<Zoned>,
+    registration_deadline: Option<Zoned>,
+    cohorts: Vec<Cohort>,
+}
+
+/// The checked offering `raw`, in the shape the rest of the program uses.
+fn offering(
+    id: String,
+    raw: RawOffering,
+    dates: OfferingDates,
+    path: &Path,
+    text: &str,
+) -> Offering {
+    Offering {
         id,
         kind: raw.kind,
         weight: raw.weight.as_ref().map_or(0, |w| *w.get_ref()),
-        weight_line: raw.weight.as_ref().map(|w| line(w.span())),
+        weight_line: raw
+            .weight
+            .as_ref()
+            .map(|w| line_of_offset(text, w.span().start)),
         title: raw.title,
         summary: raw.summary,
         duration_minutes: raw.duration_minutes,
@@ -466,8 +577,8 @@ pub fn parse(path: &Path, text: &str, tz: &TimeZone) -> Result<Offering, Diagnos
         topics: raw.topics,
         commitment: raw.commitment,
         requirements: raw.requirements,
-        registration_opens,
-        registration_deadline,
+        registration_opens: dates.registration_opens,
+        registration_deadline: dates.registration_deadline,
         parts: raw
             .parts
             .into_iter()
@@ -477,16 +588,9 @@ pub fn parse(path: &Path, text: &str, tz: &TimeZone) -> Result<Offering, Diagnos
                 hosts: p.hosts,
             })
             .collect(),
-        cohorts: cohorts
-            .into_iter()
-            .map(|(raw, sessions)| Cohort {
-                id: raw.id.clone(),
-                language: raw.language,
-                sessions: sessions.into_iter().map(|(_, s)| s).collect(),
-            })
-            .collect(),
+        cohorts: dates.cohorts,
         file: path.to_path_buf(),
-    })
+    }
 }
 
 /// Converts a TOML date or local date-time into the program's zone. A bare date means the start
