@@ -16,17 +16,15 @@ use crate::anonymous;
 use crate::config::Config;
 use crate::confirmation::{Claims, ConfirmationKey};
 use crate::content::{Content, ContentSource, SitePages};
-use crate::email_templates::{Renderer, error_chain};
-use crate::emails::{confirmation_for, support_parts};
-use crate::mail::Mailer;
+use crate::delivery::Delivery;
 use crate::origin;
-use crate::pages::{self, ConfirmationView, FormState, Problem};
+use crate::pages::{self, ConfirmationView, FormState, Problem, SupportLine};
 use crate::reference::Reference;
 use crate::registration::{self, Placement};
 use crate::store::{
     NewNotification, NewSubmission, NotificationKind, Status, Store, StoreError, SubmitOutcome,
 };
-use crate::words;
+use crate::words::{self, confirmation_for};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
@@ -39,11 +37,11 @@ use model::forms::{
     ErrorKind, FieldError, FormDef, Invalid, MAX_BODY_BYTES, RawSubmission, Submission,
 };
 use model::typography::in_lang;
+use render::error_chain;
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
-use tokio::sync::Notify;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Everything a request needs; cheap to clone.
@@ -53,14 +51,12 @@ pub struct AppState {
 }
 
 struct Shared {
-    content: ContentSource,
+    content: Arc<ContentSource>,
     pages: SitePages,
     store: Arc<dyn Store>,
-    mailer: Arc<dyn Mailer>,
     config: Config,
     now: Option<Zoned>,
-    renderer: Renderer,
-    wake: Notify,
+    delivery: Delivery,
     clock: RwLock<Clock>,
 }
 
@@ -69,30 +65,27 @@ type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 
 impl AppState {
     /// Assembles the state. `now` fixes the clock used for the offerings' states (previews
-    /// and tests); `None` uses the real time.
+    /// and tests); `None` uses the real time. `delivery` (built from the same content, store
+    /// and config: [`crate::local::assemble`]) is only woken after a submission is stored.
     pub fn new(
-        content: ContentSource,
+        content: Arc<ContentSource>,
         pages: SitePages,
         store: Arc<dyn Store>,
-        mailer: Arc<dyn Mailer>,
         config: Config,
         now: Option<Zoned>,
-    ) -> anyhow::Result<AppState> {
-        let renderer = Renderer::new()
-            .map_err(|err| anyhow::anyhow!("the form templates: {}", error_chain(&err)))?;
-        Ok(AppState {
+        delivery: Delivery,
+    ) -> AppState {
+        AppState {
             shared: Arc::new(Shared {
                 content,
                 pages,
                 store,
-                mailer,
                 config,
                 now,
-                renderer,
-                wake: Notify::new(),
+                delivery,
                 clock: RwLock::new(Arc::new(Timestamp::now)),
             }),
-        })
+        }
     }
 
     /// The current content (reloaded when its files changed).
@@ -104,16 +97,8 @@ impl AppState {
         self.shared.store.as_ref()
     }
 
-    pub fn mailer(&self) -> &dyn Mailer {
-        self.shared.mailer.as_ref()
-    }
-
     pub fn config(&self) -> &Config {
         &self.shared.config
-    }
-
-    pub fn renderer(&self) -> &Renderer {
-        &self.shared.renderer
     }
 
     /// The moment that decides which sessions are open: the fixed clock, or now.
@@ -138,14 +123,14 @@ impl AppState {
         }
     }
 
-    /// Tells the notifier there is something to send.
-    pub fn wake_notifier(&self) {
-        self.shared.wake.notify_one();
+    /// What sends the emails (the notifier's own state, sharing this one's store).
+    pub fn delivery(&self) -> &Delivery {
+        &self.shared.delivery
     }
 
-    /// Waits until [`AppState::wake_notifier`] is called (or was, since the last wait).
-    pub async fn notifier_woken(&self) {
-        self.shared.wake.notified().await;
+    /// Tells the notifier there is something to send.
+    pub fn wake_notifier(&self) {
+        self.shared.delivery.wake();
     }
 }
 
@@ -850,7 +835,7 @@ async fn confirmation(
             .iter()
             .map(|s| typeset(s.get(lang)))
             .collect(),
-        support: Some(support_parts(content.words(), lang)),
+        support: Some(SupportLine::new(content.words(), lang)),
     };
     // The toggle shows this same confirmation in the other language (the form there would be
     // empty).

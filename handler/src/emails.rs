@@ -10,12 +10,12 @@ use crate::content::Content;
 use crate::email_templates::Renderer;
 use crate::mail::{AutoSubmitted, KindHeader, MailError, ReferenceHeader};
 use crate::reveal::reveal;
-use crate::store::{NotificationKind, Status, StoredSubmission};
-use crate::words::{Words, status_key};
+use crate::store::{NotificationKind, StoredSubmission};
+use crate::words::{Words, confirmation_for, status_key, support_line};
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use model::datetime;
-use model::forms::{Confirmation, FieldKind, FormDef, FormWords};
+use model::forms::{FieldKind, FormDef, FormWords};
 use model::typography::in_lang;
 use model::{Lang, Offering, SiteConfig};
 use serde::Serialize;
@@ -31,15 +31,6 @@ pub struct Email {
     pub sender_name: Option<String>,
 }
 
-/// The confirmation text matching what happened to a submission.
-pub fn confirmation_for(form: &FormDef, status: Status) -> &Confirmation {
-    match status {
-        Status::Waitlisted => form.waitlisted.as_ref().unwrap_or(&form.received),
-        Status::Interest => form.interest.as_ref().unwrap_or(&form.received),
-        Status::Received | Status::Registered => &form.received,
-    }
-}
-
 /// "Your reference number: K7MW4XTA" / "Votre numéro de référence : K7MW4XTA".
 pub fn reference_line(words: &FormWords, reference: &str, lang: Lang) -> String {
     let colon = match lang {
@@ -47,24 +38,6 @@ pub fn reference_line(words: &FormWords, reference: &str, lang: Lang) -> String 
         Lang::Fr => "\u{a0}:",
     };
     format!("{}{colon} {reference}", words.reference_label.get(lang))
-}
-
-/// The support line with the program's phone number.
-pub fn support_line(words: Words<'_>, lang: Lang) -> String {
-    words.get("support_line", lang)
-}
-
-/// The same line in parts, for a page where the number is a `tel:` link.
-pub fn support_parts(words: Words<'_>, lang: Lang) -> crate::pages::SupportLine {
-    let text = support_line(words, lang);
-    let phone = &words.site.program.phone;
-    let (before, after) = text.split_once(phone.as_str()).unwrap_or((&text, ""));
-    crate::pages::SupportLine {
-        before: before.to_string(),
-        phone: phone.clone(),
-        phone_href: words.site.phone_href(),
-        after: after.to_string(),
-    }
 }
 
 /// The acknowledgement of receipt, in the person's language (French with its spacing). When

@@ -16,6 +16,7 @@
 
 use crate::app::AppState;
 use crate::cdn;
+use crate::delivery::Delivery;
 use crate::local::{self, LocalOptions};
 use crate::notifier;
 use crate::store::StoreError;
@@ -106,7 +107,7 @@ pub async fn run(entry: Entry) -> anyhow::Result<()> {
                         crate::staleness::report(&site_dir(), Timestamp::now());
                     }
                     async move {
-                        notify_within(&state, &event.payload, Timestamp::now(), budget)
+                        notify_within(state.delivery(), &event.payload, Timestamp::now(), budget)
                             .await
                             .map_err(lambda_http::Error::from)
                     }
@@ -158,8 +159,12 @@ pub fn budget_until(deadline_ms: u64) -> notifier::Budget {
 }
 
 /// One notifier invocation without a deadline (tests): see [`notify_within`].
-pub async fn notify(state: &AppState, event: &Value, now: Timestamp) -> Result<Value, StoreError> {
-    notify_within(state, event, now, notifier::Budget::unlimited()).await
+pub async fn notify(
+    delivery: &Delivery,
+    event: &Value,
+    now: Timestamp,
+) -> Result<Value, StoreError> {
+    notify_within(delivery, event, now, notifier::Budget::unlimited()).await
 }
 
 /// One notifier invocation: a stream batch (answered with `batchItemFailures`) or a sweep
@@ -167,23 +172,23 @@ pub async fn notify(state: &AppState, event: &Value, now: Timestamp) -> Result<V
 /// also logs the backlog's age (crate::notifier::BACKLOG_EVENT), which an alarm watches.
 /// Nothing is started that could not finish within `budget`.
 pub async fn notify_within(
-    state: &AppState,
+    delivery: &Delivery,
     event: &Value,
     now: Timestamp,
     budget: notifier::Budget,
 ) -> Result<Value, StoreError> {
     match event.get("Records").and_then(Value::as_array) {
-        Some(records) => Ok(stream_batch(state, records, now, budget).await),
+        Some(records) => Ok(stream_batch(delivery, records, now, budget).await),
         None => {
-            let sweep = notifier::drain_within(state, now, budget).await?;
-            notifier::report_backlog(state, now).await?;
+            let sweep = notifier::drain_within(delivery, now, budget).await?;
+            notifier::report_backlog(delivery, now).await?;
             Ok(json!({ "sent": sweep.sent }))
         }
     }
 }
 
 async fn stream_batch(
-    state: &AppState,
+    delivery: &Delivery,
     records: &[Value],
     now: Timestamp,
     budget: notifier::Budget,
@@ -196,7 +201,7 @@ async fn stream_batch(
             continue;
         };
         let retry = if budget.fits_one() {
-            match notifier::send_by_id(state, &id, now).await {
+            match notifier::send_by_id(delivery, &id, now).await {
                 Ok(outcome) => {
                     sent += usize::from(outcome == notifier::Outcome::Sent);
                     false

@@ -26,6 +26,7 @@ pub mod cdn;
 pub mod config;
 pub mod confirmation;
 pub mod content;
+pub mod delivery;
 pub mod email_templates;
 pub mod emails;
 pub mod export;

@@ -7,6 +7,7 @@
 use crate::app::{AppState, router};
 use crate::config::{Config, MailConfig, StoreConfig};
 use crate::content::{ContentSource, SitePages};
+use crate::delivery::Delivery;
 use crate::mail::{FileMailer, Mailer};
 use crate::notifier;
 use crate::smtp::SmtpMailer;
@@ -49,7 +50,7 @@ impl LocalOptions {
 /// tokio task (must be called inside a tokio runtime).
 pub async fn app(options: LocalOptions) -> anyhow::Result<axum::Router> {
     let state = state(&options, true)?;
-    notifier::spawn(state.clone());
+    notifier::spawn(state.delivery().clone());
     let config = state.config();
     tracing::info!(
         store = %describe_store(&config.store),
@@ -77,7 +78,7 @@ pub fn state_with(
     config.allow_host_origin = local;
     let store = open_store_for(&config)?;
     let mailer = open_mailer(&config.mail)?;
-    AppState::new(
+    assemble(
         content,
         SitePages::new(&options.site_dir),
         store,
@@ -85,6 +86,27 @@ pub fn state_with(
         config,
         options.now.clone(),
     )
+}
+
+/// The router's state and the notifier's, from the same pieces: the delivery shares the
+/// content, the store and the settings, and the router's state holds it to wake it. `now`
+/// fixes the clock of the offerings' states (previews and tests).
+pub fn assemble(
+    content: ContentSource,
+    pages: SitePages,
+    store: Arc<dyn Store>,
+    mailer: Arc<dyn Mailer>,
+    config: Config,
+    now: Option<Zoned>,
+) -> anyhow::Result<AppState> {
+    let content = Arc::new(content);
+    let delivery = Delivery::new(
+        Arc::clone(&content),
+        Arc::clone(&store),
+        mailer,
+        config.clone(),
+    )?;
+    Ok(AppState::new(content, pages, store, config, now, delivery))
 }
 
 /// The store a configuration names (DynamoDB items expire after its retention period).

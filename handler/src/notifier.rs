@@ -1,9 +1,10 @@
-//! The outbox's sender: a separate path from the request, reading what was stored. Each
-//! pending notification is claimed, built from the stored submission, sent, and marked sent;
-//! a failure reschedules it with a growing delay. A mail outage delays notifications and never
-//! loses a submission; after [`Config::notify_max_attempts`](crate::config::Config) tries (about
-//! two hours by default) a notice is given up on and waits for a person (`handler failed
-//! --retry`), with an alarm. The local loop also deletes submissions past retention.
+//! The outbox's sender: a separate path from the request, reading what was stored (it takes a
+//! [`Delivery`], never the router's state). Each pending notification is claimed, built from
+//! the stored submission, sent, and marked sent; a failure reschedules it with a growing delay.
+//! A mail outage delays notifications and never loses a submission; after
+//! [`Config::notify_max_attempts`](crate::config::Config) tries (about two hours by default) a
+//! notice is given up on and waits for a person (`handler failed --retry`), with an alarm. The
+//! local loop also deletes submissions past retention.
 //!
 //! Nothing fails silently. A notification the server refuses for good (a 5xx reply), or that
 //! failed [`Config::notify_max_attempts`](crate::config::Config) times (a refused login, the
@@ -18,8 +19,8 @@
 //! [`Budget`] and starts a notification only if the worst case of it ([`NOTICE_WORST`]) still
 //! fits; what does not fit waits for the next invocation, unclaimed.
 
-use crate::app::AppState;
 use crate::config::{Acknowledgements, Config};
+use crate::delivery::Delivery;
 use crate::emails;
 use crate::mail::MailError;
 use crate::store::{NotificationKind, PendingNotification, StoreError};
@@ -180,35 +181,39 @@ impl Sweep {
 
 /// Sends every notification due now (in rounds each done within its lease); returns how
 /// many were sent.
-pub async fn run_once(state: &AppState) -> Result<usize, StoreError> {
-    run_once_at(state, Timestamp::now()).await
+pub async fn run_once(delivery: &Delivery) -> Result<usize, StoreError> {
+    run_once_at(delivery, delivery.now()).await
 }
 
 /// [`run_once`] as if it were `now` (tests of retries use a later moment).
-pub async fn run_once_at(state: &AppState, now: Timestamp) -> Result<usize, StoreError> {
-    drain_at(state, now).await
+pub async fn run_once_at(delivery: &Delivery, now: Timestamp) -> Result<usize, StoreError> {
+    drain_at(delivery, now).await
 }
 
 /// Claims up to `limit` due notifications and tries each (a failure does not stop the
 /// others); returns what became of them and how many were claimed.
 async fn round(
-    state: &AppState,
+    delivery: &Delivery,
     now: Timestamp,
     limit: usize,
 ) -> Result<(Sweep, usize), StoreError> {
-    let due = state.store().claim_due(now, LEASE, limit).await?;
+    let due = delivery.store().claim_due(now, LEASE, limit).await?;
     let mut sweep = Sweep::default();
     for notification in &due {
-        sweep.add(send_claimed(state, notification, now).await?);
+        sweep.add(send_claimed(delivery, notification, now).await?);
     }
     Ok((sweep, due.len()))
 }
 
 /// Claims the notification `id` (as a DynamoDB stream record names it) and sends it. An error
 /// means the store could not be reached: the caller should try again.
-pub async fn send_by_id(state: &AppState, id: &str, now: Timestamp) -> Result<Outcome, StoreError> {
-    match state.store().claim(id, now, LEASE).await? {
-        Some(notification) => send_claimed(state, &notification, now).await,
+pub async fn send_by_id(
+    delivery: &Delivery,
+    id: &str,
+    now: Timestamp,
+) -> Result<Outcome, StoreError> {
+    match delivery.store().claim(id, now, LEASE).await? {
+        Some(notification) => send_claimed(delivery, &notification, now).await,
         None => Ok(Outcome::NotClaimed),
     }
 }
@@ -216,26 +221,26 @@ pub async fn send_by_id(state: &AppState, id: &str, now: Timestamp) -> Result<Ou
 /// Sends one claimed notification and records the outcome: sent, failed and rescheduled
 /// with backoff, or given up on (refused for good, or the attempt cap reached).
 pub async fn send_claimed(
-    state: &AppState,
+    delivery: &Delivery,
     notification: &PendingNotification,
     now: Timestamp,
 ) -> Result<Outcome, StoreError> {
     let reference = notification.reference.as_str();
     let kind = notification.kind.as_str();
     let attempts = notification.attempts + 1;
-    let max = state.config().notify_max_attempts;
-    let reason = match deliver(state, notification).await {
+    let max = delivery.config().notify_max_attempts;
+    let reason = match deliver(delivery, notification).await {
         Ok(()) => {
-            state
+            delivery
                 .store()
-                .mark_sent(&notification.id, Timestamp::now())
+                .mark_sent(&notification.id, delivery.now())
                 .await?;
             tracing::info!(reference, kind, "notification sent");
             return Ok(Outcome::Sent);
         }
         Err(Failure::Retry(reason)) if attempts < max => {
             let retry_at = now + backoff(attempts);
-            state
+            delivery
                 .store()
                 .mark_failed(&notification.id, Some(retry_at), &reason)
                 .await?;
@@ -245,7 +250,7 @@ pub async fn send_claimed(
         Err(Failure::Retry(reason)) => format!("gave up after {attempts} attempts: {reason}"),
         Err(Failure::Abandon(reason)) => reason,
     };
-    state
+    delivery
         .store()
         .mark_failed(&notification.id, None, &reason)
         .await?;
@@ -257,12 +262,12 @@ pub async fn send_claimed(
 /// zero (`handler failed --retry`, once the cause is fixed: the SMTP credentials, say); returns
 /// them.
 pub async fn requeue_failed(
-    state: &AppState,
+    delivery: &Delivery,
     now: Timestamp,
 ) -> Result<Vec<crate::store::FailedNotification>, StoreError> {
     let mut requeued = Vec::new();
-    for failed in state.store().failed_notifications().await? {
-        if state.store().requeue(&failed.id, now).await? {
+    for failed in delivery.store().failed_notifications().await? {
+        if delivery.store().requeue(&failed.id, now).await? {
             requeued.push(failed);
         }
     }
@@ -271,8 +276,8 @@ pub async fn requeue_failed(
 
 /// Logs the backlog's age as [`BACKLOG_EVENT`] (0 when nothing waits) and returns it, in
 /// seconds: how long the longest-waiting notification has been due.
-pub async fn report_backlog(state: &AppState, now: Timestamp) -> Result<i64, StoreError> {
-    let age = state
+pub async fn report_backlog(delivery: &Delivery, now: Timestamp) -> Result<i64, StoreError> {
+    let age = delivery
         .store()
         .oldest_waiting(now)
         .await?
@@ -282,18 +287,18 @@ pub async fn report_backlog(state: &AppState, now: Timestamp) -> Result<i64, Sto
 }
 
 /// Sends until nothing is due (several rounds if needed); returns how many were sent.
-pub async fn drain(state: &AppState) -> Result<usize, StoreError> {
-    drain_at(state, Timestamp::now()).await
+pub async fn drain(delivery: &Delivery) -> Result<usize, StoreError> {
+    drain_at(delivery, delivery.now()).await
 }
 
 /// [`drain`] as if it were `now`.
-pub async fn drain_at(state: &AppState, now: Timestamp) -> Result<usize, StoreError> {
-    Ok(drain_within(state, now, Budget::unlimited()).await?.sent)
+pub async fn drain_at(delivery: &Delivery, now: Timestamp) -> Result<usize, StoreError> {
+    Ok(drain_within(delivery, now, Budget::unlimited()).await?.sent)
 }
 
 /// Sends what is due at `now`, round after round, while `budget` allows one more round.
 pub async fn drain_within(
-    state: &AppState,
+    delivery: &Delivery,
     now: Timestamp,
     budget: Budget,
 ) -> Result<Sweep, StoreError> {
@@ -303,7 +308,7 @@ pub async fn drain_within(
         if limit == 0 {
             return Ok(total);
         }
-        let (sweep, claimed) = round(state, now, limit).await?;
+        let (sweep, claimed) = round(delivery, now, limit).await?;
         total.sent += sweep.sent;
         total.retrying += sweep.retrying;
         total.gave_up += sweep.gave_up;
@@ -325,27 +330,27 @@ pub fn recipient<'a>(config: &'a Config, notification: &'a PendingNotification) 
     }
 }
 
-async fn deliver(state: &AppState, notification: &PendingNotification) -> Result<(), Failure> {
-    let stored = state
+async fn deliver(delivery: &Delivery, notification: &PendingNotification) -> Result<(), Failure> {
+    let stored = delivery
         .store()
         .get(&notification.reference)
         .await
         .map_err(|err| Failure::Retry(err.to_string()))?
         .ok_or_else(|| Failure::Abandon("the submission is no longer kept".into()))?;
-    let content = state.content();
+    let content = delivery.content();
     let form = content
         .form(&stored.submission.form)
         .ok_or_else(|| Failure::Abandon("the form no longer exists".into()))?;
     let email = match notification.kind {
         NotificationKind::Coordinator => emails::coordinator_notice(
-            state.renderer(),
+            delivery.renderer(),
             content.words(),
             form,
             &stored,
             &content.offerings,
         ),
         NotificationKind::Acknowledgement => {
-            emails::acknowledgement(state.renderer(), &content, form, &stored)
+            emails::acknowledgement(delivery.renderer(), &content, form, &stored)
         }
     }
     .map_err(|err| {
@@ -354,7 +359,7 @@ async fn deliver(state: &AppState, notification: &PendingNotification) -> Result
             crate::email_templates::error_chain(&err)
         ))
     })?;
-    let config = state.config();
+    let config = delivery.config();
     let reply_to = match notification.kind {
         NotificationKind::Acknowledgement => Some(&config.reply_to),
         NotificationKind::Coordinator => None,
@@ -375,10 +380,14 @@ async fn deliver(state: &AppState, notification: &PendingNotification) -> Result
             .headers_mut()
             .set(crate::mail::SesConfigurationSet(set.clone()));
     }
-    state.mailer().send(message).await.map_err(|err| match err {
-        MailError::Transient(reason) => Failure::Retry(redact(&reason)),
-        MailError::Permanent(reason) => Failure::Abandon(redact(&reason)),
-    })
+    delivery
+        .mailer()
+        .send(message)
+        .await
+        .map_err(|err| match err {
+            MailError::Transient(reason) => Failure::Retry(redact(&reason)),
+            MailError::Permanent(reason) => Failure::Abandon(redact(&reason)),
+        })
 }
 
 /// Removes anything that looks like an email address from a transport's error text (servers
@@ -415,8 +424,8 @@ impl Default for Intervals {
 
 /// Runs forever: sends what is due whenever woken (after each stored submission) or every
 /// [`POLL`], and purges expired submissions every [`PURGE_EVERY`].
-pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
-    spawn_with(state, Intervals::default())
+pub fn spawn(delivery: Delivery) -> tokio::task::JoinHandle<()> {
+    spawn_with(delivery, Intervals::default())
 }
 
 /// [`spawn`] with other intervals (tests).
@@ -425,28 +434,28 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
 /// sends would log "expired submissions deleted" at the moment anonymous feedback arrives. For
 /// the same reason this loop writes no backlog line (the Lambda's scheduled sweep and `handler
 /// notify` do), and a wake for feedback sends nothing (its notice waits for the morning).
-pub fn spawn_with(state: AppState, intervals: Intervals) -> tokio::task::JoinHandle<()> {
+pub fn spawn_with(delivery: Delivery, intervals: Intervals) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut purge = tokio::time::interval(intervals.purge_every);
         purge.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            if let Err(err) = drain(&state).await {
+            if let Err(err) = drain(&delivery).await {
                 tracing::error!("the notifier could not read the outbox: {err}");
             }
             tokio::select! {
-                () = state.notifier_woken() => {}
+                () = delivery.woken() => {}
                 () = tokio::time::sleep(intervals.poll) => {}
-                _ = purge.tick() => purge_expired(&state).await,
+                _ = purge.tick() => purge_expired(&delivery).await,
             }
         }
     })
 }
 
 /// Deletes the submissions past retention, and says how many when there were some.
-async fn purge_expired(state: &AppState) {
-    let days = i64::from(state.config().retention_days);
-    let before = Timestamp::now() - SignedDuration::from_hours(24 * days);
-    match state.store().purge(before).await {
+async fn purge_expired(delivery: &Delivery) {
+    let days = i64::from(delivery.config().retention_days);
+    let before = delivery.now() - SignedDuration::from_hours(24 * days);
+    match delivery.store().purge(before).await {
         Ok(0) => {}
         Ok(deleted) => tracing::info!(deleted, "expired submissions deleted"),
         Err(err) => tracing::error!("purging expired submissions failed: {err}"),

@@ -5,6 +5,7 @@
 //! enhancement script; and the short bilingual refusals. No HTML is edited as text.
 
 use crate::content::Content;
+use crate::words::{Words, support_line};
 use model::forms::{FieldError, FormDef, FormView};
 use model::typography::in_lang;
 use model::{Lang, Localized};
@@ -36,6 +37,21 @@ pub struct SupportLine {
     pub phone: String,
     pub phone_href: String,
     pub after: String,
+}
+
+impl SupportLine {
+    /// The support line of content/strings.toml in `lang`, cut around the program's number.
+    pub fn new(words: Words<'_>, lang: Lang) -> SupportLine {
+        let text = support_line(words, lang);
+        let phone = &words.site.program.phone;
+        let (before, after) = text.split_once(phone.as_str()).unwrap_or((&text, ""));
+        SupportLine {
+            before: before.to_string(),
+            phone: phone.clone(),
+            phone_href: words.site.phone_href(),
+            after: after.to_string(),
+        }
+    }
 }
 
 /// Why nothing was stored (`templates/partials/form/not-received.html`).

@@ -5,6 +5,7 @@
 //! next steps) comes from the form's definition.
 
 use crate::store::Status;
+use model::forms::{Confirmation, FormDef};
 use model::strings::Strings;
 use model::typography::in_lang;
 use model::{Lang, Localized, SiteConfig};
@@ -94,6 +95,21 @@ pub fn status_key(status: Status) -> &'static str {
         Status::Waitlisted => "status_waitlisted",
         Status::Interest => "status_interest",
     }
+}
+
+/// The confirmation text matching what happened to a submission (the page's and the
+/// acknowledgement's).
+pub fn confirmation_for(form: &FormDef, status: Status) -> &Confirmation {
+    match status {
+        Status::Waitlisted => form.waitlisted.as_ref().unwrap_or(&form.received),
+        Status::Interest => form.interest.as_ref().unwrap_or(&form.received),
+        Status::Received | Status::Registered => &form.received,
+    }
+}
+
+/// The support line with the program's phone number.
+pub fn support_line(words: Words<'_>, lang: Lang) -> String {
+    words.get("support_line", lang)
 }
 
 #[cfg(test)]

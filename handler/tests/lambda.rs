@@ -103,7 +103,7 @@ fn lambda_site() -> TestSite {
     let mut site = TestSite::new(OPEN);
     let mut config = site.state.config().clone();
     config.allow_host_origin = false;
-    site.state = handler::AppState::new(
+    site.state = handler::local::assemble(
         handler::content::ContentSource::load(&site.options.root).unwrap(),
         handler::content::SitePages::new(&site.options.site_dir),
         std::sync::Arc::new(
@@ -352,7 +352,7 @@ async fn the_scheduled_sweep_sends_what_is_due_once() {
     .await;
     assert_eq!(posted.status(), StatusCode::SEE_OTHER);
     let scheduled: Value = serde_json::from_str(SCHEDULED).unwrap();
-    let answer = notify(&site.state, &scheduled, Timestamp::now())
+    let answer = notify(site.state.delivery(), &scheduled, Timestamp::now())
         .await
         .unwrap();
     assert_eq!(
@@ -361,7 +361,7 @@ async fn the_scheduled_sweep_sends_what_is_due_once() {
         "the coordinator and the person"
     );
     assert_eq!(site.outbox().len(), 2);
-    let again = notify(&site.state, &scheduled, Timestamp::now())
+    let again = notify(site.state.delivery(), &scheduled, Timestamp::now())
         .await
         .unwrap();
     assert_eq!(again, json!({ "sent": 0 }));
@@ -418,7 +418,7 @@ async fn nothing_is_started_that_could_not_finish_before_the_deadline() {
     let scheduled: Value = serde_json::from_str(SCHEDULED).unwrap();
     let short = || Budget::until(Instant::now() + NOTICE_WORST - Duration::from_secs(1));
 
-    let answer = notify_within(&site.state, &batch, Timestamp::now(), short())
+    let answer = notify_within(site.state.delivery(), &batch, Timestamp::now(), short())
         .await
         .unwrap();
     assert_eq!(
@@ -428,7 +428,7 @@ async fn nothing_is_started_that_could_not_finish_before_the_deadline() {
             { "itemIdentifier": "101" },
         ] })
     );
-    let answer = notify_within(&site.state, &scheduled, Timestamp::now(), short())
+    let answer = notify_within(site.state.delivery(), &scheduled, Timestamp::now(), short())
         .await
         .unwrap();
     assert_eq!(answer, json!({ "sent": 0 }));
@@ -436,7 +436,7 @@ async fn nothing_is_started_that_could_not_finish_before_the_deadline() {
 
     // Not claimed meanwhile: the retried batch sends both at once.
     let enough = Budget::until(Instant::now() + handler::notifier::LAMBDA_TIMEOUT);
-    let answer = notify_within(&site.state, &batch, Timestamp::now(), enough)
+    let answer = notify_within(site.state.delivery(), &batch, Timestamp::now(), enough)
         .await
         .unwrap();
     assert_eq!(answer, json!({ "batchItemFailures": [] }));

@@ -92,8 +92,12 @@ async fn a_notification_given_up_on_and_the_backlog_are_logged_for_the_alarms() 
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let now = Timestamp::now();
     let (_, lines) = logged_json(async {
-        notifier::drain_at(&site.state, now).await.unwrap();
-        notifier::report_backlog(&site.state, now).await.unwrap();
+        notifier::drain_at(site.state.delivery(), now)
+            .await
+            .unwrap();
+        notifier::report_backlog(site.state.delivery(), now)
+            .await
+            .unwrap();
     })
     .await;
     let failed: Vec<&serde_json::Value> = lines
@@ -125,7 +129,7 @@ async fn a_notification_given_up_on_and_the_backlog_are_logged_for_the_alarms() 
     // As `handler serve` prints them: the fixed token first, then the fields.
     let site = TestSite::with_mailer(OPEN, Arc::new(RefusingMailer));
     site.post_form("intake", &intake("fr")).await;
-    let (_, log) = logged(notifier::drain_at(&site.state, Timestamp::now())).await;
+    let (_, log) = logged(notifier::drain_at(site.state.delivery(), Timestamp::now())).await;
     let line = log
         .lines()
         .find(|l| l.contains("acknowledgement"))
@@ -239,7 +243,7 @@ async fn the_stream_batch_announcing_feedback_writes_no_line() {
         }
     }]});
     let (answer, log) = logged(handler::lambda::notify(
-        &site.state,
+        site.state.delivery(),
         &event,
         Timestamp::now(),
     ))
@@ -251,7 +255,7 @@ async fn the_stream_batch_announcing_feedback_writes_no_line() {
     // Nor when the invocation is out of time and hands the record back unclaimed.
     let short = handler::notifier::Budget::until(std::time::Instant::now());
     let (answer, log) = logged(handler::lambda::notify_within(
-        &site.state,
+        site.state.delivery(),
         &event,
         Timestamp::now(),
         short,
@@ -281,7 +285,7 @@ async fn purging_keeps_its_own_clock_so_no_line_follows_the_arrival_of_feedback(
         ("comments", ""),
     ];
     let (_, log) = logged(async {
-        let running = notifier::spawn_with(site.state.clone(), intervals);
+        let running = notifier::spawn_with(site.state.delivery().clone(), intervals);
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         // An intake received 400 days ago: past retention, for the next purge to delete.
         site.state

@@ -61,7 +61,7 @@ async fn an_intake_is_stored_confirmed_and_notified() {
 
     // Nothing is sent until the notifier runs; then one email per recipient.
     assert!(site.outbox().is_empty());
-    assert_eq!(notifier::run_once(&site.state).await.unwrap(), 2);
+    assert_eq!(notifier::run_once(site.state.delivery()).await.unwrap(), 2);
     let outbox = site.outbox();
     assert_eq!(outbox.len(), 2);
     let coordinator = outbox
@@ -85,7 +85,7 @@ async fn an_intake_is_stored_confirmed_and_notified() {
         "the person never gets a copy of their answers"
     );
     // Sent once.
-    assert_eq!(notifier::run_once(&site.state).await.unwrap(), 0);
+    assert_eq!(notifier::run_once(site.state.delivery()).await.unwrap(), 0);
 }
 
 /// Someone whose email may be read by others chooses the phone: the program never emails them,
@@ -102,7 +102,7 @@ async fn every_message_names_the_ses_configuration_set_when_one_is_set() {
         &[("PASSERELLE_SES_CONFIGURATION_SET", "passerelle-staging")],
     );
     site.post_form("intake", &intake("en")).await;
-    assert_eq!(notifier::drain(&site.state).await.unwrap(), 2);
+    assert_eq!(notifier::drain(site.state.delivery()).await.unwrap(), 2);
     let outbox = site.outbox();
     assert_eq!(outbox.len(), 2);
     for message in &outbox {
@@ -114,7 +114,7 @@ async fn every_message_names_the_ses_configuration_set_when_one_is_set() {
     // Locally there is none, and no header.
     let local = TestSite::new(OPEN);
     local.post_form("intake", &intake("en")).await;
-    notifier::drain(&local.state).await.unwrap();
+    notifier::drain(local.state.delivery()).await.unwrap();
     assert!(
         local
             .outbox()
@@ -138,7 +138,7 @@ async fn on_staging_the_acknowledgement_never_goes_to_the_person() {
     let response = site.post_form("intake", &intake("fr")).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let reference = reference_in(&location(&response));
-    assert_eq!(notifier::drain(&site.state).await.unwrap(), 3);
+    assert_eq!(notifier::drain(site.state.delivery()).await.unwrap(), 3);
     let outbox = site.outbox();
     assert_eq!(
         outbox.len(),
@@ -159,7 +159,10 @@ async fn on_staging_the_acknowledgement_never_goes_to_the_person() {
     // The same with `send`: the person gets it.
     let production = TestSite::with_settings(OPEN, &[("PASSERELLE_ACKNOWLEDGEMENTS", "send")]);
     production.post_form("intake", &intake("fr")).await;
-    assert_eq!(notifier::drain(&production.state).await.unwrap(), 2);
+    assert_eq!(
+        notifier::drain(production.state.delivery()).await.unwrap(),
+        2
+    );
     assert!(
         production
             .outbox()
@@ -200,7 +203,7 @@ async fn notifications_given_up_on_are_sent_once_requeued() {
     let site = TestSite::with_mailer(OPEN, relay.clone());
     let response = site.post_form("intake", &intake("en")).await;
     let reference = reference_in(&location(&response));
-    assert_eq!(notifier::drain(&site.state).await.unwrap(), 0);
+    assert_eq!(notifier::drain(site.state.delivery()).await.unwrap(), 0);
     let failed = site.state.store().failed_notifications().await.unwrap();
     assert_eq!(failed.len(), 2, "{failed:?}");
     assert!(
@@ -209,10 +212,10 @@ async fn notifications_given_up_on_are_sent_once_requeued() {
             && f.reason.contains("554"))
     );
     // Still given up on: the sweep leaves them.
-    assert_eq!(notifier::drain(&site.state).await.unwrap(), 0);
+    assert_eq!(notifier::drain(site.state.delivery()).await.unwrap(), 0);
 
     relay.fixed.store(true, Ordering::SeqCst);
-    let requeued = notifier::requeue_failed(&site.state, Timestamp::now())
+    let requeued = notifier::requeue_failed(site.state.delivery(), Timestamp::now())
         .await
         .unwrap();
     assert_eq!(requeued, failed);
@@ -224,8 +227,8 @@ async fn notifications_given_up_on_are_sent_once_requeued() {
             .unwrap()
             .is_empty()
     );
-    assert_eq!(notifier::drain(&site.state).await.unwrap(), 2);
-    assert_eq!(notifier::drain(&site.state).await.unwrap(), 0);
+    assert_eq!(notifier::drain(site.state.delivery()).await.unwrap(), 2);
+    assert_eq!(notifier::drain(site.state.delivery()).await.unwrap(), 0);
     assert_eq!(relay.sent.load(Ordering::SeqCst), 2);
 }
 
@@ -248,7 +251,7 @@ async fn an_intake_by_phone_sends_the_person_no_email() {
         assert!(!page.contains("acknowledgement"), "{page}");
     }
     // The coordinators are told; the person gets nothing.
-    assert_eq!(notifier::run_once(&site.state).await.unwrap(), 2);
+    assert_eq!(notifier::run_once(site.state.delivery()).await.unwrap(), 2);
     let outbox = site.outbox();
     assert_eq!(outbox.len(), 2);
     assert!(
@@ -443,7 +446,9 @@ async fn identical_anonymous_feedback_from_two_people_is_stored_twice() {
     // Each stored one reaches the coordinators in the next morning's batch.
     let next_morning = Timestamp::now() + SignedDuration::from_hours(48);
     assert_eq!(
-        notifier::drain_at(&site.state, next_morning).await.unwrap(),
+        notifier::drain_at(site.state.delivery(), next_morning)
+            .await
+            .unwrap(),
         3
     );
 }
@@ -477,7 +482,7 @@ async fn acknowledgements_to_one_address_stop_after_three_a_day() {
     assert!(page.contains("Request received"), "{page}");
     assert!(!page.contains("acknowledgement of receipt"), "{page}");
     assert_eq!(site.state.store().list("intake").await.unwrap().len(), 10);
-    notifier::run_once(&site.state).await.unwrap();
+    notifier::run_once(site.state.delivery()).await.unwrap();
     let outbox = site.outbox();
     let count = |kind: &str| {
         outbox
@@ -505,7 +510,7 @@ async fn the_honeypot_drops_bots_silently() {
     assert!(url.contains("status=received"));
     assert_eq!(site.get(&url).await.status(), StatusCode::OK);
     assert!(site.state.store().list("intake").await.unwrap().is_empty());
-    assert_eq!(notifier::run_once(&site.state).await.unwrap(), 0);
+    assert_eq!(notifier::run_once(site.state.delivery()).await.unwrap(), 0);
     assert!(site.outbox().is_empty());
 }
 
@@ -680,7 +685,7 @@ async fn feedback_stores_no_identity_and_its_notice_leaves_the_comments_out() {
     let tz = jiff::tz::TimeZone::get("America/Toronto").unwrap();
     let received = stored.received_at.to_zoned(tz.clone());
     assert_eq!(received.time(), jiff::civil::time(0, 0, 0, 0), "{received}");
-    assert_eq!(notifier::run_once(&site.state).await.unwrap(), 0);
+    assert_eq!(notifier::run_once(site.state.delivery()).await.unwrap(), 0);
     assert!(site.outbox().is_empty());
     let next_morning = Timestamp::now().to_zoned(tz).date().tomorrow().unwrap();
     let batch = next_morning
@@ -689,7 +694,9 @@ async fn feedback_stores_no_identity_and_its_notice_leaves_the_comments_out() {
         .unwrap()
         .timestamp();
     assert_eq!(
-        notifier::drain_at(&site.state, batch).await.unwrap(),
+        notifier::drain_at(site.state.delivery(), batch)
+            .await
+            .unwrap(),
         1,
         "coordinators only"
     );
@@ -935,14 +942,29 @@ async fn a_mail_outage_delays_and_never_loses() {
     );
 
     let now = Timestamp::now();
-    assert_eq!(notifier::run_once_at(&site.state, now).await.unwrap(), 0);
+    assert_eq!(
+        notifier::run_once_at(site.state.delivery(), now)
+            .await
+            .unwrap(),
+        0
+    );
     // Not retried before its time...
     let soon = now + SignedDuration::from_secs(30);
-    assert_eq!(notifier::run_once_at(&site.state, soon).await.unwrap(), 0);
+    assert_eq!(
+        notifier::run_once_at(site.state.delivery(), soon)
+            .await
+            .unwrap(),
+        0
+    );
     // ...then sent once mail is back.
     flaky.down.store(false, Ordering::SeqCst);
     let later = now + SignedDuration::from_mins(2);
-    assert_eq!(notifier::run_once_at(&site.state, later).await.unwrap(), 2);
+    assert_eq!(
+        notifier::run_once_at(site.state.delivery(), later)
+            .await
+            .unwrap(),
+        2
+    );
     assert_eq!(flaky.sent.load(Ordering::SeqCst), 2);
     assert_eq!(std::fs::read_dir(outbox.path()).unwrap().count(), 2);
 }
@@ -997,7 +1019,7 @@ async fn a_registration_by_phone_needs_no_email_and_sends_the_person_none() {
         assert!(page.contains("Registration received"), "{page}");
         assert!(!page.contains("acknowledgement"), "{page}");
     }
-    assert_eq!(notifier::run_once(&site.state).await.unwrap(), 2);
+    assert_eq!(notifier::run_once(site.state.delivery()).await.unwrap(), 2);
     assert!(
         site.outbox()
             .iter()

@@ -86,7 +86,7 @@ async fn a_5xx_gives_up_at_once_a_4xx_waits_and_the_sweep_sends_the_rest() {
     let fine = submit(&site, "sam@example.ca").await;
     let now = Timestamp::now();
 
-    let sweep = notifier::drain_within(&site.state, now, Budget::unlimited())
+    let sweep = notifier::drain_within(site.state.delivery(), now, Budget::unlimited())
         .await
         .unwrap();
     assert_eq!(
@@ -129,17 +129,22 @@ async fn a_5xx_gives_up_at_once_a_4xx_waits_and_the_sweep_sends_the_rest() {
     assert!(waiting.last_error.unwrap().contains("451"));
     assert!(acknowledgement(&store, &fine).await.sent);
     // The backlog: the 451 one still waits since it was submitted.
-    let age = notifier::report_backlog(&site.state, now + SignedDuration::from_mins(40))
+    let age = notifier::report_backlog(site.state.delivery(), now + SignedDuration::from_mins(40))
         .await
         .unwrap();
     assert!((40 * 60..41 * 60).contains(&age), "{age}");
 
     // Not before its backoff (1 minute); then once per backoff until the cap of 3.
-    assert_eq!(notifier::drain_at(&site.state, now).await.unwrap(), 0);
+    assert_eq!(
+        notifier::drain_at(site.state.delivery(), now)
+            .await
+            .unwrap(),
+        0
+    );
     assert_eq!(relay.attempts_at("later@example.ca"), 1);
     for (step, minutes) in [(2, 2), (3, 10)] {
         let at = now + SignedDuration::from_mins(minutes);
-        let sweep = notifier::drain_within(&site.state, at, Budget::unlimited())
+        let sweep = notifier::drain_within(site.state.delivery(), at, Budget::unlimited())
             .await
             .unwrap();
         assert_eq!(sweep.sent, 0, "attempt {step}");
@@ -160,13 +165,15 @@ async fn a_5xx_gives_up_at_once_a_4xx_waits_and_the_sweep_sends_the_rest() {
     // Given up: never tried again, and no longer counted as waiting.
     let much_later = now + SignedDuration::from_hours(48);
     assert_eq!(
-        notifier::drain_at(&site.state, much_later).await.unwrap(),
+        notifier::drain_at(site.state.delivery(), much_later)
+            .await
+            .unwrap(),
         0
     );
     assert_eq!(relay.attempts_at("later@example.ca"), 3);
     assert_eq!(relay.attempts_at("refused@example.ca"), 1);
     assert_eq!(
-        notifier::report_backlog(&site.state, much_later)
+        notifier::report_backlog(site.state.delivery(), much_later)
             .await
             .unwrap(),
         0

@@ -140,7 +140,7 @@ impl Site {
         })
         .unwrap();
         config.allow_host_origin = true;
-        let state = AppState::new(
+        let state = handler::local::assemble(
             content,
             SitePages::new(&options.site_dir),
             store,

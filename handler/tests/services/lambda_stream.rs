@@ -98,19 +98,21 @@ async fn stream_and_sweep_together_send_each_notification_once() {
 
     let now = Timestamp::now();
     let (stream, sweep) = tokio::join!(
-        notify(&site.state, &batch, now),
-        notify(&site.state, &scheduled, now)
+        notify(site.state.delivery(), &batch, now),
+        notify(site.state.delivery(), &scheduled, now)
     );
     assert_eq!(stream.unwrap(), json!({ "batchItemFailures": [] }));
     let swept = sweep.unwrap()["sent"].as_u64().unwrap();
     assert!(swept <= 2);
     // Lambda delivers the batch again (a retry): nothing more is sent.
     assert_eq!(
-        notify(&site.state, &batch, now).await.unwrap(),
+        notify(site.state.delivery(), &batch, now).await.unwrap(),
         json!({ "batchItemFailures": [] })
     );
     assert_eq!(
-        notify(&site.state, &scheduled, now).await.unwrap(),
+        notify(site.state.delivery(), &scheduled, now)
+            .await
+            .unwrap(),
         json!({ "sent": 0 })
     );
     let mail = mail_about(&reference);
@@ -151,7 +153,9 @@ async fn unreachable_store_reports_batch_item_failures() {
         "unreachable",
         &[note("NOTE#000"), submission, note("NOTE#001")],
     );
-    let answer = notify(&site.state, &batch, Timestamp::now()).await.unwrap();
+    let answer = notify(site.state.delivery(), &batch, Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(
         answer,
         json!({ "batchItemFailures": [
@@ -161,7 +165,7 @@ async fn unreachable_store_reports_batch_item_failures() {
     );
     let scheduled: Value = serde_json::from_str(SCHEDULED).unwrap();
     assert!(
-        notify(&site.state, &scheduled, Timestamp::now())
+        notify(site.state.delivery(), &scheduled, Timestamp::now())
             .await
             .is_err()
     );

@@ -24,7 +24,7 @@ async fn each_email_reaches_its_recipient_in_their_language() {
         let response = site.post_form("intake", &intake(lang.code())).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let reference = reference_in(&location(&response));
-        let sent = notifier::drain(&site.state).await.unwrap();
+        let sent = notifier::drain(site.state.delivery()).await.unwrap();
         assert_eq!(sent, 2, "{lang}");
 
         let content = site.state.content();
@@ -111,14 +111,29 @@ async fn nothing_is_lost_while_the_mail_server_is_down() {
         references.push(reference);
     }
     let now = Timestamp::now();
-    assert_eq!(notifier::drain_at(&site.state, now).await.unwrap(), 0);
+    assert_eq!(
+        notifier::drain_at(site.state.delivery(), now)
+            .await
+            .unwrap(),
+        0
+    );
     assert!(server.messages().is_empty());
 
     server.restart();
     // Before the retry time nothing is due; after it, everything is sent once.
-    assert_eq!(notifier::drain_at(&site.state, now).await.unwrap(), 0);
+    assert_eq!(
+        notifier::drain_at(site.state.delivery(), now)
+            .await
+            .unwrap(),
+        0
+    );
     let later = now + SignedDuration::from_mins(5);
-    assert_eq!(notifier::drain_at(&site.state, later).await.unwrap(), 6);
+    assert_eq!(
+        notifier::drain_at(site.state.delivery(), later)
+            .await
+            .unwrap(),
+        6
+    );
     let mail = server.messages();
     assert_eq!(mail.len(), 6, "{mail:#?}");
     let pairs: BTreeSet<(String, String)> = mail
@@ -132,10 +147,17 @@ async fn nothing_is_lost_while_the_mail_server_is_down() {
     }
 
     // A second run (and a much later one) sends nothing more.
-    assert_eq!(notifier::drain_at(&site.state, later).await.unwrap(), 0);
+    assert_eq!(
+        notifier::drain_at(site.state.delivery(), later)
+            .await
+            .unwrap(),
+        0
+    );
     let much_later = now + SignedDuration::from_hours(3);
     assert_eq!(
-        notifier::drain_at(&site.state, much_later).await.unwrap(),
+        notifier::drain_at(site.state.delivery(), much_later)
+            .await
+            .unwrap(),
         0
     );
     assert_eq!(server.messages().len(), 6);

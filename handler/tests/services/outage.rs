@@ -80,6 +80,6 @@ async fn a_store_outage_answers_503_in_the_persons_language_and_sends_nothing() 
     );
 
     // Nothing was queued: the notifier cannot even read the outbox, and no email exists.
-    assert!(notifier::drain(&site.state).await.is_err());
+    assert!(notifier::drain(site.state.delivery()).await.is_err());
     assert_eq!(std::fs::read_dir(outbox.path()).unwrap().count(), 0);
 }

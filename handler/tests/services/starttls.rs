@@ -172,7 +172,7 @@ async fn mail_goes_over_starttls_with_the_login_when_the_relay_is_trusted() {
         ]),
     );
     let reference = submit(&site).await;
-    assert_eq!(notifier::drain(&site.state).await.unwrap(), 2);
+    assert_eq!(notifier::drain(site.state.delivery()).await.unwrap(), 2);
 
     let mail = relay.messages();
     assert_eq!(mail.len(), 2, "{mail:#?}");
@@ -243,7 +243,7 @@ async fn an_untrusted_relay_gets_nothing_and_the_notifications_wait() {
         // Each retry waits its backoff (1, then 2 minutes): 5 minutes apart is past both.
         let at = now + SignedDuration::from_mins(5 * attempt as i64);
         assert_eq!(
-            notifier::drain_at(&site.state, at).await.unwrap(),
+            notifier::drain_at(site.state.delivery(), at).await.unwrap(),
             0,
             "{url}"
         );
@@ -274,7 +274,12 @@ async fn an_untrusted_relay_gets_nothing_and_the_notifications_wait() {
         ("PASSERELLE_SMTP_CA_FILE", ca_file.to_str().unwrap()),
     ]);
     let later = now + SignedDuration::from_mins(15);
-    assert_eq!(notifier::drain_at(&site.state, later).await.unwrap(), 2);
+    assert_eq!(
+        notifier::drain_at(site.state.delivery(), later)
+            .await
+            .unwrap(),
+        2
+    );
     let mail = relay.messages();
     assert_eq!(mail.len(), 2, "{mail:#?}");
     for message in &mail {
@@ -287,7 +292,12 @@ async fn an_untrusted_relay_gets_nothing_and_the_notifications_wait() {
             .iter()
             .all(|(_, _, sent)| *sent)
     );
-    assert_eq!(notifier::drain_at(&site.state, later).await.unwrap(), 0);
+    assert_eq!(
+        notifier::drain_at(site.state.delivery(), later)
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 /// A refused login (535: wrong credentials, another region's, or the placeholder) is retried,
@@ -320,7 +330,7 @@ async fn a_refused_login_is_retried_up_to_the_cap_then_given_up() {
             .inspect(|e| assert_eq!(e["ok"], false, "{e}"))
             .count()
     };
-    let first = notifier::drain_within(&site.state, now, notifier::Budget::unlimited())
+    let first = notifier::drain_within(site.state.delivery(), now, notifier::Budget::unlimited())
         .await
         .unwrap();
     assert_eq!((first.sent, first.retrying, first.gave_up), (0, 2, 0));
@@ -330,9 +340,10 @@ async fn a_refused_login_is_retried_up_to_the_cap_then_given_up() {
         "one login per message: the transport is dropped"
     );
     let later = now + SignedDuration::from_mins(5);
-    let second = notifier::drain_within(&site.state, later, notifier::Budget::unlimited())
-        .await
-        .unwrap();
+    let second =
+        notifier::drain_within(site.state.delivery(), later, notifier::Budget::unlimited())
+            .await
+            .unwrap();
     assert_eq!((second.sent, second.retrying, second.gave_up), (0, 0, 2));
     assert_eq!(logins(), 4);
     for (attempts, error, sent) in notifications(&store, &reference).await {
@@ -346,7 +357,9 @@ async fn a_refused_login_is_retried_up_to_the_cap_then_given_up() {
     }
     let much_later = now + SignedDuration::from_hours(24);
     assert_eq!(
-        notifier::drain_at(&site.state, much_later).await.unwrap(),
+        notifier::drain_at(site.state.delivery(), much_later)
+            .await
+            .unwrap(),
         0
     );
     assert_eq!(logins(), 4, "never tried again");

@@ -109,7 +109,7 @@ impl TestSite {
             .expect("default config");
         config.allow_host_origin = true;
         let store = SqliteStore::open(&options.data_dir.join("passerelle.sqlite3")).unwrap();
-        let state = AppState::new(
+        let state = handler::local::assemble(
             content,
             SitePages::new(&options.site_dir),
             Arc::new(store),

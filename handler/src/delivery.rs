@@ -1,0 +1,97 @@
+//! What sending the emails needs, apart from the router: the store it reads the records from,
+//! the mailer, the settings, the content the emails' words come from, the email templates, and
+//! the clock. [`crate::notifier`] takes a [`Delivery`]; the router's state holds one only to
+//! wake it after a submission is stored.
+//!
+//! Dependency direction: the ways in (local.rs, lambda.rs, main.rs) build a [`Delivery`] and
+//! hand it to the router's state (app.rs); app.rs knows delivery only through this type, and
+//! delivery (this module, notifier.rs, emails.rs, mail.rs, smtp.rs, email_templates.rs) never
+//! imports the router.
+
+use crate::config::Config;
+use crate::content::{Content, ContentSource};
+use crate::email_templates::{Renderer, error_chain};
+use crate::mail::Mailer;
+use crate::store::Store;
+use jiff::Timestamp;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// The notifier's own state; cheap to clone (clones share the store, the mailer and the wake).
+#[derive(Clone)]
+pub struct Delivery {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    content: Arc<ContentSource>,
+    store: Arc<dyn Store>,
+    mailer: Arc<dyn Mailer>,
+    config: Config,
+    renderer: Renderer,
+    wake: Notify,
+}
+
+impl Delivery {
+    /// Assembles delivery from the same pieces the router's state is built from; fails when
+    /// the embedded email templates do not compile.
+    pub fn new(
+        content: Arc<ContentSource>,
+        store: Arc<dyn Store>,
+        mailer: Arc<dyn Mailer>,
+        config: Config,
+    ) -> anyhow::Result<Delivery> {
+        let renderer = Renderer::new()
+            .map_err(|err| anyhow::anyhow!("the form templates: {}", error_chain(&err)))?;
+        Ok(Delivery {
+            shared: Arc::new(Shared {
+                content,
+                store,
+                mailer,
+                config,
+                renderer,
+                wake: Notify::new(),
+            }),
+        })
+    }
+
+    /// The current content (reloaded when its files changed): the forms and the words.
+    pub fn content(&self) -> Arc<Content> {
+        self.shared.content.get()
+    }
+
+    /// Where the submissions and their notifications are kept.
+    pub fn store(&self) -> &dyn Store {
+        self.shared.store.as_ref()
+    }
+
+    /// Where the emails go.
+    pub fn mailer(&self) -> &dyn Mailer {
+        self.shared.mailer.as_ref()
+    }
+
+    /// The handler's settings (senders, coordinators, attempts, retention).
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    /// The compiled email templates.
+    pub fn renderer(&self) -> &Renderer {
+        &self.shared.renderer
+    }
+
+    /// The real time: when a notification was sent, what is due, what has expired.
+    pub fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+
+    /// Tells the notifier there is something to send.
+    pub fn wake(&self) {
+        self.shared.wake.notify_one();
+    }
+
+    /// Waits until [`Delivery::wake`] is called (or was, since the last wait).
+    pub async fn woken(&self) {
+        self.shared.wake.notified().await;
+    }
+}
