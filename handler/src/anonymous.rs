@@ -7,7 +7,7 @@
 //! - it gets no idempotency key derived from the time (crate::idempotency);
 //! - the stores keep no order of arrival beside timed records (random keys, no row ids or
 //!   counters: crate::store);
-//! - the router writes no log line when it arrives (crate::app).
+//! - the router writes no log line when it arrives (crate::routes).
 
 use crate::idempotency;
 use jiff::civil::Time;

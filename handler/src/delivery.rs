@@ -4,9 +4,9 @@
 //! wake it after a submission is stored.
 //!
 //! Dependency direction: the ways in (local.rs, lambda.rs, main.rs) build a [`Delivery`] and
-//! hand it to the router's state (app.rs); app.rs knows delivery only through this type, and
-//! delivery (this module, notifier.rs, emails.rs, mail.rs, smtp.rs, email_templates.rs) never
-//! imports the router.
+//! hand it to the router's state (state.rs, read by routes/); the routes know delivery only
+//! through this type, and delivery (this module, notifier.rs, emails.rs, mail.rs, smtp.rs,
+//! email_templates.rs) never imports the router or its state.
 
 use crate::config::Config;
 use crate::content::{Content, ContentSource};

@@ -14,11 +14,11 @@
 //! `PASSERELLE_SITE_DIR` (default `<root>/dist`) the build's `_passerelle/forms.json` (the
 //! frames of the pages that hold the forms).
 
-use crate::app::AppState;
 use crate::cdn;
 use crate::delivery::Delivery;
 use crate::local::{self, LocalOptions};
 use crate::notifier;
+use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::dynamodb::{GSI1PK, PENDING, PK, SK};
 use jiff::Timestamp;

@@ -20,7 +20,6 @@
 
 pub mod ack_limit;
 pub mod anonymous;
-pub mod app;
 pub mod aws;
 pub mod cdn;
 pub mod config;
@@ -41,10 +40,13 @@ pub mod private_dir;
 pub mod reference;
 pub mod registration;
 pub mod reveal;
+pub mod routes;
 pub mod smtp;
 pub mod staleness;
+pub mod state;
 pub mod store;
 pub mod words;
 
-pub use app::{AppState, router};
 pub use reference::Reference;
+pub use routes::router;
+pub use state::AppState;

@@ -4,13 +4,14 @@
 //! [`app`] and merges the router with its static files, on one port; the Lambda builds its state
 //! here too.
 
-use crate::app::{AppState, router};
 use crate::config::{Config, MailConfig, StoreConfig};
 use crate::content::{ContentSource, SitePages};
 use crate::delivery::Delivery;
 use crate::mail::{FileMailer, Mailer};
 use crate::notifier;
+use crate::routes::router;
 use crate::smtp::SmtpMailer;
+use crate::state::AppState;
 use crate::store::Store;
 use crate::store::dynamodb::DynamoStore;
 use crate::store::sqlite::SqliteStore;

@@ -165,7 +165,7 @@ impl TestSite {
         acknowledged: bool,
     ) -> String {
         let reference = reference.map(|r| handler::Reference::parse(r).unwrap());
-        handler::app::confirmation_url(
+        handler::routes::confirmation_url(
             &self.state.config().confirmation_key,
             form,
             reference.as_ref(),
