@@ -7,26 +7,18 @@
 //! packaged with, which is the build that was published.
 
 use jiff::Timestamp;
+use model::schedule::{NEXT_CHANGE_FILE, read_record};
 use std::path::Path;
 
 /// The log line of a sweep that finds the site stale: infra/template.yaml's metric filter
 /// counts it.
 pub const STALE_EVENT: &str = "site_stale";
 
-/// Where the build records when it goes stale, under the built site's folder.
-pub const NEXT_CHANGE_FILE: &str = "_passerelle/next-change.txt";
-
-/// The moment recorded in a `next-change.txt`: an RFC 3339 date-time, or `None` for `none`
-/// (nothing will change) or anything unreadable.
-pub fn next_change(text: &str) -> Option<Timestamp> {
-    text.lines().next()?.trim().parse().ok()
-}
-
 /// Logs [`STALE_EVENT`] when the built site in `site_dir` went stale at or before `now`, and
 /// returns that moment. A site without the file (built before it existed) is not reported.
 pub fn report(site_dir: &Path, now: Timestamp) -> Option<Timestamp> {
     let text = std::fs::read_to_string(site_dir.join(NEXT_CHANGE_FILE)).ok()?;
-    let at = next_change(&text).filter(|at| *at <= now)?;
+    let at = read_record(&text).filter(|at| *at <= now)?;
     tracing::warn!(stale_since = %at, "{STALE_EVENT}");
     Some(at)
 }

@@ -4,7 +4,25 @@
 //! state changes, and the publishing pipeline rebuilds then.
 
 use crate::offering::{Offering, OfferingState};
-use jiff::{ToSpan, Zoned};
+use jiff::{Timestamp, ToSpan, Zoned};
+
+/// Where a build records when it goes stale, under the built site's folder: written by
+/// `site build`, read by the handler's sweep (handler/src/staleness.rs) from the Lambda zip.
+pub const NEXT_CHANGE_FILE: &str = "_passerelle/next-change.txt";
+
+/// The text of [`NEXT_CHANGE_FILE`]: the moment as an RFC 3339 date-time in UTC on one line,
+/// or `none` when nothing will change.
+pub fn record(next: Option<&Zoned>) -> String {
+    match next {
+        Some(at) => format!("{}\n", at.timestamp()),
+        None => "none\n".to_string(),
+    }
+}
+
+/// The moment a [`record`] holds; `None` for `none` or anything unreadable.
+pub fn read_record(text: &str) -> Option<Timestamp> {
+    text.lines().next()?.trim().parse().ok()
+}
 
 /// The first moment after `now` at which the state of any offering, or of any of its
 /// cohorts, differs from its state at `now`; `None` when nothing will change again.
@@ -94,6 +112,15 @@ sessions = [
 "#
         );
         crate::offering::parse(Path::new("workshop.toml"), &text, &toronto()).unwrap()
+    }
+
+    #[test]
+    fn a_record_reads_back_as_the_moment_it_holds() {
+        let at = at("2025-06-27T17:00:01");
+        assert_eq!(record(Some(&at)), "2025-06-27T21:00:01Z\n");
+        assert_eq!(read_record(&record(Some(&at))), Some(at.timestamp()));
+        assert_eq!(read_record(&record(None)), None);
+        assert_eq!(read_record("tomorrow\n"), None);
     }
 
     #[test]

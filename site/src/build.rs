@@ -113,17 +113,14 @@ pub fn generate(root: &Path, options: &Options) -> Result<Output, Diagnostics> {
     Ok(output)
 }
 
-/// Where the build records when it goes stale (see [`next_change`]).
-pub const NEXT_CHANGE_FILE: &str = "_passerelle/next-change.txt";
+use model::schedule::NEXT_CHANGE_FILE;
 
 /// The next moment a page of this build would read differently (an offering's state changes),
-/// as an RFC 3339 date-time in UTC on one line, or `none`: the publishing pipeline rebuilds and
+/// recorded as `model::schedule::record` writes it: the publishing pipeline rebuilds and
 /// publishes at that moment, so a page never says "Registration open" after the deadline.
 fn next_change(library: &Library, now: &Zoned) -> Vec<u8> {
-    match model::schedule::next_change(&library.offerings, now) {
-        Some(at) => format!("{}\n", at.timestamp()).into_bytes(),
-        None => b"none\n".to_vec(),
-    }
+    let next = model::schedule::next_change(&library.offerings, now);
+    model::schedule::record(next.as_ref()).into_bytes()
 }
 
 /// Writes `output` into `out`, replacing whatever was there. The new site is written beside the
