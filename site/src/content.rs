@@ -181,7 +181,19 @@ fn load_forms(
     if !forms.is_empty() {
         diagnostics.extend(missing);
     }
-    let broken_forms = found
+    let broken_forms = report_broken(root, found, diagnostics);
+    (forms, broken_forms)
+}
+
+/// The names (file stems) of the files `found` reports problems in, so that pages naming them
+/// are not told again that they do not exist; the problems join `diagnostics`, their files
+/// relative to the site's root.
+fn report_broken<T: FromIterator<String>>(
+    root: &Path,
+    found: Diagnostics,
+    diagnostics: &mut Diagnostics,
+) -> T {
+    let broken = found
         .0
         .iter()
         .filter_map(|d| d.file.file_stem())
@@ -191,7 +203,7 @@ fn load_forms(
         file: relative(root, &d.file),
         ..d
     }));
-    (forms, broken_forms)
+    broken
 }
 
 /// Loads the site at `root`. Returns the library (possibly partial) and every problem found.
@@ -225,16 +237,7 @@ pub fn load(root: &Path) -> Result<(Library, Diagnostics), Diagnostics> {
     }
 
     let (offerings, found) = offering::load_dir(&root.join("content/offerings"), &tz);
-    let broken_offerings = found
-        .0
-        .iter()
-        .filter_map(|d| d.file.file_stem())
-        .map(|s| s.to_string_lossy().into_owned())
-        .collect();
-    diagnostics.extend(found.into_iter().map(|d| Diagnostic {
-        file: relative(root, &d.file),
-        ..d
-    }));
+    let broken_offerings = report_broken(root, found, &mut diagnostics);
     // The forms' shared words are strings: read them first.
     let strings = load_strings(root, &mut diagnostics);
     let (forms, broken_forms) = load_forms(root, &strings, &mut diagnostics);
