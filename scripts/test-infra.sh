@@ -391,6 +391,151 @@ PY
 }
 check "per-IP rate rule on /api/*; free-text misfires count on form paths, block elsewhere" waf_shape
 
+# --- The coordinators' workspace --------------------------------------------------------------
+section "The coordinators' workspace (/coordination/*)"
+# The chain: CloudFront sends /coordination/* to the api origin uncached, with the session
+# cookie the handler sets (every __Host- cookie spelled in handler/src), the headers its
+# same-origin check reads and the query string, never Host --> an API Gateway route and a
+# Lambda permission for that path --> the api function with the session settings. The
+# firewall rate-limits the workspace and, harder, its sign-in and enrolment paths. A refused
+# sign-in (the line the handler logs, once handler/src/auth/ exists) reaches an alarm.
+workspace_infra() {
+  "$py" - "$TEMPLATE" "$WAF_TEMPLATE" handler/src <<'PY'
+import os, re, sys
+from samtranslator.yaml_helper import yaml_parse
+
+main = yaml_parse(open(sys.argv[1]).read())
+waf = yaml_parse(open(sys.argv[2]).read())
+sources = {}
+for folder, _, files in os.walk(sys.argv[3]):
+    for name in files:
+        if name.endswith(".rs"):
+            path = os.path.join(folder, name)
+            sources[path] = open(path).read()
+resources = main["Resources"]
+problems = []
+caching_disabled = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+config = resources["Distribution"]["Properties"]["DistributionConfig"]
+behaviours = {b["PathPattern"]: b for b in config.get("CacheBehaviors", [])}
+workspace = behaviours.get("/coordination/*")
+if workspace is None:
+    problems.append("no CloudFront behaviour for /coordination/*: the workspace would be S3's 404")
+else:
+    if workspace.get("TargetOriginId") != "api":
+        problems.append(f"/coordination/* goes to {workspace.get('TargetOriginId')}, not the api origin")
+    if workspace.get("CachePolicyId") != caching_disabled:
+        problems.append("/coordination/* is cached: one coordinator's page could reach another")
+    if workspace.get("ViewerProtocolPolicy") != "https-only":
+        problems.append("/coordination/* must be https-only (a redirected POST loses its body)")
+    if "POST" not in workspace.get("AllowedMethods", []):
+        problems.append("/coordination/* does not allow POST (sign-in, status changes)")
+    ref = workspace.get("OriginRequestPolicyId", {}).get("Ref")
+    policy = resources.get(ref, {}).get("Properties", {}).get("OriginRequestPolicyConfig", {})
+    cookies = policy.get("CookiesConfig", {})
+    headers = policy.get("HeadersConfig", {})
+    forwarded = {h.lower() for h in headers.get("Headers", [])}
+    if headers.get("HeaderBehavior") != "whitelist" or "host" in forwarded:
+        problems.append(f"/coordination/* must forward named headers, never Host: {headers}")
+    for needed in ("origin", "sec-fetch-site", "content-type"):
+        if needed not in forwarded:
+            problems.append(f"/coordination/* does not forward {needed} (the same-origin check reads it)")
+    if policy.get("QueryStringsConfig", {}).get("QueryStringBehavior") != "all":
+        problems.append("/coordination/* does not forward the query string (enrol?token=, export?form=)")
+    spelled = {m for text in sources.values() for m in re.findall(r'"(__Host-[A-Za-z0-9_.-]+)', text)}
+    allowed = set(cookies.get("Cookies", []))
+    if cookies.get("CookieBehavior", "none") == "none":
+        problems.append("/coordination/* forwards no cookie: no one could stay signed in")
+    elif cookies.get("CookieBehavior") == "whitelist":
+        for name in sorted(spelled - allowed):
+            problems.append(f"the handler sets the cookie {name}, which CloudFront does not forward")
+routes = {r["Properties"]["RouteKey"]: r["Properties"] for r in resources.values()
+          if r["Type"] == "AWS::ApiGatewayV2::Route"}
+if "ANY /coordination/{proxy+}" not in routes:
+    problems.append(f"the HTTP API has no route for /coordination/: {sorted(routes)}")
+permissions = [repr(r["Properties"].get("SourceArn")) for r in resources.values()
+               if r["Type"] == "AWS::Lambda::Permission"
+               and r["Properties"].get("FunctionName") == {"Ref": "ApiFunction"}]
+if not any("/coordination/*" in p for p in permissions):
+    problems.append("API Gateway may not invoke the api function for /coordination/*")
+env = resources["ApiFunction"]["Properties"]["Environment"]["Variables"]
+shared = main["Globals"]["Function"]["Environment"]["Variables"]
+notifier_env = resources["NotifierFunction"]["Properties"]["Environment"]["Variables"]
+for name, parameter in (("PASSERELLE_SESSION_IDLE_MINUTES", "SessionIdleMinutes"),
+                        ("PASSERELLE_SESSION_MAX_HOURS", "SessionMaxHours")):
+    if env.get(name) != {"Ref": parameter}:
+        problems.append(f"ApiFunction's {name} is not the {parameter} parameter")
+for name, parameter in (("PASSERELLE_DONE_RETENTION_DAYS", "DoneRetentionDays"),
+                        ("PASSERELLE_ACTIVITY_RETENTION_DAYS", "ActivityRetentionDays")):
+    if shared.get(name) != {"Ref": parameter}:
+        problems.append(f"the functions' {name} is not the {parameter} parameter")
+defaults = {"SessionIdleMinutes": 30, "SessionMaxHours": 12, "DoneRetentionDays": 30,
+            "ActivityRetentionDays": 400}
+for parameter, default in defaults.items():
+    got = main["Parameters"].get(parameter, {}).get("Default")
+    if got != default:
+        problems.append(f"parameter {parameter} defaults to {got}, not the handler's {default}")
+answers = notifier_env.get("PASSERELLE_NOTICE_ANSWERS")
+if answers != {"Fn::If": ["IncludesNoticeAnswers", "include", {"Ref": "AWS::NoValue"}]}:
+    problems.append(f"the notifier's PASSERELLE_NOTICE_ANSWERS must be unset unless chosen: {answers}")
+if "PASSERELLE_NOTICE_ANSWERS" in shared or "PASSERELLE_NOTICE_ANSWERS" in env:
+    problems.append("PASSERELLE_NOTICE_ANSWERS is set where no notice is written")
+statements = [s for p in resources["ApiRole"]["Properties"]["Policies"]
+              for s in p["PolicyDocument"]["Statement"]]
+if not any("dynamodb:DeleteItem" in repr(s.get("Action")) for s in statements):
+    problems.append("the api may not delete items (delete now, sign-out, a used withdrawal link)")
+
+# The firewall: a per-IP rule on /coordination/, a stricter one on sign-in and enrolment.
+[acl] = [r for r in waf["Resources"].values() if r["Type"] == "AWS::WAFv2::WebACL"]
+rules = {r["Name"]: r for r in acl["Properties"]["Rules"]}
+def limit(rule):
+    ref = rule["Statement"]["RateBasedStatement"]["Limit"]["Ref"]
+    return waf["Parameters"][ref]["Default"]
+rate = rules.get("rate-limit-workspace", {}).get("Statement", {}).get("RateBasedStatement", {})
+scope = rate.get("ScopeDownStatement", {}).get("ByteMatchStatement", {})
+if rate.get("AggregateKeyType") != "IP" or scope.get("SearchString") != "/coordination/":
+    problems.append("no per-IP rate rule scoped to /coordination/")
+sign_in = rules.get("rate-limit-sign-in", {}).get("Statement", {}).get("RateBasedStatement", {})
+regex = sign_in.get("ScopeDownStatement", {}).get("RegexMatchStatement", {}).get("RegexString")
+if sign_in.get("AggregateKeyType") != "IP" or not regex:
+    problems.append("no per-IP rate rule on the workspace's sign-in paths")
+else:
+    for path in ("/coordination/en/sign-in", "/coordination/fr/sign-in", "/coordination/en/enrol",
+                 "/coordination/fr/sign-in/options", "/coordination/en/enrol/finish"):
+        if not re.search(regex, path):
+            problems.append(f"the sign-in rate rule misses {path}")
+    for path in ("/coordination/en/", "/coordination/en/submissions/ABC", "/coordination/fr/sign-out",
+                 "/api/forms/intake", "/en/sign-in"):
+        if re.search(regex, path):
+            problems.append(f"the sign-in rate rule also limits {path}")
+    if rate and limit(rules["rate-limit-sign-in"]) >= limit(rules["rate-limit-workspace"]):
+        problems.append("the sign-in rate limit is not stricter than the workspace's")
+priorities = [r["Priority"] for r in acl["Properties"]["Rules"]]
+if len(set(priorities)) != len(priorities):
+    problems.append(f"two firewall rules share a priority: {priorities}")
+
+# A refused sign-in reaches an alarm; once the handler signs people in, it logs that line.
+refused = "workspace_sign_in_refused"
+filters = [(k, v["Properties"]) for k, v in resources.items() if v["Type"] == "AWS::Logs::MetricFilter"
+           and v["Properties"].get("FilterPattern") == '{ $.fields.message = "%s" }' % refused]
+if len(filters) != 1 or filters[0][1].get("LogGroupName") != {"Ref": "ApiLogGroup"}:
+    problems.append(f"expected one metric filter on the api's log for {refused}: {[k for k, _ in filters]}")
+else:
+    metric = filters[0][1]["MetricTransformations"][0]["MetricName"]
+    alarms = [v["Properties"] for v in resources.values() if v["Type"] == "AWS::CloudWatch::Alarm"
+              and v["Properties"].get("MetricName") == metric
+              and {"Ref": "AlarmTopic"} in v["Properties"].get("AlarmActions", [])]
+    if len(alarms) != 1:
+        problems.append(f"no alarm to AlarmTopic on {metric}")
+auth = [t for p, t in sources.items() if os.sep + "auth" + os.sep in p or p.endswith(os.sep + "auth.rs")]
+if auth and not any(refused in t for t in auth):
+    problems.append(f"handler/src/auth/ never logs {refused}, which the alarm watches")
+for p in problems:
+    print(f"  {p}", file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+}
+check "/coordination/* reaches the api uncached with its cookie; rate rules; sign-in alarm; settings" workspace_infra
+
 # --- A failed first create keeps nothing; alarms reach someone ----------------------------------
 section "Failure paths"
 failure_paths() {
