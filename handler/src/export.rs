@@ -34,16 +34,16 @@ pub fn write_csv(
     offering: Option<&str>,
     tz: &TimeZone,
 ) -> anyhow::Result<usize> {
-    if offering.is_some() && form.session_field().is_none() {
+    if offering.is_some() && form.cohort_field().is_none() {
         anyhow::bail!(
-            "the {} form has no session to filter by: leave out --offering",
+            "the {} form has no cohort to filter by: leave out --offering",
             form.id
         );
     }
     let fields: Vec<_> = form
         .fields
         .iter()
-        .filter(|f| f.kind != FieldKind::Session)
+        .filter(|f| f.kind != FieldKind::Cohort)
         .collect();
     let mut writer = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Always)
@@ -53,7 +53,7 @@ pub fn write_csv(
     writer.write_record(&header)?;
     let mut rows = 0;
     for stored in submissions {
-        let choice = stored.submission.session(form);
+        let choice = stored.submission.cohort(form);
         if let Some(wanted) = offering
             && choice.as_ref().is_none_or(|c| c.offering != wanted)
         {

@@ -264,7 +264,7 @@ fn agree(rendered: &Rendered, content: &Content, lang: Lang, now: &Zoned) {
         let controls = by_name(&field.name);
         let view = def.view(lang, &content.offerings, now);
         let field_view = view.fields.iter().find(|f| f.name == field.name).unwrap();
-        if field.kind == FieldKind::Session && field_view.options.is_empty() {
+        if field.kind == FieldKind::Cohort && field_view.options.is_empty() {
             assert!(controls.is_empty());
             continue;
         }
@@ -367,7 +367,7 @@ fn agree(rendered: &Rendered, content: &Content, lang: Lang, now: &Zoned) {
                     field.name
                 );
             }
-            FieldKind::Radios | FieldKind::Session | FieldKind::Checkboxes => {
+            FieldKind::Radios | FieldKind::Cohort | FieldKind::Checkboxes => {
                 let input_type = if field.kind == FieldKind::Checkboxes {
                     "checkbox"
                 } else {

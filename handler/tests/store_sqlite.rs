@@ -28,7 +28,7 @@ macro_rules! conformance_cases {
         fn every_conformance_case_runs_here() {
             let here = [
                 $(stringify!($case)),*,
-                "concurrent_registrations_never_exceed_the_size",
+                "concurrent_registrations_never_exceed_the_group_size",
                 "anonymous_submissions_leave_no_time_and_no_order",
                 "acknowledgements_to_one_address_are_capped_per_day",
             ];
@@ -45,23 +45,23 @@ conformance_cases!(
     a_taken_reference_is_refused_and_nothing_is_stored,
     a_double_submit_is_stored_once,
     any_earlier_key_identifies_a_duplicate,
-    a_session_takes_no_more_than_its_size,
-    a_full_session_stores_and_queues_nothing,
+    a_cohort_takes_no_more_than_its_group_size,
+    a_full_cohort_stores_and_queues_nothing,
     notifications_are_claimed_sent_and_retried,
     purge_deletes_old_submissions_and_their_notifications,
     list_returns_a_forms_submissions_oldest_first,
-    a_new_run_of_a_session_starts_with_every_place_free,
+    a_cohort_with_new_dates_starts_with_every_place_free,
 );
 
 /// Five connections to one file (as five processes would have), fifty people at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_registrations_never_exceed_the_size() {
+async fn concurrent_registrations_never_exceed_the_group_size() {
     let (_dir, store) = fresh();
     let mut handles = vec![store.clone()];
     for _ in 0..4 {
         handles.push(store.reopen().unwrap());
     }
-    conformance::concurrent_registrations_never_exceed_the_size(&handles).await;
+    conformance::concurrent_registrations_never_exceed_the_group_size(&handles).await;
 }
 
 /// Every row of every table of the file, read with a connection of its own; `(rowid)` is the
@@ -177,19 +177,103 @@ async fn a_file_from_before_version_1_is_migrated_without_loss() {
             .all(|r| r.get("idempotency_key").is_none_or(|k| k == "NULL"))
     );
 
-    // The old registration holds the session's one place.
+    // The old registration holds the cohort's one place.
     let mut late = conformance::new_submission("Robin", "k2");
-    late.seat = Some(handler::store::SeatRequest {
-        offering: "workshop".into(),
-        cohort: "english".into(),
-        starts: conformance::run_start(),
-        capacity: 1,
-        waitlist: false,
-    });
+    late.place = Some(place(1));
     assert_eq!(
         store.submit(late).await.unwrap(),
         handler::store::SubmitOutcome::Full
     );
+}
+
+/// A place request for the English cohort of the workshop, as the cases make.
+fn place(group_size: u32) -> handler::registration::PlaceRequest {
+    handler::registration::PlaceRequest {
+        offering: "workshop".into(),
+        cohort: "english".into(),
+        starts: conformance::cohort_start(),
+        group_size,
+        waiting_list: false,
+    }
+}
+
+/// A file of schema version 2 (before the registration vocabulary: column `run`, index
+/// `submissions_by_seat`) becomes version 3 with its rows as they were: its registrations
+/// still hold their places, counted under the renamed column.
+#[tokio::test]
+async fn a_file_from_version_2_keeps_its_places_under_the_new_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("passerelle.sqlite3");
+    let old = rusqlite::Connection::open(&path).unwrap();
+    old.execute_batch(&format!(
+        "CREATE TABLE submissions (reference TEXT PRIMARY KEY, form TEXT NOT NULL,
+             status TEXT NOT NULL, received_at INTEGER NOT NULL, idempotency_key TEXT UNIQUE,
+             offering TEXT, cohort TEXT, submission TEXT NOT NULL, run TEXT) WITHOUT ROWID;
+         CREATE INDEX submissions_by_seat ON submissions (offering, cohort, status);
+         CREATE TABLE notifications (reference TEXT NOT NULL REFERENCES submissions (reference)
+             ON DELETE CASCADE, idx INTEGER NOT NULL, kind TEXT NOT NULL,
+             recipient TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, due_at INTEGER,
+             sent_at INTEGER, last_error TEXT, PRIMARY KEY (reference, idx)) WITHOUT ROWID;
+         INSERT INTO submissions VALUES ('K7MW4XTA', 'registration', 'registered',
+             1748793600000, 'k1', 'workshop', 'english',
+             '{{\"form\":\"registration\",\"lang\":\"en\",\"answers\":{{}}}}',
+             'english@{start}');
+         INSERT INTO submissions VALUES ('M3PQ8RVB', 'registration', 'registered',
+             1748793600000, 'k2', 'workshop', 'english',
+             '{{\"form\":\"registration\",\"lang\":\"en\",\"answers\":{{}}}}',
+             'english@2099-01-01T00:00:00Z');
+         PRAGMA user_version = 2;",
+        start = conformance::cohort_start()
+    ))
+    .unwrap();
+    drop(old);
+
+    let store = SqliteStore::open(&path).unwrap();
+    // One place of two is taken on these dates (the other row is another run's).
+    let mut second = conformance::new_submission("Robin", "k3");
+    second.place = Some(place(2));
+    assert!(matches!(
+        store.submit(second).await.unwrap(),
+        handler::store::SubmitOutcome::Stored {
+            status: handler::store::Status::Registered,
+            ..
+        }
+    ));
+    let mut third = conformance::new_submission("Sam", "k4");
+    third.place = Some(place(2));
+    assert_eq!(
+        store.submit(third).await.unwrap(),
+        handler::store::SubmitOutcome::Full
+    );
+    drop(store);
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = db
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, 3);
+    let indexes: Vec<String> = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'submissions'")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        indexes.contains(&"submissions_by_cohort".to_string()),
+        "{indexes:?}"
+    );
+    assert!(
+        !indexes.contains(&"submissions_by_seat".to_string()),
+        "{indexes:?}"
+    );
+    let kept: String = db
+        .query_row(
+            "SELECT cohort_key FROM submissions WHERE reference = 'K7MW4XTA'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(kept, format!("english@{}", conformance::cohort_start()));
 }
 
 /// An acknowledgement count is forgotten once past its expiry (two days after its day): the next

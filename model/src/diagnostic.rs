@@ -11,7 +11,7 @@ pub enum Severity {
 }
 
 /// One problem in one file, shown to an editor as
-/// `content/en/x.md:7: error: `capacity` must be a whole number (found "ten")`.
+/// `content/en/x.md:7: error: `group_size` must be a whole number (found "ten")`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
@@ -225,12 +225,12 @@ mod tests {
 
     #[test]
     fn display_names_file_line_and_help() {
-        let d = Diagnostic::error("content/en/a.md", "`capacity` must be a whole number")
+        let d = Diagnostic::error("content/en/a.md", "`group_size` must be a whole number")
             .at_line(7)
-            .with_help("write capacity = 10");
+            .with_help("write group_size = 10");
         assert_eq!(
             d.to_string(),
-            "content/en/a.md:7: error: `capacity` must be a whole number\n  help: write capacity = 10"
+            "content/en/a.md:7: error: `group_size` must be a whole number\n  help: write group_size = 10"
         );
     }
 

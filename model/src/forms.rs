@@ -22,10 +22,7 @@ pub use definition::{
     PrivacySection, PrivacyTopic, load_dir, parse,
 };
 pub use ui::FormWords;
-pub use validate::{
-    Answer, FieldError, Invalid, RawSubmission, Rejection, SessionAvailability, SessionChoice,
-    Submission,
-};
+pub use validate::{Answer, FieldError, Invalid, RawSubmission, Rejection, Submission};
 pub use view::{FieldView, FormView, OptionView};
 
 /// The largest request body the handler accepts, in bytes. Form definitions are checked

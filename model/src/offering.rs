@@ -3,7 +3,7 @@
 //! Each offering is one file, `content/offerings/<id>.toml`, holding every fact once in both
 //! languages (duration, group size, hosts, commitment, requirements, sessions, deadline). Pages
 //! name the offering they present (`offering = "<id>"`), and the form handler reads the same file
-//! for capacity and deadline, so the page and the handler cannot disagree.
+//! for group size and deadline, so the page and the handler cannot disagree.
 
 use crate::datetime::{self, LocalTimeError};
 use crate::diagnostic::{Diagnostic, Diagnostics, line_of_offset};

@@ -298,8 +298,8 @@ fn cohort_views(
         .collect()
 }
 
-/// The string naming a session's language in a sentence ("English" / "anglais"), shared with
-/// the forms' session choices.
+/// The string naming a cohort's language in a sentence ("English" / "anglais"), shared with
+/// the forms' cohort choices.
 fn language_key(language: Lang) -> &'static str {
     match language {
         Lang::En => "english_in_sentence",

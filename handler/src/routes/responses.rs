@@ -215,9 +215,9 @@ pub(super) fn invalid(
     }
 }
 
-/// The session is over, not open, closed or full: an error on the session field, the answers
+/// The cohort is over, not open, closed or full: an error on the cohort field, the answers
 /// kept.
-pub(super) fn session_error(
+pub(super) fn cohort_error(
     state: &AppState,
     content: &Content,
     def: &FormDef,
@@ -226,7 +226,7 @@ pub(super) fn session_error(
     now: &Zoned,
     format: Format,
 ) -> Response {
-    let field = def.session_field().expect("a session was chosen");
+    let field = def.cohort_field().expect("a cohort was chosen");
     let error = def.error(field, kind, raw.lang());
     invalid(state, content, def, raw, &[error], now, format)
 }

@@ -1,7 +1,7 @@
 //! `POST /api/forms/{form}`: read the post, validate it against the form's definition, decide
 //! its place, store it with its notifications (waking delivery), and answer.
 
-use super::responses::{Format, accepted, invalid, not_received, refusal, session_error};
+use super::responses::{Format, accepted, cohort_error, invalid, not_received, refusal};
 use crate::ack_limit;
 use crate::anonymous;
 use crate::config::Config;
@@ -123,7 +123,7 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
         }
     };
 
-    // Registration: is the session still open, and is there room?
+    // Registration: is the cohort still open, and is there room?
     let placement = match registration::placement(def, &submission, &content.offerings, &now) {
         Ok(placement) => placement,
         Err(kind) => {
@@ -135,7 +135,7 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
             };
             return Outcome::new(
                 label,
-                session_error(state, &content, def, &raw, kind, &now, format),
+                cohort_error(state, &content, def, &raw, kind, &now, format),
             );
         }
     };
@@ -217,12 +217,12 @@ async fn read(state: &AppState, request: Request) -> Result<(Format, RawSubmissi
 }
 
 /// Stores the submission (a fresh reference, retried if taken) with its notifications, and
-/// answers: the confirmation, the session now full, or "not received" when the store fails.
+/// answers: the confirmation, the cohort now full, or "not received" when the store fails.
 async fn store(
     state: &AppState,
     answer: Answer<'_>,
     submission: Submission,
-    Placement { seat, status }: Placement,
+    Placement { place, status }: Placement,
 ) -> Outcome {
     let Answer {
         content,
@@ -252,7 +252,7 @@ async fn store(
             received_at: stamp.received_at,
             idempotency_keys: stamp.idempotency_keys.clone(),
             submission: submission.clone(),
-            seat: seat.clone(),
+            place: place.clone(),
             status,
             notifications: notifications.clone(),
             notify_at: stamp.notify_at,
@@ -278,7 +278,7 @@ async fn store(
 }
 
 /// The answer to what the store did: the confirmation (of a submission stored now, or of the
-/// same answers stored before, as promised the first time), or the session now full.
+/// same answers stored before, as promised the first time), or the cohort now full.
 fn answered(state: &AppState, answer: &Answer<'_>, outcome: SubmitOutcome) -> Outcome {
     let Answer {
         content,
@@ -304,7 +304,7 @@ fn answered(state: &AppState, answer: &Answer<'_>, outcome: SubmitOutcome) -> Ou
         SubmitOutcome::Full => {
             return Outcome::new(
                 "full",
-                session_error(state, content, def, raw, ErrorKind::Full, now, format),
+                cohort_error(state, content, def, raw, ErrorKind::Full, now, format),
             );
         }
     };

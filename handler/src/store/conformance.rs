@@ -7,11 +7,12 @@
 //! (given a [`Dump`] of it) are listed in [`DUMP_CASES`].
 
 use super::{
-    AckQuota, NewNotification, NewSubmission, NotificationKind, SeatRequest, Status, Store,
-    StoreError, SubmitOutcome,
+    AckQuota, NewNotification, NewSubmission, NotificationKind, Status, Store, StoreError,
+    SubmitOutcome,
 };
 use crate::anonymous;
 use crate::reference::Reference;
+use crate::registration::PlaceRequest;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use model::Lang;
@@ -25,13 +26,13 @@ pub const CASES: [&str; 11] = [
     "a_taken_reference_is_refused_and_nothing_is_stored",
     "a_double_submit_is_stored_once",
     "any_earlier_key_identifies_a_duplicate",
-    "a_session_takes_no_more_than_its_size",
-    "a_full_session_stores_and_queues_nothing",
+    "a_cohort_takes_no_more_than_its_group_size",
+    "a_full_cohort_stores_and_queues_nothing",
     "notifications_are_claimed_sent_and_retried",
     "purge_deletes_old_submissions_and_their_notifications",
     "list_returns_a_forms_submissions_oldest_first",
-    "concurrent_registrations_never_exceed_the_size",
-    "a_new_run_of_a_session_starts_with_every_place_free",
+    "concurrent_registrations_never_exceed_the_group_size",
+    "a_cohort_with_new_dates_starts_with_every_place_free",
 ];
 
 /// Cases added with the notifier's Lambda entry (claiming one notification by id). They are
@@ -87,7 +88,7 @@ pub fn new_submission(name: &str, key: &str) -> NewSubmission {
         received_at: t0(),
         idempotency_keys: vec![key.to_string()],
         submission: answers(name),
-        seat: None,
+        place: None,
         status: Status::Received,
         notifications: vec![
             NewNotification {
@@ -104,18 +105,18 @@ pub fn new_submission(name: &str, key: &str) -> NewSubmission {
     }
 }
 
-/// The first session of the run the cases register for: six weeks after [`t0`].
-pub fn run_start() -> Timestamp {
+/// The first session of the cohort the cases register for: six weeks after [`t0`].
+pub fn cohort_start() -> Timestamp {
     t0() + SignedDuration::from_hours(24 * 42)
 }
 
-fn seat(cohort: &str, capacity: u32, waitlist: bool) -> Option<SeatRequest> {
-    Some(SeatRequest {
+fn place(cohort: &str, group_size: u32, waiting_list: bool) -> Option<PlaceRequest> {
+    Some(PlaceRequest {
         offering: "workshop".into(),
         cohort: cohort.into(),
-        starts: run_start(),
-        capacity,
-        waitlist,
+        starts: cohort_start(),
+        group_size,
+        waiting_list,
     })
 }
 
@@ -193,13 +194,13 @@ pub async fn any_earlier_key_identifies_a_duplicate(store: &impl Store) {
     );
 }
 
-/// Places are counted per session; once full, people go on the waiting list if they asked,
-/// and other sessions are unaffected.
-pub async fn a_session_takes_no_more_than_its_size(store: &impl Store) {
+/// Places are counted per cohort; once full, people go on the waiting list if they asked,
+/// and other cohorts are unaffected.
+pub async fn a_cohort_takes_no_more_than_its_group_size(store: &impl Store) {
     let mut statuses = Vec::new();
-    for (i, waitlist) in [false, false, true, false].into_iter().enumerate() {
+    for (i, waiting_list) in [false, false, true, false].into_iter().enumerate() {
         let mut new = new_submission("Alex", &format!("k{i}"));
-        new.seat = seat("english", 2, waitlist);
+        new.place = place("english", 2, waiting_list);
         statuses.push(match store.submit(new).await.unwrap() {
             SubmitOutcome::Stored { status, .. } => Some(status),
             SubmitOutcome::Full => None,
@@ -216,40 +217,40 @@ pub async fn a_session_takes_no_more_than_its_size(store: &impl Store) {
         ]
     );
     let mut other = new_submission("Robin", "other");
-    other.seat = seat("french", 2, false);
+    other.place = place("french", 2, false);
     assert_eq!(stored(store, other).await.1, Status::Registered);
 }
 
-/// Places are counted per run: the same offering and cohort id with a later first session (an
-/// offering file reused for the next run) starts with every place free, and the earlier run
-/// stays full.
-pub async fn a_new_run_of_a_session_starts_with_every_place_free(store: &impl Store) {
+/// Places are counted per cohort and first start: the same offering and cohort id with a
+/// later first session (an offering file reused for the next run) starts with every place
+/// free, and the earlier dates stay full.
+pub async fn a_cohort_with_new_dates_starts_with_every_place_free(store: &impl Store) {
     let mut first = new_submission("Alex", "k1");
-    first.seat = seat("english", 1, false);
+    first.place = place("english", 1, false);
     assert_eq!(stored(store, first).await.1, Status::Registered);
-    let mut same_run = new_submission("Robin", "k2");
-    same_run.seat = seat("english", 1, false);
-    assert_eq!(store.submit(same_run).await.unwrap(), SubmitOutcome::Full);
+    let mut same_dates = new_submission("Robin", "k2");
+    same_dates.place = place("english", 1, false);
+    assert_eq!(store.submit(same_dates).await.unwrap(), SubmitOutcome::Full);
 
-    let mut next_run = new_submission("Robin", "k3");
-    next_run.seat = seat("english", 1, false);
-    if let Some(seat) = next_run.seat.as_mut() {
-        seat.starts = run_start() + SignedDuration::from_hours(24 * 70);
+    let mut new_dates = new_submission("Robin", "k3");
+    new_dates.place = place("english", 1, false);
+    if let Some(place) = new_dates.place.as_mut() {
+        place.starts = cohort_start() + SignedDuration::from_hours(24 * 70);
     }
-    assert_eq!(stored(store, next_run).await.1, Status::Registered);
+    assert_eq!(stored(store, new_dates).await.1, Status::Registered);
     let mut again = new_submission("Sam", "k4");
-    again.seat = seat("english", 1, false);
+    again.place = place("english", 1, false);
     assert_eq!(store.submit(again).await.unwrap(), SubmitOutcome::Full);
 }
 
-/// A refusal because the session is full leaves no trace: no submission, no notification.
-pub async fn a_full_session_stores_and_queues_nothing(store: &impl Store) {
+/// A refusal because the cohort is full leaves no trace: no submission, no notification.
+pub async fn a_full_cohort_stores_and_queues_nothing(store: &impl Store) {
     let mut first = new_submission("Alex", "k1");
-    first.seat = seat("english", 1, false);
+    first.place = place("english", 1, false);
     first.notifications.clear();
     stored(store, first).await;
     let mut second = new_submission("Robin", "k2");
-    second.seat = seat("english", 1, false);
+    second.place = place("english", 1, false);
     assert_eq!(store.submit(second).await.unwrap(), SubmitOutcome::Full);
     assert_eq!(store.list("registration").await.unwrap().len(), 1);
     let due = store
@@ -559,15 +560,15 @@ pub async fn list_returns_a_forms_submissions_oldest_first(store: &impl Store) {
     assert_eq!(listed, [first_ref, later_ref]);
 }
 
-/// 50 people register at once, through several handles, for a session of 10: exactly 10 get a
+/// 50 people register at once, through several handles, for a cohort of 10: exactly 10 get a
 /// place, those who asked are waitlisted, the others are refused, and none is lost.
-pub async fn concurrent_registrations_never_exceed_the_size<S: Store + Clone>(handles: &[S]) {
+pub async fn concurrent_registrations_never_exceed_the_group_size<S: Store + Clone>(handles: &[S]) {
     let mut tasks = Vec::new();
     for i in 0..50 {
         let store = handles[i % handles.len()].clone();
         tasks.push(tokio::spawn(async move {
             let mut new = new_submission(&format!("Person {i}"), &format!("key-{i}"));
-            new.seat = seat("english", 10, i % 2 == 0);
+            new.place = place("english", 10, i % 2 == 0);
             store.submit(new).await
         }));
     }
@@ -645,7 +646,7 @@ pub async fn anonymous_submissions_leave_no_time_and_no_order(
             received_at: stamp.received_at,
             idempotency_keys: stamp.idempotency_keys,
             submission: answers,
-            seat: None,
+            place: None,
             status: Status::Received,
             notifications: vec![NewNotification {
                 kind: NotificationKind::Coordinator,

@@ -2,8 +2,8 @@
 //! design and the access patterns).
 //!
 //! [`Store::submit`] is one `TransactWriteItems`: the idempotency record (written only if no
-//! unexpired one has the key), the submission (only if its reference is free), the session's
-//! place counter (incremented only while below the session's size) and the notifications.
+//! unexpired one has the key), the submission (only if its reference is free), the cohort's
+//! place counter (incremented only while below its group size) and the notifications.
 //! DynamoDB applies all of it or none, so two people can never both take the tenth place, and
 //! the cancellation reasons say which condition failed: "already registered" (a duplicate),
 //! "reference taken", or "full".
@@ -24,6 +24,7 @@ use super::{
     Store, StoreError, StoredSubmission, SubmitOutcome, notification_id, parse_notification_id,
 };
 use crate::reference::Reference;
+use crate::registration::PlaceRequest;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -223,9 +224,21 @@ fn offering_pk(offering: &str) -> String {
     format!("OFFERING#{offering}")
 }
 
-/// A run's place counter: `SESSION#<cohort>@<first start>` ([`super::SeatRequest::run`]).
-fn session_sk(run: &str) -> String {
-    format!("SESSION#{run}")
+/// A cohort's place counter: `COHORT#<cohort>@<first start>`
+/// ([`crate::registration::PlaceRequest::cohort_key`]).
+fn cohort_sk(cohort_key: &str) -> String {
+    format!("COHORT#{cohort_key}")
+}
+
+/// The place counters of earlier versions, read once when a cohort's counter is created
+/// ([`DynamoStore::places_counted_before`]): `SESSION#<cohort>@<first start>` (before the
+/// registration vocabulary) and, older, `SESSION#<cohort>` (before places were counted per
+/// first start).
+fn earlier_counter_sks(place: &PlaceRequest) -> [String; 2] {
+    [
+        format!("SESSION#{}", place.cohort_key()),
+        format!("SESSION#{}", place.cohort),
+    ]
 }
 
 fn ack_pk(key: &str) -> String {
@@ -367,7 +380,7 @@ enum Role {
     /// The first idempotency key, recorded; or a later one, checked.
     Idempotency,
     Submission,
-    Seat,
+    Place,
     /// The acknowledgement count of an address and day.
     Ack,
     Notification,
@@ -393,12 +406,12 @@ enum Cancelled {
 #[derive(Debug, Clone, Copy)]
 struct Attempt {
     status: Status,
-    /// Take a place (the run's counter goes up).
-    take_seat: bool,
+    /// Take a place (the cohort's counter goes up).
+    take_place: bool,
     /// Queue the acknowledgement (and count it against its quota).
     acknowledge: bool,
-    /// Where a run's counter starts when it does not exist yet: the places counted before
-    /// counters were kept per run (see [`DynamoStore::places_counted_before_runs`]).
+    /// Where a cohort's counter starts when it does not exist yet: the places the counters of
+    /// earlier versions hold (see [`DynamoStore::places_counted_before`]).
     seed: u32,
 }
 
@@ -410,15 +423,15 @@ impl DynamoStore {
     ) -> Result<Transaction, StoreError> {
         let Attempt {
             status,
-            take_seat,
+            take_place,
             acknowledge,
             seed,
         } = attempt;
         let mut tx: Transaction = (Vec::new(), Vec::new());
         self.idempotency_items(new, status, acknowledge, &mut tx)?;
         self.submission_item(new, status, &mut tx)?;
-        if take_seat && let Some(seat) = &new.seat {
-            self.seat_item(new, seat, seed, &mut tx)?;
+        if take_place && let Some(place) = &new.place {
+            self.place_item(new, place, seed, &mut tx)?;
         }
         if acknowledge && let Some(quota) = &new.ack_quota {
             self.ack_item(quota, &mut tx)?;
@@ -541,9 +554,9 @@ impl DynamoStore {
             ("submission".to_string(), s(json)),
             (EXPIRES_AT.to_string(), n(expires_at)),
         ]);
-        if let Some(seat) = &new.seat {
-            record.insert("offering".into(), s(&seat.offering));
-            record.insert("cohort".into(), s(&seat.cohort));
+        if let Some(place) = &new.place {
+            record.insert("offering".into(), s(&place.offering));
+            record.insert("cohort".into(), s(&place.cohort));
         }
         tx.0.push(
             TransactWriteItem::builder()
@@ -562,22 +575,23 @@ impl DynamoStore {
         Ok(())
     }
 
-    /// The run's place counter.
-    fn seat_item(
+    /// The cohort's place counter.
+    fn place_item(
         &self,
         new: &NewSubmission,
-        seat: &super::SeatRequest,
+        place: &PlaceRequest,
         seed: u32,
         tx: &mut Transaction,
     ) -> Result<(), StoreError> {
         let expires_at = self.expires_at(new.received_at);
-        // The place: the run's counter goes up by one only while below its size. The counter
-        // expires with the last registration that counted on it. A new counter starts at
-        // `seed`; when that is already the size, only an existing counter below it may go up.
-        let condition = if seed < seat.capacity {
-            "attribute_not_exists(#reg) OR #reg < :cap"
+        // The place: the cohort's counter goes up by one only while below its group size
+        // (model::registration::decide_place, as a condition). The counter expires with the
+        // last registration that counted on it. A new counter starts at `seed`; when that is
+        // already the group size, only an existing counter below it may go up.
+        let condition = if seed < place.group_size {
+            "attribute_not_exists(#reg) OR #reg < :size"
         } else {
-            "attribute_exists(#reg) AND #reg < :cap"
+            "attribute_exists(#reg) AND #reg < :size"
         };
         tx.0.push(
             TransactWriteItem::builder()
@@ -585,26 +599,26 @@ impl DynamoStore {
                     Update::builder()
                         .table_name(&self.table)
                         .set_key(Some(key(
-                            &offering_pk(&seat.offering),
-                            &session_sk(&seat.run()),
+                            &offering_pk(&place.offering),
+                            &cohort_sk(&place.cohort_key()),
                         )))
                         .update_expression(
-                            "SET #reg = if_not_exists(#reg, :seed) + :one, #cap = :cap, #exp = :exp",
+                            "SET #reg = if_not_exists(#reg, :seed) + :one, #size = :size, #exp = :exp",
                         )
                         .condition_expression(condition)
                         .expression_attribute_names("#reg", "registered")
-                        .expression_attribute_names("#cap", "capacity")
+                        .expression_attribute_names("#size", "group_size")
                         .expression_attribute_names("#exp", EXPIRES_AT)
                         .expression_attribute_values(":seed", n(seed))
                         .expression_attribute_values(":one", n(1))
-                        .expression_attribute_values(":cap", n(seat.capacity))
+                        .expression_attribute_values(":size", n(place.group_size))
                         .expression_attribute_values(":exp", n(expires_at))
                         .build()
                         .map_err(build_error)?,
                 )
                 .build(),
         );
-        tx.1.push((Role::Seat, offering_pk(&seat.offering)));
+        tx.1.push((Role::Place, offering_pk(&place.offering)));
         Ok(())
     }
 
@@ -742,7 +756,7 @@ impl DynamoStore {
         if failed(Role::Submission).is_some() {
             return Ok(Err(Cancelled::ReferenceTaken));
         }
-        if failed(Role::Seat).is_some() {
+        if failed(Role::Place).is_some() {
             return Ok(Err(Cancelled::Full));
         }
         if failed(Role::Ack).is_some() {
@@ -792,54 +806,51 @@ impl DynamoStore {
         })
     }
 
-    /// The places taken in `seat`'s cohort before counters were kept per run: tables written
-    /// by earlier versions hold one counter per cohort (`SESSION#<cohort>`), which no longer
-    /// goes up. A run's new counter starts from it, so a run open while the new version is
-    /// deployed is not offered its places a second time (the old counter expires with its last
-    /// registration).
-    async fn places_counted_before_runs(
-        &self,
-        seat: &super::SeatRequest,
-    ) -> Result<u32, StoreError> {
-        let item = self
-            .client()
-            .await
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(
-                &offering_pk(&seat.offering),
-                &session_sk(&seat.cohort),
-            )))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| sdk("reading a place counter", err))?
-            .item;
-        Ok(match item {
-            Some(item) if !expired(&item, self.now_seconds()) => {
-                u32::try_from(get_n(&item, "registered")?).unwrap_or(u32::MAX)
+    /// The places of `place`'s cohort that the counters of earlier versions hold, which no
+    /// longer go up: `SESSION#<cohort>@<first start>` (renamed `COHORT#...` with the
+    /// registration vocabulary), else the older per-cohort `SESSION#<cohort>` (from before
+    /// places were counted per first start, from which that one started). The new counter
+    /// starts from it, so a cohort open while the new version is deployed is not offered its
+    /// places a second time (the old counters expire with their last registration).
+    async fn places_counted_before(&self, place: &PlaceRequest) -> Result<u32, StoreError> {
+        for sk in earlier_counter_sks(place) {
+            let item = self
+                .client()
+                .await
+                .get_item()
+                .table_name(&self.table)
+                .set_key(Some(key(&offering_pk(&place.offering), &sk)))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|err| sdk("reading a place counter", err))?
+                .item;
+            if let Some(item) = item
+                && !expired(&item, self.now_seconds())
+            {
+                return Ok(u32::try_from(get_n(&item, "registered")?).unwrap_or(u32::MAX));
             }
-            _ => 0,
-        })
+        }
+        Ok(0)
     }
 
     async fn submit_now(&self, new: NewSubmission) -> Result<SubmitOutcome, StoreError> {
-        let mut status = match &new.seat {
-            Some(seat) if seat.capacity > 0 => Status::Registered,
-            Some(seat) if seat.waitlist => Status::Waitlisted,
+        let mut status = match &new.place {
+            Some(place) if place.group_size > 0 => Status::Registered,
+            Some(place) if place.waiting_list => Status::Waitlisted,
             Some(_) => return self.full_unless_duplicate(&new).await,
             None => new.status,
         };
         let mut acknowledge = new.asks_acknowledgement();
-        let seed = match &new.seat {
-            Some(seat) => self.places_counted_before_runs(seat).await?,
+        let seed = match &new.place {
+            Some(place) => self.places_counted_before(place).await?,
             None => 0,
         };
         let mut conflicts = 0u32;
         loop {
             let attempt = Attempt {
                 status,
-                take_seat: status == Status::Registered && new.seat.is_some(),
+                take_place: status == Status::Registered && new.place.is_some(),
                 acknowledge,
                 seed,
             };
@@ -857,8 +868,8 @@ impl DynamoStore {
                     return self.duplicate(&pk, new.asks_acknowledgement()).await;
                 }
                 Err(Cancelled::ReferenceTaken) => return Err(StoreError::ReferenceTaken),
-                Err(Cancelled::Full) => match &new.seat {
-                    Some(seat) if seat.waitlist => status = Status::Waitlisted,
+                Err(Cancelled::Full) => match &new.place {
+                    Some(place) if place.waiting_list => status = Status::Waitlisted,
                     _ => return Ok(SubmitOutcome::Full),
                 },
                 Err(Cancelled::Retry) if conflicts < 20 => {
@@ -882,7 +893,7 @@ impl DynamoStore {
         }
     }
 
-    /// A session of size 0 with no waiting list asked: full, unless it is a resubmission.
+    /// A cohort of group size 0 with no waiting list asked: full, unless it is a resubmission.
     async fn full_unless_duplicate(
         &self,
         new: &NewSubmission,

@@ -5,9 +5,9 @@
 //! Every backend must pass [`conformance`], the one suite of behaviour tests.
 //!
 //! The contract that matters most: [`Store::submit`] is one atomic step. It checks the
-//! idempotency keys, counts the places taken in a session, stores the submission and queues its
-//! notifications together, or does nothing at all. So a session never takes more people than
-//! its size, a double submit is stored once, and a stored submission always has its
+//! idempotency keys, counts the places taken in a cohort, stores the submission and queues its
+//! notifications together, or does nothing at all. So a cohort never takes more people than
+//! its group size, a double submit is stored once, and a stored submission always has its
 //! notifications queued (the notifier sends them later, from the store).
 
 pub mod conformance;
@@ -15,6 +15,7 @@ pub mod dynamodb;
 pub mod sqlite;
 
 use crate::reference::Reference;
+use crate::registration::PlaceRequest;
 use jiff::{SignedDuration, Timestamp};
 use model::forms::Submission;
 use serde::{Deserialize, Serialize};
@@ -30,9 +31,9 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub enum Status {
     /// An intake request or feedback: received, for the coordinators to act on.
     Received,
-    /// A place in a session was taken.
+    /// A place in a cohort was taken.
     Registered,
-    /// The session was full or closed; the person is on its waiting list.
+    /// The cohort was full or closed; the person is on its waiting list.
     Waitlisted,
     /// Interest in an offering without dates.
     Interest,
@@ -59,28 +60,6 @@ impl Status {
         ]
         .into_iter()
         .find(|s| s.as_str() == text)
-    }
-}
-
-/// A request for a place in a session with a limited size.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeatRequest {
-    pub offering: String,
-    pub cohort: String,
-    /// When the run's first session starts. Places are counted per run (offering, cohort and
-    /// this start): an editor who reuses an offering file, cohort ids and all, for the next
-    /// run with new dates gets a run with every place free, not the last run's count.
-    pub starts: Timestamp,
-    /// The most people registered in the session.
-    pub capacity: u32,
-    /// When full: store on the waiting list (true) or store nothing (false).
-    pub waitlist: bool,
-}
-
-impl SeatRequest {
-    /// The run's key within its offering: `<cohort>@<first start, RFC 3339 UTC>`.
-    pub fn run(&self) -> String {
-        format!("{}@{}", self.cohort, self.starts)
     }
 }
 
@@ -144,10 +123,10 @@ pub struct NewSubmission {
     /// stored and the earlier submission is returned. The first is recorded with this one.
     pub idempotency_keys: Vec<String>,
     pub submission: Submission,
-    /// For a registration in a session with a size: the place to take.
-    pub seat: Option<SeatRequest>,
-    /// The status when there is no seat to take (received, interest, or waitlisted when the
-    /// session is closed).
+    /// For a registration in a cohort with a group size: the place to take.
+    pub place: Option<PlaceRequest>,
+    /// The status when there is no place to take (received, interest, or waitlisted when the
+    /// cohort is closed).
     pub status: Status,
     /// Who to tell, queued in the same step.
     pub notifications: Vec<NewNotification>,
@@ -187,7 +166,7 @@ pub enum SubmitOutcome {
         status: Status,
         acknowledged: bool,
     },
-    /// The session is full and the person did not ask for the waiting list: nothing stored.
+    /// The cohort is full and the person did not ask for the waiting list: nothing stored.
     Full,
 }
 

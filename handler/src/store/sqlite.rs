@@ -11,7 +11,9 @@ use super::{
     parse_notification_id,
 };
 use crate::reference::Reference;
+use crate::registration::PlaceRequest;
 use jiff::{SignedDuration, Timestamp};
+use model::registration::{PlaceDecision, decide_place};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -30,9 +32,9 @@ CREATE TABLE IF NOT EXISTS submissions (
     offering        TEXT,
     cohort          TEXT,
     submission      TEXT NOT NULL,          -- model::forms::Submission as JSON
-    run             TEXT                    -- SeatRequest::run; NULL in rows from before v2
+    cohort_key      TEXT                    -- PlaceRequest::cohort_key; NULL in rows from before v2
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS submissions_by_seat ON submissions (offering, cohort, status);
+CREATE INDEX IF NOT EXISTS submissions_by_cohort ON submissions (offering, cohort, status);
 CREATE INDEX IF NOT EXISTS submissions_by_time ON submissions (received_at);
 CREATE INDEX IF NOT EXISTS submissions_by_form ON submissions (form, received_at);
 
@@ -58,8 +60,9 @@ CREATE TABLE IF NOT EXISTS ack_counts (
 "#;
 
 /// The schema's version (`PRAGMA user_version`): 1 since the tables have no row ids, 2 since
-/// places are counted per run (`run`).
-const SCHEMA_VERSION: i64 = 2;
+/// places are counted per cohort and first start (then `run`), 3 since the registration
+/// vocabulary (`cohort_key`, index `submissions_by_cohort`).
+const SCHEMA_VERSION: i64 = 3;
 
 /// Brings a file made before version 1 (rowid tables, `AUTOINCREMENT` notification ids) to the
 /// current tables, keeping every row but the idempotency keys (anonymous feedback's were
@@ -89,6 +92,13 @@ DROP TABLE submissions_v0;
 /// every run of their cohort until they expire, as they did before.
 const MIGRATE_1_TO_2: &str = "ALTER TABLE submissions ADD COLUMN run TEXT;";
 
+/// Version 2 to 3: names only (a seat became a place, a run a cohort's key). The rows, so the
+/// places counted, stay as they are.
+const MIGRATE_2_TO_3: &str = r#"
+ALTER TABLE submissions RENAME COLUMN run TO cohort_key;
+DROP INDEX IF EXISTS submissions_by_seat;
+"#;
+
 /// Creates the tables, or brings an older file's to [`SCHEMA_VERSION`].
 fn prepare(connection: &mut Connection) -> Result<(), StoreError> {
     let version: i64 = connection
@@ -98,11 +108,14 @@ fn prepare(connection: &mut Connection) -> Result<(), StoreError> {
         connection.execute_batch(SCHEMA).map_err(backend)?;
         return add_queued_at(connection);
     }
-    if version == 1 {
+    if version == 1 || version == 2 {
         let tx = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(backend)?;
-        tx.execute_batch(MIGRATE_1_TO_2).map_err(backend)?;
+        if version == 1 {
+            tx.execute_batch(MIGRATE_1_TO_2).map_err(backend)?;
+        }
+        tx.execute_batch(MIGRATE_2_TO_3).map_err(backend)?;
         tx.execute_batch(SCHEMA).map_err(backend)?;
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(backend)?;
@@ -325,27 +338,28 @@ fn duplicate_of(
     Ok(None)
 }
 
-/// Registered while the run has room, else waitlisted if asked; `None`: full.
-fn seat_status(
+/// Registered while the cohort has a place left, else waitlisted if asked; `None`: full
+/// ([`model::registration::decide_place`] on the places taken, counted in the transaction).
+fn place_status(
     tx: &rusqlite::Transaction<'_>,
-    seat: &super::SeatRequest,
+    place: &PlaceRequest,
 ) -> Result<Option<Status>, StoreError> {
-    let registered: u32 = tx
+    let taken: u32 = tx
         .query_row(
             "SELECT COUNT(*) FROM submissions
              WHERE offering = ?1 AND cohort = ?2 AND status = 'registered'
-             AND (run = ?3 OR run IS NULL)",
-            params![seat.offering, seat.cohort, seat.run()],
+             AND (cohort_key = ?3 OR cohort_key IS NULL)",
+            params![place.offering, place.cohort, place.cohort_key()],
             |row| row.get(0),
         )
         .map_err(backend)?;
-    Ok(if registered < seat.capacity {
-        Some(Status::Registered)
-    } else if seat.waitlist {
-        Some(Status::Waitlisted)
-    } else {
-        None
-    })
+    Ok(
+        match decide_place(taken, place.group_size, place.waiting_list) {
+            PlaceDecision::Take => Some(Status::Registered),
+            PlaceDecision::Wait => Some(Status::Waitlisted),
+            PlaceDecision::Full => None,
+        },
+    )
 }
 
 /// Inserts the submission and its notifications (the acknowledgement only if `acknowledged`).
@@ -360,7 +374,7 @@ fn insert(
     tx.execute(
         "INSERT INTO submissions
          (reference, form, status, received_at, idempotency_key, offering, cohort,
-          submission, run)
+          submission, cohort_key)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             new.reference.as_str(),
@@ -368,10 +382,10 @@ fn insert(
             status.as_str(),
             millis(new.received_at),
             new.idempotency_keys.first(),
-            new.seat.as_ref().map(|s| &s.offering),
-            new.seat.as_ref().map(|s| &s.cohort),
+            new.place.as_ref().map(|p| &p.offering),
+            new.place.as_ref().map(|p| &p.cohort),
             json,
-            new.seat.as_ref().map(|s| s.run()),
+            new.place.as_ref().map(|p| p.cohort_key()),
         ],
     )
     .map_err(backend)?;
@@ -415,9 +429,9 @@ impl Store for SqliteStore {
             if taken {
                 return Err(StoreError::ReferenceTaken);
             }
-            let status = match &new.seat {
+            let status = match &new.place {
                 None => new.status,
-                Some(seat) => match seat_status(&tx, seat)? {
+                Some(place) => match place_status(&tx, place)? {
                     Some(status) => status,
                     None => return Ok(SubmitOutcome::Full),
                 },

@@ -5,11 +5,12 @@ use crate::env::{dynamodb, table};
 use aws_sdk_dynamodb::types::{
     AttributeValue, KeyType, ProjectionType, StreamViewType, TimeToLiveStatus,
 };
+use handler::registration::PlaceRequest;
 use handler::store::conformance::{
     self, CASES, DUMP_CASES, Dump, NOTIFIER_CASES, Record, new_submission, t0,
 };
 use handler::store::dynamodb::{DynamoStore, EXPIRES_AT, GSI1, HELD};
-use handler::store::{SeatRequest, Status, Store, SubmitOutcome};
+use handler::store::{Status, Store, SubmitOutcome};
 use jiff::SignedDuration;
 
 /// A fresh table, read as of the cases' fixed moment (their submissions are dated 2025).
@@ -31,7 +32,7 @@ macro_rules! conformance_cases {
         fn every_conformance_case_runs_against_dynamodb() {
             let here = [
                 $(stringify!($case)),*,
-                "concurrent_registrations_never_exceed_the_size",
+                "concurrent_registrations_never_exceed_the_group_size",
                 "anonymous_submissions_leave_no_time_and_no_order",
                 "acknowledgements_to_one_address_are_capped_per_day",
             ];
@@ -48,12 +49,12 @@ conformance_cases!(
     a_taken_reference_is_refused_and_nothing_is_stored,
     a_double_submit_is_stored_once,
     any_earlier_key_identifies_a_duplicate,
-    a_session_takes_no_more_than_its_size,
-    a_full_session_stores_and_queues_nothing,
+    a_cohort_takes_no_more_than_its_group_size,
+    a_full_cohort_stores_and_queues_nothing,
     notifications_are_claimed_sent_and_retried,
     purge_deletes_old_submissions_and_their_notifications,
     list_returns_a_forms_submissions_oldest_first,
-    a_new_run_of_a_session_starts_with_every_place_free,
+    a_cohort_with_new_dates_starts_with_every_place_free,
     a_notification_is_claimed_by_id_once,
     notifications_due_later_wait_for_their_time,
     the_backlog_is_as_old_as_the_longest_waiting_notification,
@@ -62,13 +63,13 @@ conformance_cases!(
 
 /// Five clients (as five Lambda instances would have), fifty people at once, ten places.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_registrations_never_exceed_the_size() {
+async fn concurrent_registrations_never_exceed_the_group_size() {
     let first = fresh("concurrent").await;
     let mut handles = vec![first.clone()];
     for _ in 0..4 {
         handles.push(DynamoStore::new(dynamodb().await, first.table(), 90).with_clock(t0));
     }
-    conformance::concurrent_registrations_never_exceed_the_size(&handles).await;
+    conformance::concurrent_registrations_never_exceed_the_group_size(&handles).await;
 }
 
 /// Every item of the table (a scan), every attribute as text.
@@ -278,21 +279,21 @@ async fn expired_items_are_not_read() {
 }
 
 /// The transaction's cancellation reasons tell a person already registered (their earlier
-/// reference) from a full session, whichever comes first.
+/// reference) from a full cohort, whichever comes first.
 #[tokio::test]
 async fn full_and_already_registered_are_told_apart() {
     let store = table("reasons", 90).await.with_clock(t0);
-    let seat = |waitlist| {
-        Some(SeatRequest {
+    let place = |waiting_list| {
+        Some(PlaceRequest {
             offering: "workshop".into(),
             cohort: "english".into(),
-            starts: conformance::run_start(),
-            capacity: 1,
-            waitlist,
+            starts: conformance::cohort_start(),
+            group_size: 1,
+            waiting_list,
         })
     };
     let mut first = new_submission("Alex", "alex");
-    first.seat = seat(false);
+    first.place = place(false);
     let reference = first.reference.clone();
     assert!(matches!(
         store.submit(first).await.unwrap(),
@@ -302,11 +303,11 @@ async fn full_and_already_registered_are_told_apart() {
         }
     ));
     let mut other = new_submission("Robin", "robin");
-    other.seat = seat(false);
+    other.place = place(false);
     assert_eq!(store.submit(other).await.unwrap(), SubmitOutcome::Full);
-    // Alex again, now that the session is full: already registered, with Alex's reference.
+    // Alex again, now that the cohort is full: already registered, with Alex's reference.
     let mut again = new_submission("Alex", "alex");
-    again.seat = seat(false);
+    again.place = place(false);
     assert_eq!(
         store.submit(again).await.unwrap(),
         SubmitOutcome::Duplicate {
@@ -317,7 +318,7 @@ async fn full_and_already_registered_are_told_apart() {
     );
     // Robin asks for the waiting list: stored as waitlisted, the counter untouched.
     let mut waiting = new_submission("Robin", "robin-waiting");
-    waiting.seat = seat(true);
+    waiting.place = place(true);
     assert!(matches!(
         store.submit(waiting).await.unwrap(),
         SubmitOutcome::Stored {
@@ -332,7 +333,7 @@ async fn full_and_already_registered_are_told_apart() {
         .key("pk", AttributeValue::S("OFFERING#workshop".into()))
         .key(
             "sk",
-            AttributeValue::S(format!("SESSION#english@{}", conformance::run_start())),
+            AttributeValue::S(format!("COHORT#english@{}", conformance::cohort_start())),
         )
         .send()
         .await
@@ -345,9 +346,9 @@ async fn full_and_already_registered_are_told_apart() {
     );
 }
 
-/// A table written before places were counted per run holds one counter per cohort
-/// (`SESSION#<cohort>`). Its places stay taken: a run's new counter starts from it, so a run
-/// open during the upgrade is not offered its places twice.
+/// A table written before places were counted per first start holds one counter per cohort
+/// (`SESSION#<cohort>`). Its places stay taken: the cohort's new counter starts from it, so
+/// a cohort open during the upgrade is not offered its places twice.
 #[tokio::test]
 async fn places_counted_before_runs_still_count() {
     let store = fresh("legacy-counter").await;
@@ -364,17 +365,17 @@ async fn places_counted_before_runs_still_count() {
         .send()
         .await
         .unwrap();
-    let seat = |waitlist| {
-        Some(SeatRequest {
+    let place = |waiting_list| {
+        Some(PlaceRequest {
             offering: "workshop".into(),
             cohort: "english".into(),
-            starts: conformance::run_start(),
-            capacity: 2,
-            waitlist,
+            starts: conformance::cohort_start(),
+            group_size: 2,
+            waiting_list,
         })
     };
     let mut second = new_submission("Alex", "alex");
-    second.seat = seat(false);
+    second.place = place(false);
     assert!(matches!(
         store.submit(second).await.unwrap(),
         SubmitOutcome::Stored {
@@ -383,10 +384,10 @@ async fn places_counted_before_runs_still_count() {
         }
     ));
     let mut third = new_submission("Robin", "robin");
-    third.seat = seat(false);
+    third.place = place(false);
     assert_eq!(store.submit(third).await.unwrap(), SubmitOutcome::Full);
 
-    // Already full before the upgrade: the new run's counter cannot start.
+    // Already full before the upgrade: the new counter cannot start.
     let full = fresh("legacy-full").await;
     dynamodb()
         .await
@@ -400,10 +401,10 @@ async fn places_counted_before_runs_still_count() {
         .await
         .unwrap();
     let mut late = new_submission("Sam", "sam");
-    late.seat = seat(false);
+    late.place = place(false);
     assert_eq!(full.submit(late).await.unwrap(), SubmitOutcome::Full);
     let mut waiting = new_submission("Sam", "sam-waiting");
-    waiting.seat = seat(true);
+    waiting.place = place(true);
     assert!(matches!(
         full.submit(waiting).await.unwrap(),
         SubmitOutcome::Stored {
@@ -411,4 +412,71 @@ async fn places_counted_before_runs_still_count() {
             ..
         }
     ));
+}
+
+/// The counter of the version before the registration vocabulary
+/// (`SESSION#<cohort>@<first start>`, now `COHORT#...`) keeps its places: the cohort's new
+/// counter starts from it, and the older per-cohort counter is not counted a second time.
+#[tokio::test]
+async fn places_counted_under_the_previous_key_still_count() {
+    let store = fresh("previous-key").await;
+    let expires = (t0() + SignedDuration::from_hours(24 * 90)).as_second();
+    let old_sk = format!("SESSION#english@{}", conformance::cohort_start());
+    for (sk, registered) in [(old_sk.as_str(), "1"), ("SESSION#english", "1")] {
+        dynamodb()
+            .await
+            .put_item()
+            .table_name(store.table())
+            .item("pk", AttributeValue::S("OFFERING#workshop".into()))
+            .item("sk", AttributeValue::S(sk.into()))
+            .item("registered", AttributeValue::N(registered.into()))
+            .item("capacity", AttributeValue::N("2".into()))
+            .item(EXPIRES_AT, AttributeValue::N(expires.to_string()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let place = || {
+        Some(PlaceRequest {
+            offering: "workshop".into(),
+            cohort: "english".into(),
+            starts: conformance::cohort_start(),
+            group_size: 2,
+            waiting_list: false,
+        })
+    };
+    let mut second = new_submission("Alex", "alex");
+    second.place = place();
+    assert!(matches!(
+        store.submit(second).await.unwrap(),
+        SubmitOutcome::Stored {
+            status: Status::Registered,
+            ..
+        }
+    ));
+    let mut third = new_submission("Robin", "robin");
+    third.place = place();
+    assert_eq!(store.submit(third).await.unwrap(), SubmitOutcome::Full);
+    let counter = dynamodb()
+        .await
+        .get_item()
+        .table_name(store.table())
+        .key("pk", AttributeValue::S("OFFERING#workshop".into()))
+        .key(
+            "sk",
+            AttributeValue::S(format!("COHORT#english@{}", conformance::cohort_start())),
+        )
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert_eq!(
+        counter.get("registered"),
+        Some(&AttributeValue::N("2".into()))
+    );
+    assert_eq!(
+        counter.get("group_size"),
+        Some(&AttributeValue::N("2".into()))
+    );
 }

@@ -63,9 +63,13 @@ pub enum FieldKind {
     Checkboxes,
     /// A single statement the person ticks to confirm ("I am 18 or older").
     Confirm,
-    /// An offering's session to register for: the options come from `content/offerings/`,
-    /// only those open at the moment of viewing (or of submitting).
-    Session,
+    /// The cohort to register for: the options come from `content/offerings/`, only the
+    /// cohorts open at the moment of viewing (or of submitting), and offerings without dates
+    /// (interest). Editors write `kind = "cohort"`; `"session"`, its name before the
+    /// registration vocabulary was settled (a session is one meeting of a cohort), is still
+    /// read, so older form files keep working.
+    #[serde(alias = "session")]
+    Cohort,
 }
 
 impl FieldKind {
@@ -88,12 +92,12 @@ pub enum ErrorKind {
     TooLong,
     /// Not an email address or phone number, or an option that is not in the list.
     Invalid,
-    /// The session has no place left.
+    /// The cohort has no place left.
     Full,
-    /// Registration for the session is closed (deadline passed, or a closed group started);
+    /// Registration for the cohort is closed (deadline passed, or a closed group started);
     /// its waiting list still takes people.
     Closed,
-    /// Registration for the session has not opened yet.
+    /// Registration for the cohort has not opened yet.
     NotOpen,
     /// Every session of the cohort is over.
     Past,
@@ -261,7 +265,7 @@ pub struct FormDef {
     pub privacy: Vec<PrivacySection>,
     /// What the person sees once the form is stored.
     pub received: Confirmation,
-    /// What the person sees when placed on a session's waiting list.
+    /// What the person sees when placed on a cohort's waiting list.
     pub waitlisted: Option<Confirmation>,
     /// What the person sees after registering interest in an offering without dates.
     pub interest: Option<Confirmation>,
@@ -414,7 +418,7 @@ impl Field {
     pub fn is_group(&self) -> bool {
         matches!(
             self.kind,
-            FieldKind::Radios | FieldKind::Checkboxes | FieldKind::Session
+            FieldKind::Radios | FieldKind::Checkboxes | FieldKind::Cohort
         )
     }
 }
@@ -425,9 +429,9 @@ impl FormDef {
         self.fields.iter().find(|f| f.name == name)
     }
 
-    /// The session field, for a registration form.
-    pub fn session_field(&self) -> Option<&Field> {
-        self.fields.iter().find(|f| f.kind == FieldKind::Session)
+    /// The cohort field, for a registration form.
+    pub fn cohort_field(&self) -> Option<&Field> {
+        self.fields.iter().find(|f| f.kind == FieldKind::Cohort)
     }
 
     /// Where the form posts.

@@ -5,6 +5,7 @@ use super::*;
 use crate::datetime;
 use crate::lang::Lang;
 use crate::offering::{self, Offering};
+use crate::registration::{CohortAvailability, CohortChoice};
 use jiff::Zoned;
 use jiff::civil::DateTime;
 use std::path::{Path, PathBuf};
@@ -449,24 +450,36 @@ fn registration_offers_only_open_sessions_and_interest() {
         session.options[0].label,
         "Café-causerie\u{a0}: manifestez votre intérêt"
     );
-    let choice = SessionChoice::parse("workshop:english").unwrap();
+    let choice = CohortChoice::parse("workshop:english").unwrap();
     assert_eq!(
         choice.availability(&offerings(), &at("2025-06-01T12:00")),
-        SessionAvailability::Open {
-            capacity: 2,
+        CohortAvailability::Open {
+            group_size: 2,
             starts: at("2025-07-10T17:00").timestamp()
         }
     );
     assert_eq!(
         choice.availability(&offerings(), &after),
-        SessionAvailability::Closed
+        CohortAvailability::Closed
     );
     assert_eq!(
-        SessionChoice::parse("chat")
+        CohortChoice::parse("chat")
             .unwrap()
             .availability(&offerings(), &after),
-        SessionAvailability::Interest
+        CohortAvailability::Interest
     );
+}
+
+#[test]
+fn a_cohort_field_written_with_its_old_kind_session_still_loads() {
+    let path = content().join("forms/registration.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("kind = \"cohort\""));
+    let old = text.replace("kind = \"cohort\"", "kind = \"session\"");
+    let def = parse(&path, &old, &words()).unwrap();
+    let field = def.cohort_field().expect("the cohort field");
+    assert_eq!(field.kind, FieldKind::Cohort);
+    assert_eq!(field.name, "session");
 }
 
 #[test]
@@ -499,10 +512,10 @@ fn registration_checks_the_session_exists() {
             &now,
         )
         .unwrap();
-    assert!(submission.wants_waitlist());
+    assert!(submission.wants_waiting_list());
     assert_eq!(
-        submission.session(&def),
-        SessionChoice::parse("workshop:english")
+        submission.cohort(&def),
+        CohortChoice::parse("workshop:english")
     );
 }
 
@@ -833,24 +846,24 @@ fn the_intake_lists_the_groups_in_the_pages_order() {
 /// waiting list takes people), nor one whose registration has not opened yet.
 #[test]
 fn availability_tells_past_closed_and_not_yet_open_apart() {
-    let english = SessionChoice::parse("workshop:english").unwrap();
-    let french = SessionChoice::parse("workshop:french").unwrap();
+    let english = CohortChoice::parse("workshop:english").unwrap();
+    let french = CohortChoice::parse("workshop:french").unwrap();
     // July 12: the English cohort's only session is over; the French one is closed (deadline
     // passed) but ahead.
     let between = at("2025-07-12T12:00");
     assert_eq!(
         english.availability(&offerings(), &between),
-        SessionAvailability::Past
+        CohortAvailability::Past
     );
     assert_eq!(
         french.availability(&offerings(), &between),
-        SessionAvailability::Closed
+        CohortAvailability::Closed
     );
     assert_eq!(
-        SessionChoice::parse("workshop")
+        CohortChoice::parse("workshop")
             .unwrap()
             .availability(&offerings(), &between),
-        SessionAvailability::Unknown
+        CohortAvailability::Unknown
     );
 
     let tz = datetime::time_zone("America/Toronto").unwrap();
@@ -867,9 +880,9 @@ language = "en"
 sessions = [{ start = 2025-09-10T17:00:00, end = 2025-09-10T18:30:00 }]
 "#;
     let later = offering::parse(Path::new("later.toml"), later, &tz).unwrap();
-    let choice = SessionChoice::parse("later:english").unwrap();
+    let choice = CohortChoice::parse("later:english").unwrap();
     assert_eq!(
         choice.availability(std::slice::from_ref(&later), &at("2025-07-12T12:00")),
-        SessionAvailability::NotYetOpen
+        CohortAvailability::NotYetOpen
     );
 }

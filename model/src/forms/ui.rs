@@ -28,10 +28,12 @@ pub struct FormWords {
     pub what_happens_next: Localized,
     /// The honeypot's label: only read by someone whose browser shows the hidden field.
     pub honeypot_label: Localized,
-    /// Shown in place of the session choices when none is open.
-    pub no_open_sessions: Localized,
-    /// A session choice: `{offering}` and `{language}` are filled in.
-    pub session_option: Localized,
+    /// Shown in place of the cohort choices when none is open (strings key
+    /// `form_no_open_sessions`, its editor-facing name, kept).
+    pub no_open_cohorts: Localized,
+    /// A cohort choice: `{offering}` and `{language}` are filled in (strings key
+    /// `form_session_option`, kept).
+    pub cohort_option: Localized,
     /// The choice for an offering without dated sessions (`{offering}`).
     pub interest_option: Localized,
     /// The hint of an interest choice.
@@ -109,8 +111,8 @@ impl FormWords {
             reference_label: get(11),
             what_happens_next: get(12),
             honeypot_label: get(13),
-            no_open_sessions: get(14),
-            session_option: get(15),
+            no_open_cohorts: get(14),
+            cohort_option: get(15),
             interest_option: get(16),
             interest_hint: get(17),
             list_separator: get(18),

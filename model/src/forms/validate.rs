@@ -5,17 +5,16 @@
 //! ([`super::view`]), so an answer the page offers is an answer the handler accepts.
 
 use super::definition::{ErrorKind, Field, FieldKind, FormDef};
-use super::ui::FormWords;
-use super::view::{CONFIRM_VALUE, choice_label, choices, session_value};
+use super::view::{CONFIRM_VALUE, choice_label, choices};
 use super::{
     EMAIL_FIELD, HONEYPOT_FIELD, IDEMPOTENCY_FIELD, LANG_FIELD, LANGUAGE_FIELD, RESERVED_FIELDS,
     WAITLIST_FIELD,
 };
-use crate::datetime::{self, ZoneLabel};
 use crate::lang::Lang;
-use crate::offering::{Offering, OfferingKind, OfferingState};
+use crate::offering::Offering;
+use crate::registration::CohortChoice;
 use crate::typography::in_lang;
-use jiff::{Timestamp, Zoned};
+use jiff::Zoned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -81,36 +80,6 @@ pub enum Answer {
     List(Vec<String>),
     /// A ticked confirmation.
     Confirmed(bool),
-}
-
-/// The session a registration names: `offering:cohort`, or an offering alone (interest).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionChoice {
-    pub offering: String,
-    pub cohort: Option<String>,
-}
-
-/// Whether a chosen session takes registrations at a given moment. Each state is its own
-/// variant, so that a session that is over can never be taken for a full or closed one (whose
-/// waiting list still takes people).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionAvailability {
-    /// Open, for at most `capacity` people, in the run of the cohort that starts at `starts`
-    /// (its first session): places are counted per run, so an offering file reused for the
-    /// next run, with new dates, starts with every place free.
-    Open { capacity: u32, starts: Timestamp },
-    /// An offering without dates: a registration of interest, with no limit.
-    Interest,
-    /// The deadline has passed, or a closed group has started, and sessions remain: no place
-    /// is taken, but the waiting list takes people.
-    Closed,
-    /// Registration for this cohort has not opened yet.
-    NotYetOpen,
-    /// Every session of this cohort is over: nothing to register or wait for.
-    Past,
-    /// No such offering or cohort, or a dated offering named without a cohort: not a choice
-    /// (validation refuses it before this is asked).
-    Unknown,
 }
 
 impl RawSubmission {
@@ -201,7 +170,7 @@ impl RawSubmission {
 }
 
 impl FormDef {
-    /// Checks `raw` against this form at `now` (the registration form accepts the sessions
+    /// Checks `raw` against this form at `now` (the registration form accepts the cohorts
     /// `offerings` define). Messages are in the page's language.
     pub fn validate(
         &self,
@@ -333,14 +302,14 @@ impl FormDef {
                 Some(CONFIRM_VALUE) => Ok(Some(Answer::Confirmed(true))),
                 Some(_) => Err(ErrorKind::Invalid),
             },
-            FieldKind::Session => {
+            FieldKind::Cohort => {
                 let Some(value) = sent.first().map(|v| v.trim()).filter(|v| !v.is_empty()) else {
                     return missing(required);
                 };
-                // Any session the offerings define is accepted here; whether it still takes
-                // people is [`SessionChoice::availability`]'s question, answered with a clear
+                // Any cohort the offerings define is accepted here; whether it still takes
+                // people is [`CohortChoice::availability`]'s question, answered with a clear
                 // "closed" or "full" message rather than "not an option".
-                match SessionChoice::parse(value) {
+                match CohortChoice::parse(value) {
                     Some(choice) if choice.exists(offerings) => {
                         Ok(Some(Answer::Text(value.to_string())))
                     }
@@ -369,7 +338,7 @@ impl FormDef {
                 None => value.clone(),
             };
             let value = match (field.kind, answer) {
-                (FieldKind::Session, Answer::Text(value)) => SessionChoice::parse(value)
+                (FieldKind::Cohort, Answer::Text(value)) => CohortChoice::parse(value)
                     .and_then(|c| c.describe(offerings, lang, &self.words))
                     .map(|described| in_lang(&described, lang))
                     .unwrap_or_else(|| value.clone()),
@@ -408,14 +377,14 @@ impl Submission {
             .unwrap_or(self.lang)
     }
 
-    /// The session chosen on a registration form.
-    pub fn session(&self, form: &FormDef) -> Option<SessionChoice> {
-        let field = form.session_field()?;
-        SessionChoice::parse(self.text(&field.name)?)
+    /// The cohort chosen on a registration form.
+    pub fn cohort(&self, form: &FormDef) -> Option<CohortChoice> {
+        let field = form.cohort_field()?;
+        CohortChoice::parse(self.text(&field.name)?)
     }
 
-    /// Whether the person asked for a waiting list place if the session is full or closed.
-    pub fn wants_waitlist(&self) -> bool {
+    /// Whether the person asked for the waiting list if the cohort is full or closed.
+    pub fn wants_waiting_list(&self) -> bool {
         matches!(
             self.answers.get(WAITLIST_FIELD),
             Some(Answer::Confirmed(true))
@@ -425,108 +394,6 @@ impl Submission {
     /// A stable text of the answers (sorted by name), for deriving an idempotency key.
     pub fn canonical(&self) -> String {
         serde_json::to_string(&(&self.form, &self.answers)).expect("answers serialize")
-    }
-}
-
-impl SessionChoice {
-    /// Parses `offering:cohort` or `offering`.
-    pub fn parse(value: &str) -> Option<SessionChoice> {
-        let (offering, cohort) = match value.split_once(':') {
-            Some((offering, cohort)) => (offering, Some(cohort)),
-            None => (value, None),
-        };
-        let slug = crate::offering::is_slug;
-        if !slug(offering) || cohort.is_some_and(|c| !slug(c)) {
-            return None;
-        }
-        Some(SessionChoice {
-            offering: offering.to_string(),
-            cohort: cohort.map(str::to_string),
-        })
-    }
-
-    /// The posted value: `offering:cohort` or `offering`.
-    pub fn value(&self) -> String {
-        session_value(&self.offering, self.cohort.as_deref())
-    }
-
-    fn find<'a>(&self, offerings: &'a [Offering]) -> Option<&'a Offering> {
-        offerings
-            .iter()
-            .find(|o| o.id == self.offering && o.kind == OfferingKind::Activity)
-    }
-
-    /// Whether the choice names something that exists: a cohort of a dated offering, or an
-    /// offering without dates alone (interest). A dated offering alone is not a choice: it
-    /// would register "interest" in an activity that has sessions to choose from.
-    fn exists(&self, offerings: &[Offering]) -> bool {
-        self.find(offerings).is_some_and(|o| match &self.cohort {
-            Some(cohort) => o.cohort(cohort).is_some(),
-            None => o.takes_interest_only(),
-        })
-    }
-
-    /// Whether the session takes people at `now`, and how many.
-    pub fn availability(&self, offerings: &[Offering], now: &Zoned) -> SessionAvailability {
-        let Some(offering) = self.find(offerings) else {
-            return SessionAvailability::Unknown;
-        };
-        let Some(id) = &self.cohort else {
-            return match offering.takes_interest_only() {
-                true => SessionAvailability::Interest,
-                false => SessionAvailability::Unknown,
-            };
-        };
-        let Some(cohort) = offering.cohort(id) else {
-            return SessionAvailability::Unknown;
-        };
-        match offering.cohort_state(cohort, now) {
-            OfferingState::RegistrationOpen => match cohort.sessions.first() {
-                Some(first) => SessionAvailability::Open {
-                    capacity: offering.group_size,
-                    starts: first.start.timestamp(),
-                },
-                None => SessionAvailability::Unknown,
-            },
-            OfferingState::RegistrationClosed => SessionAvailability::Closed,
-            OfferingState::Upcoming => SessionAvailability::NotYetOpen,
-            OfferingState::Past => SessionAvailability::Past,
-        }
-    }
-
-    /// "Discover Creative Coping, in English (Thursday, July 10, 2025, ...)".
-    pub fn describe(
-        &self,
-        offerings: &[Offering],
-        lang: Lang,
-        words: &FormWords,
-    ) -> Option<String> {
-        let offering = self.find(offerings)?;
-        let title = offering.title.get(lang);
-        Some(match &self.cohort {
-            None => words.interest_option.get(lang).replace("{offering}", title),
-            Some(id) => {
-                let cohort = offering.cohort(id)?;
-                let language = match cohort.language {
-                    Lang::En => words.english_in_sentence.get(lang),
-                    Lang::Fr => words.french_in_sentence.get(lang),
-                };
-                let sessions = cohort
-                    .sessions
-                    .iter()
-                    .map(|s| datetime::format_session(&s.start, &s.end, lang, ZoneLabel::Generic))
-                    .collect::<Vec<_>>()
-                    .join(words.list_separator.get(lang));
-                format!(
-                    "{} ({sessions})",
-                    words
-                        .session_option
-                        .get(lang)
-                        .replace("{offering}", title)
-                        .replace("{language}", language)
-                )
-            }
-        })
     }
 }
 
@@ -620,19 +487,5 @@ mod tests {
     fn normalize_keeps_line_breaks_only_where_they_belong() {
         assert_eq!(normalize("  a\r\nb\u{0}  ", true), "a\nb");
         assert_eq!(normalize("a\r\nb", false), "a b");
-    }
-
-    #[test]
-    fn session_values_parse() {
-        assert_eq!(
-            SessionChoice::parse("coffee:english"),
-            Some(SessionChoice {
-                offering: "coffee".into(),
-                cohort: Some("english".into())
-            })
-        );
-        assert_eq!(SessionChoice::parse("coffee").unwrap().cohort, None);
-        assert_eq!(SessionChoice::parse("Coffee:x"), None);
-        assert_eq!(SessionChoice::parse("a:b:c"), None);
     }
 }

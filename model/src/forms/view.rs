@@ -235,8 +235,8 @@ impl FormDef {
             rows: field
                 .rows
                 .or((field.kind == FieldKind::Textarea).then_some(5)),
-            empty_message: (field.kind == FieldKind::Session && options.is_empty())
-                .then(|| text(self.words.no_open_sessions.get(lang))),
+            empty_message: (field.kind == FieldKind::Cohort && options.is_empty())
+                .then(|| text(self.words.no_open_cohorts.get(lang))),
             options,
             value: (field.kind == FieldKind::Confirm).then_some(CONFIRM_VALUE),
         }
@@ -276,13 +276,13 @@ pub(crate) fn choices(
             });
             from_offerings.chain(own).collect()
         }
-        FieldKind::Session => open_sessions(offerings, now)
+        FieldKind::Cohort => open_cohorts(offerings, now)
             .into_iter()
             .map(|(offering, cohort)| match cohort {
                 Some(cohort) => Choice {
-                    value: session_value(&offering.id, Some(&cohort.id)),
+                    value: choice_value(&offering.id, Some(&cohort.id)),
                     label: words
-                        .session_option
+                        .cohort_option
                         .get(lang)
                         .replace("{offering}", offering.title.get(lang))
                         .replace(
@@ -301,7 +301,7 @@ pub(crate) fn choices(
                     ),
                 },
                 None => Choice {
-                    value: session_value(&offering.id, None),
+                    value: choice_value(&offering.id, None),
                     label: words
                         .interest_option
                         .get(lang)
@@ -316,7 +316,7 @@ pub(crate) fn choices(
 
 /// The activities a person may choose at `now`: each cohort open for registration, and each
 /// activity without dated sessions (which takes a registration of interest).
-pub(crate) fn open_sessions<'a>(
+pub(crate) fn open_cohorts<'a>(
     offerings: &'a [Offering],
     now: &Zoned,
 ) -> Vec<(&'a Offering, Option<&'a Cohort>)> {
@@ -338,9 +338,9 @@ pub(crate) fn open_sessions<'a>(
     open
 }
 
-/// The value posted for a session choice: `offering:cohort`, or the offering's id alone for a
+/// The value posted for a cohort choice: `offering:cohort`, or the offering's id alone for a
 /// registration of interest.
-pub(crate) fn session_value(offering: &str, cohort: Option<&str>) -> String {
+pub(crate) fn choice_value(offering: &str, cohort: Option<&str>) -> String {
     match cohort {
         Some(cohort) => format!("{offering}:{cohort}"),
         None => offering.to_string(),

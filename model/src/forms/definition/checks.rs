@@ -39,7 +39,7 @@ pub(super) fn check(path: &Path, text: &str, id: &str, raw: &RawForm) -> Diagnos
     acknowledgement(path, text, raw, &mut problems);
     first_heading(path, text, &raw.fields, &mut problems);
     problems.extend(french_spacing(path, text));
-    session_field(path, raw, &mut problems);
+    cohort_field(path, raw, &mut problems);
     email_acknowledged(path, raw, &mut problems);
     body_size(path, &raw.fields, &mut problems);
     problems
@@ -140,7 +140,7 @@ fn field_kind(field: &RawField, report: &mut FieldReport<'_>) {
     }
     match kind {
         FieldKind::Radios | FieldKind::Checkboxes => choices(field, report),
-        FieldKind::Session => session_messages(field, report),
+        FieldKind::Cohort => cohort_messages(field, report),
         FieldKind::Text | FieldKind::Email | FieldKind::Tel | FieldKind::Textarea => {}
         FieldKind::Confirm => {
             if !field.options.is_empty() || field.options_from_offerings.is_some() {
@@ -208,9 +208,9 @@ fn choices(field: &RawField, report: &mut FieldReport<'_>) {
     }
 }
 
-/// A session field says what a person can do when a session is full, closed, not open yet
-/// or over.
-fn session_messages(field: &RawField, report: &mut FieldReport<'_>) {
+/// A cohort field says what a person can do when a cohort is full, closed, not open yet or
+/// over.
+fn cohort_messages(field: &RawField, report: &mut FieldReport<'_>) {
     let name = field.name.get_ref();
     for (message, present) in [
         ("full", field.errors.full.is_some()),
@@ -220,8 +220,8 @@ fn session_messages(field: &RawField, report: &mut FieldReport<'_>) {
     ] {
         if !present {
             report.error(
-                format!("the session field `{name}` has no `errors.{message}` message"),
-                "a session field needs errors.full, errors.closed, errors.not_open and errors.past, saying what the person can do",
+                format!("the cohort field `{name}` has no `errors.{message}` message"),
+                "a cohort field needs errors.full, errors.closed, errors.not_open and errors.past, saying what the person can do",
             );
         }
     }
@@ -388,27 +388,27 @@ fn first_heading(path: &Path, text: &str, fields: &[RawField], problems: &mut Di
     }
 }
 
-/// A form has at most one session field, and with it the confirmations for the waiting list
+/// A form has at most one cohort field, and with it the confirmations for the waiting list
 /// and for registering interest.
-fn session_field(path: &Path, raw: &RawForm, problems: &mut Diagnostics) {
-    let sessions = raw
+fn cohort_field(path: &Path, raw: &RawForm, problems: &mut Diagnostics) {
+    let cohort_fields = raw
         .fields
         .iter()
-        .filter(|f| f.kind == FieldKind::Session)
+        .filter(|f| f.kind == FieldKind::Cohort)
         .count();
-    if sessions > 1 {
+    if cohort_fields > 1 {
         problems.push(
-            Diagnostic::error(path, "a form can have one session field only")
-                .with_help("keep a single field with kind = \"session\""),
+            Diagnostic::error(path, "a form can have one cohort field only")
+                .with_help("keep a single field with kind = \"cohort\""),
         );
     }
-    if sessions == 1
+    if cohort_fields == 1
         && (raw.confirmation.waitlisted.is_none() || raw.confirmation.interest.is_none())
     {
         problems.push(
             Diagnostic::error(
                 path,
-                "a form with a session field needs [confirmation.waitlisted] and [confirmation.interest]",
+                "a form with a cohort field needs [confirmation.waitlisted] and [confirmation.interest]",
             )
             .with_help("write what a person on the waiting list, or registering interest, sees next"),
         );
@@ -463,7 +463,7 @@ fn answers_budget(fields: &[RawField]) -> usize {
                     body_budget += name.len() + option.value.len() + 2;
                 }
             }
-            FieldKind::Session => body_budget += 200,
+            FieldKind::Cohort => body_budget += 200,
             _ => {}
         }
     }
@@ -599,7 +599,7 @@ fn kind_name(kind: FieldKind) -> &'static str {
         FieldKind::Radios => "radios",
         FieldKind::Checkboxes => "checkboxes",
         FieldKind::Confirm => "confirm",
-        FieldKind::Session => "session",
+        FieldKind::Cohort => "cohort",
     }
 }
 
