@@ -11,6 +11,7 @@
 //! | `PASSERELLE_COORDINATORS`   | `coordinators@passerelle.localhost`         | comma-separated addresses notified of each submission |
 //! | `PASSERELLE_SITE_ORIGIN`    | `base_url` of `site.toml`                   | comma-separated origins allowed to post |
 //! | `PASSERELLE_RETENTION_DAYS` | `90`                                        | submissions older than this are deleted (DynamoDB: the TTL) |
+//! | `PASSERELLE_DONE_RETENTION_DAYS` | `30`                                   | a submission marked done is deleted this many days after the day it was marked (crate::store::inbox) |
 //! | `PASSERELLE_NOTIFY_MAX_ATTEMPTS` | `8`                                   | attempts at sending one notification before it is given up on (kept, marked failed, logged `notification_failed`) |
 //! | `PASSERELLE_ACKNOWLEDGEMENTS` | `send`                                    | `send`: acknowledgements go to the person; `coordinators`: to the first coordinators' address instead, never to the public (staging) |
 //! | `PASSERELLE_SES_CONFIGURATION_SET` | none                            | the SES configuration set every message names (`X-SES-CONFIGURATION-SET`), so SES reports rejections, bounces and complaints (the stack sets it) |
@@ -223,6 +224,8 @@ pub struct Config {
     /// port).
     pub allow_host_origin: bool,
     pub retention_days: u32,
+    /// Days a submission marked done is kept (`PASSERELLE_DONE_RETENTION_DAYS`).
+    pub done_retention_days: u32,
     /// Signs the confirmation page's address ([`crate::confirmation`]).
     pub confirmation_key: ConfirmationKey,
     /// The most acknowledgements one address gets in a day
@@ -244,6 +247,25 @@ pub enum Acknowledgements {
     /// To the first coordinators' address instead: a staging stack, fed test submissions
     /// that may carry real people's addresses, never writes to the public.
     Coordinators,
+}
+
+/// The default of `PASSERELLE_DONE_RETENTION_DAYS`: a handled request is kept a month, for
+/// questions that come back, then deleted.
+pub const DEFAULT_DONE_RETENTION_DAYS: u32 = 30;
+
+/// A number of days (at least 1) read from the setting `name`, `default` when unset.
+fn days_setting(name: &str, value: Option<String>, default: u32) -> anyhow::Result<u32> {
+    match value {
+        None => Ok(default),
+        Some(text) => text
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|d| (1..=3650).contains(d))
+            .ok_or_else(|| {
+                anyhow!("{name} must be a whole number of days from 1 to 3650, found `{text}`")
+            }),
+    }
 }
 
 /// The default of `PASSERELLE_NOTIFY_MAX_ATTEMPTS`: with the notifier's backoff (1, 2, 4 ...
@@ -362,6 +384,11 @@ impl Config {
                     )
                 })?,
         };
+        let done_retention_days = days_setting(
+            "PASSERELLE_DONE_RETENTION_DAYS",
+            var("PASSERELLE_DONE_RETENTION_DAYS"),
+            DEFAULT_DONE_RETENTION_DAYS,
+        )?;
         let confirmation_key = match var("PASSERELLE_CONFIRMATION_KEY") {
             Some(text) => ConfirmationKey::new(&text)
                 .map_err(|err| anyhow!("PASSERELLE_CONFIRMATION_KEY: {err}"))?,
@@ -391,6 +418,7 @@ impl Config {
             site_origins,
             allow_host_origin: false,
             retention_days,
+            done_retention_days,
         })
     }
 }
@@ -709,6 +737,17 @@ email = "program@example.ca"
             ("PASSERELLE_RETENTION_DAYS", "ninety"),
         ] {
             assert!(config(&[(name, value)]).is_err(), "{name}={value}");
+        }
+    }
+
+    #[test]
+    fn done_submissions_are_kept_thirty_days_unless_set_and_a_bad_value_names_the_setting() {
+        let setting = "PASSERELLE_DONE_RETENTION_DAYS";
+        assert_eq!(config(&[]).unwrap().done_retention_days, 30);
+        assert_eq!(config(&[(setting, "7")]).unwrap().done_retention_days, 7);
+        for bad in ["0", "thirty", "-1", "99999"] {
+            let err = config(&[(setting, bad)]).unwrap_err();
+            assert!(format!("{err:#}").contains(setting), "{bad}: {err:#}");
         }
     }
 

@@ -78,8 +78,8 @@ enum Command {
         #[arg(long)]
         without_stream: bool,
     },
-    /// Delete the submissions older than PASSERELLE_RETENTION_DAYS (90) from the configured
-    /// store. DynamoDB's TTL does this on its own; the embedded store relies on this command
+    /// Delete the submissions older than PASSERELLE_RETENTION_DAYS (90), and those marked done
+    /// more than PASSERELLE_DONE_RETENTION_DAYS (30) ago, from the configured store. DynamoDB's TTL does this on its own; the embedded store relies on this command
     /// (and on the local server's hourly pass).
     Purge {
         #[arg(long, default_value = ".")]
@@ -247,5 +247,8 @@ async fn purge(options: LocalOptions) -> anyhow::Result<()> {
     let before = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * i64::from(days));
     let deleted = state.store().purge(before).await?;
     println!("{deleted} submission(s) older than {days} days deleted");
+    let done = state.store().purge_done(jiff::Timestamp::now()).await?;
+    let done_days = state.config().done_retention_days;
+    println!("{done} submission(s) marked done more than {done_days} days ago deleted");
     Ok(())
 }

@@ -451,7 +451,8 @@ pub fn spawn_with(delivery: Delivery, intervals: Intervals) -> tokio::task::Join
     })
 }
 
-/// Deletes the submissions past retention, and says how many when there were some.
+/// Deletes the submissions past retention, and those marked done whose deletion day has come
+/// (crate::store::inbox), and says how many when there were some.
 async fn purge_expired(delivery: &Delivery) {
     let days = i64::from(delivery.config().retention_days);
     let before = delivery.now() - SignedDuration::from_hours(24 * days);
@@ -459,6 +460,11 @@ async fn purge_expired(delivery: &Delivery) {
         Ok(0) => {}
         Ok(deleted) => tracing::info!(deleted, "expired submissions deleted"),
         Err(err) => tracing::error!("purging expired submissions failed: {err}"),
+    }
+    match delivery.store().purge_done(delivery.now()).await {
+        Ok(0) => {}
+        Ok(deleted) => tracing::info!(deleted, "handled submissions deleted"),
+        Err(err) => tracing::error!("purging handled submissions failed: {err}"),
     }
 }
 

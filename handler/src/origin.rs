@@ -69,6 +69,7 @@ mod tests {
             site_origins: vec!["https://peer-support.example.ca".into()],
             allow_host_origin,
             retention_days: 90,
+            done_retention_days: 30,
             confirmation_key: crate::confirmation::ConfirmationKey::new(&"k".repeat(32)).unwrap(),
             ack_per_address_per_day: 3,
             notify_max_attempts: crate::config::DEFAULT_NOTIFY_MAX_ATTEMPTS,

@@ -303,3 +303,45 @@ async fn acknowledgement_counts_are_deleted_after_their_expiry() {
     store.submit(later).await.unwrap();
     assert_eq!(counts(dump.dump().await), 0);
 }
+
+/// The coordinators' workspace's store operations (handler::store::conformance::inbox).
+mod inbox {
+    use super::{SqliteDump, fresh};
+    use handler::store::conformance::inbox::{self, INBOX_CASES, INBOX_DUMP_CASES};
+
+    macro_rules! inbox_cases {
+        ($($case:ident),* $(,)?) => {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let (_dir, store) = fresh();
+                    inbox::$case(&store).await;
+                }
+            )*
+
+            #[test]
+            fn every_inbox_case_runs_here() {
+                let here = [$(stringify!($case)),*, "anonymous_feedback_handled_keeps_its_day_only"];
+                for case in INBOX_CASES.iter().chain(&INBOX_DUMP_CASES) {
+                    assert!(here.contains(case), "{case} is not run against SQLite");
+                }
+            }
+        };
+    }
+
+    inbox_cases!(
+        the_inbox_lists_a_forms_submissions_newest_first_with_counts,
+        a_submission_is_opened_with_its_handling,
+        deleting_now_removes_the_submission_its_notices_and_its_keys,
+        deleting_a_registration_frees_its_place,
+        the_roster_lists_a_runs_people_in_order_of_arrival,
+        a_submission_marked_done_is_deleted_after_its_days,
+    );
+
+    #[tokio::test]
+    async fn anonymous_feedback_handled_keeps_its_day_only() {
+        let (_dir, store) = fresh();
+        let dump = SqliteDump(store.path().to_path_buf());
+        inbox::anonymous_feedback_handled_keeps_its_day_only(&store, &dump).await;
+    }
+}

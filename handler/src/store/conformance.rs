@@ -6,6 +6,8 @@
 //! file can check it runs them all; the cases that also read the backend's storage directly
 //! (given a [`Dump`] of it) are listed in [`DUMP_CASES`].
 
+pub mod inbox;
+
 use super::{
     AckQuota, NewNotification, NewSubmission, NotificationKind, Status, Store, StoreError,
     SubmitOutcome,

@@ -19,6 +19,8 @@
 //! received time + `PASSERELLE_RETENTION_DAYS`), the table's TTL attribute. DynamoDB deletes
 //! expired items within a day or two, so reads also skip anything past `expires_at`.
 
+mod inbox;
+
 use super::{
     BoxFuture, FailedNotification, NewSubmission, NotificationKind, PendingNotification, Status,
     Store, StoreError, StoredSubmission, SubmitOutcome, notification_id, parse_notification_id,
@@ -557,6 +559,14 @@ impl DynamoStore {
         if let Some(place) = &new.place {
             record.insert("offering".into(), s(&place.offering));
             record.insert("cohort".into(), s(&place.cohort));
+            record.insert(inbox::COHORT_KEY.into(), s(place.cohort_key()));
+        }
+        // The idempotency record written with it, so that deleting it now deletes that too.
+        if let Some(first) = new.idempotency_keys.first() {
+            record.insert(
+                inbox::IDEMPOTENCY.into(),
+                AttributeValue::L(vec![s(idempotency_pk(first))]),
+            );
         }
         tx.0.push(
             TransactWriteItem::builder()

@@ -12,7 +12,10 @@
 
 pub mod conformance;
 pub mod dynamodb;
+pub mod inbox;
 pub mod sqlite;
+
+pub use inbox::InboxStore;
 
 use crate::reference::Reference;
 use crate::registration::PlaceRequest;
@@ -233,7 +236,7 @@ pub enum StoreError {
 }
 
 /// Durable storage of submissions and the outbox of their notifications.
-pub trait Store: Send + Sync + 'static {
+pub trait Store: InboxStore + Send + Sync + 'static {
     /// Stores a submission and queues its notifications in one atomic step (see the module
     /// documentation). Returns only once the submission is durable.
     fn submit(&self, new: NewSubmission) -> BoxFuture<'_, Result<SubmitOutcome, StoreError>>;

@@ -5,6 +5,8 @@
 //! registered people and both add a tenth. The journal is WAL with `synchronous = FULL`, so a
 //! commit that returned is on disk.
 
+mod inbox;
+
 use super::{
     AckQuota, BoxFuture, FailedNotification, NewSubmission, NotificationKind, PendingNotification,
     Status, Store, StoreError, StoredSubmission, SubmitOutcome, notification_id,
@@ -201,6 +203,7 @@ impl SqliteStore {
             )
             .map_err(backend)?;
         prepare(&mut connection)?;
+        connection.execute_batch(inbox::SCHEMA).map_err(backend)?;
         Ok(SqliteStore {
             path: path.to_path_buf(),
             connection: Arc::new(Mutex::new(connection)),

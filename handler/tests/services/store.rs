@@ -480,3 +480,45 @@ async fn places_counted_under_the_previous_key_still_count() {
         Some(&AttributeValue::N("2".into()))
     );
 }
+
+/// The coordinators' workspace's store operations (handler::store::conformance::inbox).
+mod inbox {
+    use super::{TableDump, fresh};
+    use handler::store::conformance::inbox::{self, INBOX_CASES, INBOX_DUMP_CASES};
+
+    macro_rules! inbox_cases {
+        ($($case:ident),* $(,)?) => {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let store = fresh(stringify!($case)).await;
+                    inbox::$case(&store).await;
+                }
+            )*
+
+            #[test]
+            fn every_inbox_case_runs_against_dynamodb() {
+                let here = [$(stringify!($case)),*, "anonymous_feedback_handled_keeps_its_day_only"];
+                for case in INBOX_CASES.iter().chain(&INBOX_DUMP_CASES) {
+                    assert!(here.contains(case), "{case} is not run against DynamoDB");
+                }
+            }
+        };
+    }
+
+    inbox_cases!(
+        the_inbox_lists_a_forms_submissions_newest_first_with_counts,
+        a_submission_is_opened_with_its_handling,
+        deleting_now_removes_the_submission_its_notices_and_its_keys,
+        deleting_a_registration_frees_its_place,
+        the_roster_lists_a_runs_people_in_order_of_arrival,
+        a_submission_marked_done_is_deleted_after_its_days,
+    );
+
+    #[tokio::test]
+    async fn anonymous_feedback_handled_keeps_its_day_only() {
+        let store = fresh("anonymous-handled").await;
+        let dump = TableDump(store.table().to_string());
+        inbox::anonymous_feedback_handled_keeps_its_day_only(&store, &dump).await;
+    }
+}
