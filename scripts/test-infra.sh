@@ -708,14 +708,14 @@ check "CloudFront sends the origin secret the API function checks; the API reads
 
 # --- Nothing fails silently -------------------------------------------------------------------
 section "Nothing fails silently: the notifier's alarms"
-# The chain: handler/src/notifier.rs logs FAILED_EVENT for each notification given up on and
+# The chain: handler/src/delivery/notifier.rs logs FAILED_EVENT for each notification given up on and
 # BACKLOG_EVENT (with oldest_pending_age_seconds) on each sweep, as JSON lines (src/main.rs;
 # tests/logs.rs checks the shape) --> a metric filter on the notifier's log group, selecting
 # exactly that message and field --> an alarm on that metric, to the alarm topic. Also: the
 # template's notifier Timeout is the LAMBDA_TIMEOUT its time budget is computed for, and
 # staging sends acknowledgements to the coordinators and is not indexed.
 notifier_alarms() {
-  "$py" - "$TEMPLATE" handler/src/notifier.rs <<'PY'
+  "$py" - "$TEMPLATE" handler/src/delivery/notifier.rs <<'PY'
 import re, sys
 from samtranslator.yaml_helper import yaml_parse
 

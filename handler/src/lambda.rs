@@ -16,8 +16,8 @@
 
 use crate::cdn;
 use crate::delivery::Delivery;
+use crate::delivery::notifier;
 use crate::local::{self, LocalOptions};
-use crate::notifier;
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::dynamodb::{GSI1PK, PENDING, PK, SK};
@@ -169,7 +169,7 @@ pub async fn notify(
 
 /// One notifier invocation: a stream batch (answered with `batchItemFailures`) or a sweep
 /// (answered with how many were sent; an error makes Lambda retry the invocation). The sweep
-/// also logs the backlog's age (crate::notifier::BACKLOG_EVENT), which an alarm watches.
+/// also logs the backlog's age (crate::delivery::notifier::BACKLOG_EVENT), which an alarm watches.
 /// Nothing is started that could not finish within `budget`.
 pub async fn notify_within(
     delivery: &Delivery,

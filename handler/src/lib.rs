@@ -11,7 +11,7 @@
 //!
 //! The same router runs as an AWS Lambda (`lambda_http::run`) and as a local server
 //! ([`local::app`], mounted by `site serve`). Storage and mail are traits ([`store::Store`],
-//! [`mail::Mailer`]) with embedded defaults (SQLite, `.eml` files); settings come from
+//! [`delivery::mail::Mailer`]) with embedded defaults (SQLite, `.eml` files); settings come from
 //! environment variables (see [`config`]).
 //!
 //! Privacy: logs carry the form, reference, status and latency, never an answer or an IP
@@ -26,14 +26,10 @@ pub mod config;
 pub mod confirmation;
 pub mod content;
 pub mod delivery;
-pub mod email_templates;
-pub mod emails;
 pub mod export;
 pub mod idempotency;
 pub mod lambda;
 pub mod local;
-pub mod mail;
-pub mod notifier;
 pub mod origin;
 pub mod pages;
 pub mod private_dir;
@@ -41,7 +37,6 @@ pub mod reference;
 pub mod registration;
 pub mod reveal;
 pub mod routes;
-pub mod smtp;
 pub mod staleness;
 pub mod state;
 pub mod store;

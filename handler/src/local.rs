@@ -7,10 +7,10 @@
 use crate::config::{Config, MailConfig, StoreConfig};
 use crate::content::{ContentSource, SitePages};
 use crate::delivery::Delivery;
-use crate::mail::{FileMailer, Mailer};
-use crate::notifier;
+use crate::delivery::mail::{FileMailer, Mailer};
+use crate::delivery::notifier;
+use crate::delivery::smtp::SmtpMailer;
 use crate::routes::router;
-use crate::smtp::SmtpMailer;
 use crate::state::AppState;
 use crate::store::Store;
 use crate::store::dynamodb::DynamoStore;

@@ -166,8 +166,8 @@ async fn serve(mut options: LocalOptions, port: u16, now: Option<String>) -> any
 /// `handler notify`: sends what is due, once, and logs the backlog's age.
 async fn notify(options: LocalOptions) -> anyhow::Result<()> {
     let state = local::state(&options, false)?;
-    let sent = handler::notifier::drain(state.delivery()).await?;
-    handler::notifier::report_backlog(state.delivery(), jiff::Timestamp::now()).await?;
+    let sent = handler::delivery::notifier::drain(state.delivery()).await?;
+    handler::delivery::notifier::report_backlog(state.delivery(), jiff::Timestamp::now()).await?;
     println!("{sent} notification(s) sent");
     Ok(())
 }
@@ -176,7 +176,8 @@ async fn notify(options: LocalOptions) -> anyhow::Result<()> {
 async fn failed(options: LocalOptions, retry: bool) -> anyhow::Result<()> {
     let state = local::state(&options, false)?;
     let listed = if retry {
-        handler::notifier::requeue_failed(state.delivery(), jiff::Timestamp::now()).await?
+        handler::delivery::notifier::requeue_failed(state.delivery(), jiff::Timestamp::now())
+            .await?
     } else {
         state.store().failed_notifications().await?
     };

@@ -5,8 +5,8 @@ mod support;
 
 use handler::Reference;
 use handler::content::Content;
-use handler::email_templates::Renderer;
-use handler::emails::{self, Email};
+use handler::delivery::email_templates::Renderer;
+use handler::delivery::emails::{self, Email};
 use handler::store::{Status, StoredSubmission};
 use model::forms::RawSubmission;
 use support::*;
@@ -180,7 +180,7 @@ fn a_message_carries_its_reference_and_kind_and_refuses_bad_addresses() {
             &record,
             handler::store::NotificationKind::Coordinator
         ),
-        Err(handler::mail::MailError::Permanent(_))
+        Err(handler::delivery::mail::MailError::Permanent(_))
     ));
 }
 

@@ -393,8 +393,8 @@ fn stream_record(reference: &str, index: usize, sequence: &str) -> Value {
 /// nothing; with time, they are sent.
 #[tokio::test]
 async fn nothing_is_started_that_could_not_finish_before_the_deadline() {
+    use handler::delivery::notifier::{Budget, NOTICE_WORST};
     use handler::lambda::notify_within;
-    use handler::notifier::{Budget, NOTICE_WORST};
     use std::time::{Duration, Instant};
 
     let site = lambda_site();
@@ -435,7 +435,7 @@ async fn nothing_is_started_that_could_not_finish_before_the_deadline() {
     assert!(site.outbox().is_empty());
 
     // Not claimed meanwhile: the retried batch sends both at once.
-    let enough = Budget::until(Instant::now() + handler::notifier::LAMBDA_TIMEOUT);
+    let enough = Budget::until(Instant::now() + handler::delivery::notifier::LAMBDA_TIMEOUT);
     let answer = notify_within(site.state.delivery(), &batch, Timestamp::now(), enough)
         .await
         .unwrap();

@@ -5,7 +5,7 @@
 mod support;
 
 use axum::http::StatusCode;
-use handler::notifier;
+use handler::delivery::notifier;
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 use support::*;
@@ -67,14 +67,14 @@ async fn logged_json<T>(f: impl std::future::Future<Output = T>) -> (T, Vec<serd
 /// A relay that refuses every message for good, quoting the recipient as real ones do.
 struct RefusingMailer;
 
-impl handler::mail::Mailer for RefusingMailer {
+impl handler::delivery::mail::Mailer for RefusingMailer {
     fn send(
         &self,
         message: lettre::Message,
-    ) -> handler::store::BoxFuture<'_, Result<(), handler::mail::MailError>> {
+    ) -> handler::store::BoxFuture<'_, Result<(), handler::delivery::mail::MailError>> {
         let to = message.envelope().to()[0].to_string();
         Box::pin(async move {
-            Err(handler::mail::MailError::Permanent(format!(
+            Err(handler::delivery::mail::MailError::Permanent(format!(
                 "SMTP: permanent error (550): 5.1.1 <{to}>: user unknown"
             )))
         })
@@ -253,7 +253,7 @@ async fn the_stream_batch_announcing_feedback_writes_no_line() {
     assert!(site.outbox().is_empty(), "not due before the morning batch");
 
     // Nor when the invocation is out of time and hands the record back unclaimed.
-    let short = handler::notifier::Budget::until(std::time::Instant::now());
+    let short = handler::delivery::notifier::Budget::until(std::time::Instant::now());
     let (answer, log) = logged(handler::lambda::notify_within(
         site.state.delivery(),
         &event,

@@ -6,8 +6,8 @@ mod support;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use handler::Reference;
-use handler::mail::{MailError, Mailer};
-use handler::notifier;
+use handler::delivery::mail::{MailError, Mailer};
+use handler::delivery::notifier;
 use handler::store::{BoxFuture, Status};
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
@@ -910,7 +910,7 @@ async fn fifty_people_registering_at_once_for_ten_places() {
 struct Flaky {
     down: AtomicBool,
     sent: AtomicUsize,
-    inner: handler::mail::FileMailer,
+    inner: handler::delivery::mail::FileMailer,
 }
 
 impl Mailer for Flaky {
@@ -931,7 +931,7 @@ async fn a_mail_outage_delays_and_never_loses() {
     let flaky = Arc::new(Flaky {
         down: AtomicBool::new(true),
         sent: AtomicUsize::new(0),
-        inner: handler::mail::FileMailer::new(outbox.path()).unwrap(),
+        inner: handler::delivery::mail::FileMailer::new(outbox.path()).unwrap(),
     });
     let site = TestSite::with_mailer(OPEN, flaky.clone());
     let response = site.post_form("intake", &intake("en")).await;

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::pin::Pin;
 
-/// A boxed future, so that [`Store`] and [`crate::mail::Mailer`] can be used as trait objects.
+/// A boxed future, so that [`Store`] and [`crate::delivery::mail::Mailer`] can be used as trait objects.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What became of a stored submission.
@@ -293,7 +293,7 @@ pub trait Store: InboxStore + Send + Sync + 'static {
     /// When the longest-waiting notification was first due, among those still waiting at
     /// `now` (unsent, not given up on, first due at or before `now`, claimed or not); `None`
     /// when none is waiting. A retry does not reset it: this is the notifier's backlog age
-    /// (crate::notifier). Its first due time is `notify_at`, a date-only time for anonymous
+    /// (crate::delivery::notifier). Its first due time is `notify_at`, a date-only time for anonymous
     /// feedback, so it says nothing finer than anonymous feedback's day.
     fn oldest_waiting(
         &self,

@@ -5,7 +5,7 @@
 use crate::env::{Site, SmtpServer, StoredNotice, required, smtp_mailer, stored_notices, table};
 use crate::support::{OPEN, intake, location, reference_in};
 use axum::http::StatusCode;
-use handler::notifier::{self, Budget, Sweep};
+use handler::delivery::notifier::{self, Budget, Sweep};
 use handler::store::dynamodb::DynamoStore;
 use jiff::{SignedDuration, Timestamp};
 use std::path::{Path, PathBuf};

@@ -5,8 +5,8 @@ use crate::env::{Site, dynamodb, mail_about, required, smtp_mailer, table, unrea
 use crate::support::{OPEN, intake, location, reference_in};
 use aws_sdk_dynamodb::types::AttributeValue;
 use axum::http::StatusCode;
+use handler::delivery::mail::FileMailer;
 use handler::lambda::notify;
-use handler::mail::FileMailer;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use std::collections::HashMap;

@@ -3,7 +3,7 @@
 use crate::env::{Site, SmtpServer, mail_about, required, smtp_mailer, table};
 use crate::support::{OPEN, intake, location, reference_in};
 use axum::http::StatusCode;
-use handler::notifier;
+use handler::delivery::notifier;
 use jiff::{SignedDuration, Timestamp};
 use model::Lang;
 use model::typography::in_lang;
@@ -167,8 +167,8 @@ async fn nothing_is_lost_while_the_mail_server_is_down() {
 /// stack's placeholder is there, with a message that names neither value; read once filled.
 #[tokio::test]
 async fn smtp_credentials_come_from_the_secret_once_it_is_filled() {
-    use handler::mail::MailError;
-    use handler::smtp::read_secret;
+    use handler::delivery::mail::MailError;
+    use handler::delivery::smtp::read_secret;
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(required("PASSERELLE_TEST_DYNAMODB_ENDPOINT"))
         .load()

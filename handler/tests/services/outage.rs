@@ -4,8 +4,8 @@
 use crate::env::{Site, unreachable_store};
 use crate::support::{OPEN, intake, json, text};
 use axum::http::{StatusCode, header};
-use handler::mail::FileMailer;
-use handler::notifier;
+use handler::delivery::mail::FileMailer;
+use handler::delivery::notifier;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

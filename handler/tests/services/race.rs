@@ -4,7 +4,7 @@
 use crate::env::{Site, table};
 use crate::support::{OPEN, location, pairs, registration};
 use axum::http::StatusCode;
-use handler::mail::FileMailer;
+use handler::delivery::mail::FileMailer;
 use handler::store::Status;
 use std::sync::Arc;
 

@@ -8,8 +8,8 @@ use crate::env::{Mail, Site, SmtpServer, required, table};
 use crate::support::{OPEN, intake, location, reference_in};
 use aws_sdk_dynamodb::types::AttributeValue;
 use axum::http::StatusCode;
-use handler::mail::Mailer;
-use handler::notifier;
+use handler::delivery::mail::Mailer;
+use handler::delivery::notifier;
 use handler::store::dynamodb::DynamoStore;
 use jiff::{SignedDuration, Timestamp};
 use rcgen::{

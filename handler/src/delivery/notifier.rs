@@ -21,8 +21,8 @@
 
 use crate::config::{Acknowledgements, Config};
 use crate::delivery::Delivery;
-use crate::emails;
-use crate::mail::MailError;
+use crate::delivery::emails;
+use crate::delivery::mail::MailError;
 use crate::store::{NotificationKind, PendingNotification, StoreError};
 use jiff::{SignedDuration, Timestamp};
 use std::time::{Duration, Instant};
@@ -52,7 +52,7 @@ pub const BACKLOG_EVENT: &str = "notification_backlog";
 // Worst case of one notification, each step at its own timeout:
 //   claim (a conditional update)            8 s  STORE_CALL_WORST (the SDK's operation timeout)
 //   read the submission                     8 s  STORE_CALL_WORST
-//   send: secret, connect, TLS, login, data 25 s crate::smtp::SEND_TIMEOUT (whole message)
+//   send: secret, connect, TLS, login, data 25 s crate::delivery::smtp::SEND_TIMEOUT (whole message)
 //   record sent / failed                    8 s  STORE_CALL_WORST
 //   = NOTICE_WORST                          49 s
 // A round of a sweep adds one index query (8 s) before its claims; the invocation keeps
@@ -69,8 +69,9 @@ pub const BACKLOG_EVENT: &str = "notification_backlog";
 pub const STORE_CALL_WORST: Duration = Duration::from_secs(8);
 
 /// The longest one notification takes: claimed, read, sent, recorded (see above).
-pub const NOTICE_WORST: Duration =
-    Duration::from_secs(3 * STORE_CALL_WORST.as_secs() + crate::smtp::SEND_TIMEOUT.as_secs());
+pub const NOTICE_WORST: Duration = Duration::from_secs(
+    3 * STORE_CALL_WORST.as_secs() + crate::delivery::smtp::SEND_TIMEOUT.as_secs(),
+);
 
 /// Kept free at the end of an invocation: the backlog query and the answer.
 pub const RESERVE: Duration = Duration::from_secs(STORE_CALL_WORST.as_secs() + 2);
@@ -356,7 +357,7 @@ async fn deliver(delivery: &Delivery, notification: &PendingNotification) -> Res
     .map_err(|err| {
         Failure::Retry(format!(
             "template: {}",
-            crate::email_templates::error_chain(&err)
+            crate::delivery::email_templates::error_chain(&err)
         ))
     })?;
     let config = delivery.config();
@@ -378,7 +379,7 @@ async fn deliver(delivery: &Delivery, notification: &PendingNotification) -> Res
     if let Some(set) = &config.ses_configuration_set {
         message
             .headers_mut()
-            .set(crate::mail::SesConfigurationSet(set.clone()));
+            .set(crate::delivery::mail::SesConfigurationSet(set.clone()));
     }
     delivery
         .mailer()

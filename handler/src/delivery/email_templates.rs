@@ -7,19 +7,19 @@ use tera::{Context, Tera};
 const TEMPLATES: [(&str, &str); 4] = [
     (
         "email/acknowledgement.txt",
-        include_str!("../templates/email/acknowledgement.txt"),
+        include_str!("../../templates/email/acknowledgement.txt"),
     ),
     (
         "email/acknowledgement.html",
-        include_str!("../templates/email/acknowledgement.html"),
+        include_str!("../../templates/email/acknowledgement.html"),
     ),
     (
         "email/coordinator.txt",
-        include_str!("../templates/email/coordinator.txt"),
+        include_str!("../../templates/email/coordinator.txt"),
     ),
     (
         "email/coordinator.html",
-        include_str!("../templates/email/coordinator.html"),
+        include_str!("../../templates/email/coordinator.html"),
     ),
 ];
 

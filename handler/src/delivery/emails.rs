@@ -7,8 +7,8 @@
 //!   written comments stay in the store, to be read in the export.
 
 use crate::content::Content;
-use crate::email_templates::Renderer;
-use crate::mail::{AutoSubmitted, KindHeader, MailError, ReferenceHeader};
+use crate::delivery::email_templates::Renderer;
+use crate::delivery::mail::{AutoSubmitted, KindHeader, MailError, ReferenceHeader};
 use crate::reveal::reveal;
 use crate::store::{NotificationKind, StoredSubmission};
 use crate::words::{Words, confirmation_for, status_key, support_line};
@@ -220,7 +220,7 @@ pub fn coordinator_notice(
     })
 }
 
-/// The message to hand to a [`crate::mail::Mailer`], from `from` (shown under the email's own
+/// The message to hand to a [`crate::delivery::mail::Mailer`], from `from` (shown under the email's own
 /// sender name when it has one).
 pub fn message(
     email: &Email,

@@ -1,17 +1,23 @@
 //! What sending the emails needs, apart from the router: the store it reads the records from,
 //! the mailer, the settings, the content the emails' words come from, the email templates, and
-//! the clock. [`crate::notifier`] takes a [`Delivery`]; the router's state holds one only to
-//! wake it after a submission is stored.
+//! the clock. [`notifier`] takes a [`Delivery`]; the router's state holds one only to wake it
+//! after a submission is stored.
 //!
 //! Dependency direction: the ways in (local.rs, lambda.rs, main.rs) build a [`Delivery`] and
 //! hand it to the router's state (state.rs, read by routes/); the routes know delivery only
-//! through this type, and delivery (this module, notifier.rs, emails.rs, mail.rs, smtp.rs,
-//! email_templates.rs) never imports the router or its state.
+//! through this type, and delivery (this folder: this module, notifier.rs, emails.rs, mail.rs,
+//! smtp.rs, email_templates.rs) never imports the router or its state.
+
+pub mod email_templates;
+pub mod emails;
+pub mod mail;
+pub mod notifier;
+pub mod smtp;
 
 use crate::config::Config;
 use crate::content::{Content, ContentSource};
-use crate::email_templates::{Renderer, error_chain};
-use crate::mail::Mailer;
+use crate::delivery::email_templates::{Renderer, error_chain};
+use crate::delivery::mail::Mailer;
 use crate::store::Store;
 use jiff::Timestamp;
 use std::sync::Arc;

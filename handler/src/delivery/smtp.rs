@@ -13,7 +13,7 @@
 //! notification stays queued.
 
 use crate::config::{SmtpCa, SmtpConfig, SmtpCredentials};
-use crate::mail::{MailError, Mailer};
+use crate::delivery::mail::{MailError, Mailer};
 use crate::store::BoxFuture;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::Tls;
@@ -31,7 +31,7 @@ pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one message may take in all: reading the secret, connecting, TLS, the login, the
 /// envelope and the data. Per-command timeouts alone do not bound a message (a server that
 /// answers each of a dozen commands just in time takes a dozen timeouts); this does, and the
-/// notifier's time budget counts on it (crate::notifier::NOTICE_WORST).
+/// notifier's time budget counts on it (crate::delivery::notifier::NOTICE_WORST).
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(25);
 
 /// What a failed SMTP exchange means for the message.
