@@ -15,6 +15,9 @@
 //! | `PASSERELLE_NOTIFY_MAX_ATTEMPTS` | `8`                                   | attempts at sending one notification before it is given up on (kept, marked failed, logged `notification_failed`) |
 //! | `PASSERELLE_ACKNOWLEDGEMENTS` | `send`                                    | `send`: acknowledgements go to the person; `coordinators`: to the first coordinators' address instead, never to the public (staging) |
 //! | `PASSERELLE_SES_CONFIGURATION_SET` | none                            | the SES configuration set every message names (`X-SES-CONFIGURATION-SET`), so SES reports rejections, bounces and complaints (the stack sets it) |
+//! | `PASSERELLE_SESSION_IDLE_MINUTES` | `30`                                  | a workspace session ends after this long unused |
+//! | `PASSERELLE_SESSION_MAX_HOURS` | `12`                                     | a workspace session ends this long after sign-in, used or not |
+//! | `PASSERELLE_ACTIVITY_RETENTION_DAYS` | `400`                              | the workspace's activity log keeps an entry this long (at least `PASSERELLE_RETENTION_DAYS`) |
 //! | `PASSERELLE_CONFIRMATION_KEY` | `<data dir>/confirmation.key` (generated) | the key confirmation links are signed with (the Lambda sets it from `PASSERELLE_CONFIRMATION_SECRET_ID`) |
 //!
 //! The data dir is `<root>/.passerelle` for `handler serve` and `site serve`. DynamoDB is
@@ -35,6 +38,7 @@
 
 use crate::confirmation::ConfirmationKey;
 use anyhow::{Context as _, anyhow, bail};
+use jiff::SignedDuration;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::client::{Certificate, TlsParameters};
 use model::SiteConfig;
@@ -237,6 +241,107 @@ pub struct Config {
     pub acknowledgements: Acknowledgements,
     /// The SES configuration set each message names (`PASSERELLE_SES_CONFIGURATION_SET`).
     pub ses_configuration_set: Option<String>,
+    /// The coordinators' workspace: sessions and the activity log ([`crate::auth`]).
+    pub auth: AuthSettings,
+}
+
+/// The workspace's settings ([`crate::auth`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthSettings {
+    /// A session ends after this long unused (`PASSERELLE_SESSION_IDLE_MINUTES`, 30).
+    pub session_idle: SignedDuration,
+    /// A session ends this long after sign-in (`PASSERELLE_SESSION_MAX_HOURS`, 12).
+    pub session_max: SignedDuration,
+    /// How long the activity log keeps an entry (`PASSERELLE_ACTIVITY_RETENTION_DAYS`, 400).
+    pub activity_retention_days: u32,
+}
+
+/// The default of `PASSERELLE_ACTIVITY_RETENTION_DAYS`: longer than a year, so the log covers
+/// a whole submission's life and a year of sign-ins.
+pub const DEFAULT_ACTIVITY_RETENTION_DAYS: u32 = 400;
+
+/// [`DEFAULT_ACTIVITY_RETENTION_DAYS`] as a duration (the stores' default).
+pub fn default_activity_retention() -> SignedDuration {
+    SignedDuration::from_hours(24 * i64::from(DEFAULT_ACTIVITY_RETENTION_DAYS))
+}
+
+impl Default for AuthSettings {
+    fn default() -> AuthSettings {
+        AuthSettings {
+            session_idle: SignedDuration::from_mins(30),
+            session_max: SignedDuration::from_hours(12),
+            activity_retention_days: DEFAULT_ACTIVITY_RETENTION_DAYS,
+        }
+    }
+}
+
+/// A whole number in `range` from the setting `name`, or `default` when it is unset.
+fn whole_number(
+    name: &str,
+    value: Option<String>,
+    range: std::ops::RangeInclusive<u32>,
+    default: u32,
+) -> anyhow::Result<u32> {
+    let Some(text) = value else {
+        return Ok(default);
+    };
+    text.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            anyhow!(
+                "{name} must be a whole number from {} to {}, found `{text}`",
+                range.start(),
+                range.end()
+            )
+        })
+}
+
+impl AuthSettings {
+    /// Reads the settings through `var` (unset or blank: the default). `retention_days` is
+    /// the submissions' retention, which the activity log must outlast.
+    pub fn from_lookup(
+        var: &dyn Fn(&str) -> Option<String>,
+        retention_days: u32,
+    ) -> anyhow::Result<AuthSettings> {
+        let idle = whole_number(
+            "PASSERELLE_SESSION_IDLE_MINUTES",
+            var("PASSERELLE_SESSION_IDLE_MINUTES"),
+            1..=24 * 60,
+            30,
+        )?;
+        let max = whole_number(
+            "PASSERELLE_SESSION_MAX_HOURS",
+            var("PASSERELLE_SESSION_MAX_HOURS"),
+            1..=7 * 24,
+            12,
+        )?;
+        if i64::from(idle) > 60 * i64::from(max) {
+            bail!(
+                "PASSERELLE_SESSION_IDLE_MINUTES ({idle}) is longer than \
+                 PASSERELLE_SESSION_MAX_HOURS ({max} h): the idle timeout would never apply"
+            );
+        }
+        let activity_retention_days = whole_number(
+            "PASSERELLE_ACTIVITY_RETENTION_DAYS",
+            var("PASSERELLE_ACTIVITY_RETENTION_DAYS"),
+            1..=3650,
+            DEFAULT_ACTIVITY_RETENTION_DAYS,
+        )?;
+        if activity_retention_days < retention_days {
+            bail!(
+                "PASSERELLE_ACTIVITY_RETENTION_DAYS ({activity_retention_days}) is shorter than \
+                 PASSERELLE_RETENTION_DAYS ({retention_days}): the activity log must be kept \
+                 at least as long as the submissions it records"
+            );
+        }
+        Ok(AuthSettings {
+            session_idle: SignedDuration::from_mins(i64::from(idle)),
+            session_max: SignedDuration::from_hours(i64::from(max)),
+            activity_retention_days,
+        })
+    }
 }
 
 /// Where acknowledgements go (`PASSERELLE_ACKNOWLEDGEMENTS`).
@@ -397,6 +502,7 @@ impl Config {
         let ack_per_address_per_day =
             crate::ack_limit::parse_setting(lookup(crate::ack_limit::SETTING).as_deref())?;
         Ok(Config {
+            auth: AuthSettings::from_lookup(&var, retention_days)?,
             notify_max_attempts: notify_max_attempts(var("PASSERELLE_NOTIFY_MAX_ATTEMPTS"))?,
             acknowledgements: acknowledgements(var("PASSERELLE_ACKNOWLEDGEMENTS"))?,
             ses_configuration_set: ses_configuration_set(lookup(

@@ -208,6 +208,22 @@ impl SitePages {
         pages.get(form, lang).cloned()
     }
 
+    /// The built site's fingerprinted assets (`site.css` -> `/assets/site.1a2b3.css`), as the
+    /// form pages' frames name them; none when the site is not built.
+    pub fn assets(&self) -> std::collections::BTreeMap<String, String> {
+        FormPages::read(&self.dir)
+            .ok()
+            .and_then(|pages| {
+                let first = pages
+                    .0
+                    .values()
+                    .flat_map(|by_lang| by_lang.values())
+                    .next()?;
+                Some(first.frame.site.assets.clone())
+            })
+            .unwrap_or_default()
+    }
+
     /// The URL of the page holding `form` in `lang` (`/en/groups/apply/`).
     pub fn url(&self, form: &str, lang: Lang) -> Option<String> {
         self.page(form, lang).map(|page| page.url)

@@ -20,6 +20,7 @@
 
 pub mod ack_limit;
 pub mod anonymous;
+pub mod auth;
 pub mod aws;
 pub mod cdn;
 pub mod config;

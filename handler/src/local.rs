@@ -113,11 +113,15 @@ pub fn assemble(
 /// The store a configuration names (DynamoDB items expire after its retention period).
 pub fn open_store_for(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     match &config.store {
-        StoreConfig::DynamoDb { table } => Ok(Arc::new(DynamoStore::from_env(
-            table,
-            config.retention_days,
-        ))),
-        other => open_store(other),
+        StoreConfig::DynamoDb { table } => Ok(Arc::new(
+            DynamoStore::from_env(table, config.retention_days)
+                .with_activity_retention_days(config.auth.activity_retention_days),
+        )),
+        StoreConfig::Sqlite(path) => Ok(Arc::new(
+            SqliteStore::open(path)
+                .with_context(|| format!("opening {}", path.display()))?
+                .with_activity_retention_days(config.auth.activity_retention_days),
+        )),
     }
 }
 

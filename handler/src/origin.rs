@@ -75,6 +75,7 @@ mod tests {
             notify_max_attempts: crate::config::DEFAULT_NOTIFY_MAX_ATTEMPTS,
             acknowledgements: crate::config::Acknowledgements::Send,
             ses_configuration_set: None,
+            auth: Default::default(),
         }
     }
 

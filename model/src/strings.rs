@@ -21,6 +21,14 @@ pub fn load(root: &Path) -> Result<Strings, Diagnostic> {
     crate::front_matter::parse(&path, &text, 1)
 }
 
+/// The keys the workspace's sign-in and coordinators pages read in code (page titles and
+/// messages: handler/src/routes/workspace/), besides those their templates name.
+pub const WORKSPACE_SIGN_IN_KEYS: &[&str] = &[
+    "workspace_forbidden_title",
+    "workspace_forbidden_text",
+    "workspace_back_to_workspace",
+];
+
 /// The keys the form handler reads, with what each is for (`site check` reports a missing one;
 /// the handler refuses to start without them).
 pub const HANDLER_KEYS: [(&str, &str); 28] = [

@@ -103,6 +103,8 @@ pub async fn serve(options: ServeOptions, api: Router) -> anyhow::Result<()> {
         .map_err(|err| anyhow::anyhow!("cannot listen on {address}: {err}"))?;
     let port = listener.local_addr()?.port();
     println!("Serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)");
+    // Passkeys need a host name, not an address: the workspace is used at localhost.
+    println!("Coordinators' workspace: http://localhost:{port}/coordination/en/sign-in");
     serve_on(listener, options, api, async {
         let _ = tokio::signal::ctrl_c().await;
     })
@@ -393,11 +395,15 @@ async fn show_build_error(State(shared): State<Shared>, request: Request, next: 
     let wants_page = path.ends_with('/') || path.ends_with(".html");
     let error = shared.error.read().expect("lock").clone();
     match error {
-        Some(message) if wants_page && !path.starts_with("/api/") => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Html(error_page(&message)),
-        )
-            .into_response(),
+        Some(message)
+            if wants_page && !path.starts_with("/api/") && !path.starts_with("/coordination/") =>
+        {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html(error_page(&message)),
+            )
+                .into_response()
+        }
         _ => next.run(request).await,
     }
 }

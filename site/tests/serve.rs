@@ -542,3 +542,25 @@ async fn a_client_slow_to_send_its_request_body_gets_408() {
     assert!(took < Duration::from_secs(2), "{took:?}");
     server.stop().await;
 }
+
+/// The coordinators' workspace is the handler's, as `/api/` is: served by it on the same port,
+/// and never replaced by the build's error page (a broken edit must not lock coordinators out).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workspace_is_the_handlers_even_while_the_build_is_broken() {
+    let root = fixture_site();
+    let workspace = axum::Router::new().route(
+        "/coordination/en/",
+        axum::routing::get(|| async { "the workspace" }),
+    );
+    let server = Server::start(options(root.path(), Timeouts::default()), workspace).await;
+    let port = server.port;
+    wait_for(port, "/en/activities/", 200).await;
+    let page_file = root.path().join("content/en/activities/_index.md");
+    let good = std::fs::read_to_string(&page_file).unwrap();
+    std::fs::write(&page_file, good.replace("in_nav = true", "in_nav = yes")).unwrap();
+    wait_for(port, "/en/activities/", 500).await;
+    let answer = get(port, "/coordination/en/").await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert!(answer.text.ends_with("the workspace"), "{}", answer.text);
+    server.stop().await;
+}

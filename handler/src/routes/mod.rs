@@ -10,6 +10,7 @@
 //!   rest ([`crate::confirmation`]): an address the handler did not issue gets a 400 page.
 //! - `GET /api/forms/{form}?lang=`: back to the form's page (after a reload of an error page).
 //! - `GET /api/health`: `ok`.
+//! - `/coordination/{lang}/...`: the coordinators' workspace ([`workspace`]).
 //!
 //! One file per job: submit.rs (the post), confirmation.rs (the page after it, and its signed
 //! address), back_to_form.rs, and responses.rs (what every route answers with); the state they
@@ -19,6 +20,7 @@ mod back_to_form;
 mod confirmation;
 mod responses;
 mod submit;
+pub mod workspace;
 
 pub use confirmation::confirmation_url;
 pub use submit::UNKNOWN_FORM;
@@ -48,6 +50,7 @@ pub fn router(state: AppState) -> Router {
             get(confirmation::confirmation),
         )
         .route("/api/health", get(|| async { "ok" }))
+        .merge(workspace::routes())
         .with_state(state)
         .layer(header(header::CONTENT_SECURITY_POLICY, csp))
         .layer(header(

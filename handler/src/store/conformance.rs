@@ -6,6 +6,7 @@
 //! file can check it runs them all; the cases that also read the backend's storage directly
 //! (given a [`Dump`] of it) are listed in [`DUMP_CASES`].
 
+pub mod auth;
 pub mod inbox;
 
 use super::{

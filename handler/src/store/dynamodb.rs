@@ -42,6 +42,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OnceCell;
 
+mod auth;
+
 /// The partition key attribute.
 pub const PK: &str = "pk";
 /// The sort key attribute.
@@ -77,6 +79,8 @@ pub struct DynamoStore {
     client: Arc<OnceCell<Client>>,
     table: String,
     retention: SignedDuration,
+    /// How long the activity log keeps an entry (`PASSERELLE_ACTIVITY_RETENTION_DAYS`).
+    activity_retention: SignedDuration,
     clock: Clock,
 }
 
@@ -98,8 +102,15 @@ impl DynamoStore {
             client: Arc::new(OnceCell::new()),
             table: table.to_string(),
             retention: SignedDuration::from_hours(24 * i64::from(retention_days)),
+            activity_retention: crate::config::default_activity_retention(),
             clock: Arc::new(Timestamp::now),
         }
+    }
+
+    /// Keeps activity log entries `days` days (`PASSERELLE_ACTIVITY_RETENTION_DAYS`).
+    pub fn with_activity_retention_days(mut self, days: u32) -> DynamoStore {
+        self.activity_retention = SignedDuration::from_hours(24 * i64::from(days));
+        self
     }
 
     /// Reads as of `now()` instead of the real time (tests with fixed dates).

@@ -10,6 +10,7 @@
 //! its group size, a double submit is stored once, and a stored submission always has its
 //! notifications queued (the notifier sends them later, from the store).
 
+pub mod auth;
 pub mod conformance;
 pub mod dynamodb;
 pub mod inbox;
@@ -235,8 +236,9 @@ pub enum StoreError {
     Backend(String),
 }
 
-/// Durable storage of submissions and the outbox of their notifications.
-pub trait Store: InboxStore + Send + Sync + 'static {
+/// Durable storage of submissions and the outbox of their notifications; and, through
+/// [`auth::AuthStore`] and [`InboxStore`], what the coordinators' workspace keeps.
+pub trait Store: auth::AuthStore + InboxStore + Send + Sync + 'static {
     /// Stores a submission and queues its notifications in one atomic step (see the module
     /// documentation). Returns only once the submission is durable.
     fn submit(&self, new: NewSubmission) -> BoxFuture<'_, Result<SubmitOutcome, StoreError>>;

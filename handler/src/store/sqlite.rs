@@ -20,6 +20,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+mod auth;
+
 /// The tables. Both are `WITHOUT ROWID`, keyed by random references: a rowid or an
 /// `AUTOINCREMENT` id numbers rows in order of arrival, and would place anonymous feedback,
 /// which keeps its date only, between timed submissions (crate::anonymous). Notifications are
@@ -176,6 +178,8 @@ fn add_queued_at(connection: &mut Connection) -> Result<(), StoreError> {
 pub struct SqliteStore {
     path: PathBuf,
     connection: Arc<Mutex<Connection>>,
+    /// How long the activity log keeps an entry (`PASSERELLE_ACTIVITY_RETENTION_DAYS`).
+    activity_retention: SignedDuration,
 }
 
 impl SqliteStore {
@@ -204,15 +208,25 @@ impl SqliteStore {
             .map_err(backend)?;
         prepare(&mut connection)?;
         connection.execute_batch(inbox::SCHEMA).map_err(backend)?;
+        auth::prepare(&mut connection)?;
         Ok(SqliteStore {
             path: path.to_path_buf(),
             connection: Arc::new(Mutex::new(connection)),
+            activity_retention: crate::config::default_activity_retention(),
         })
+    }
+
+    /// Keeps activity log entries `days` days (`PASSERELLE_ACTIVITY_RETENTION_DAYS`).
+    pub fn with_activity_retention_days(mut self, days: u32) -> SqliteStore {
+        self.activity_retention = SignedDuration::from_hours(24 * i64::from(days));
+        self
     }
 
     /// Another connection to the same file (as a second process would have).
     pub fn reopen(&self) -> Result<SqliteStore, StoreError> {
-        SqliteStore::open(&self.path)
+        let mut other = SqliteStore::open(&self.path)?;
+        other.activity_retention = self.activity_retention;
+        Ok(other)
     }
 
     /// The database file.

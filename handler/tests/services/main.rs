@@ -24,3 +24,4 @@ mod outage;
 mod race;
 mod starttls;
 mod store;
+mod store_auth;

@@ -1,0 +1,50 @@
+//! The coordinators' workspace, under `/coordination/{lang}/` (the same word in both
+//! languages): server-rendered pages through [`page::render_page`], each route in its own file.
+//!
+//! - `POST /coordination/{lang}/sign-out`: ends the session (sign_out.rs).
+//!
+//! Every route but sign-in and enrolment takes [`crate::auth::SignedIn`]; every POST calls
+//! [`crate::auth::SignedIn::check_change`] first. Pages are `Cache-Control: no-store`.
+
+pub mod page;
+mod sign_out;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::post;
+
+/// The workspace's routes (merged into the handler's router beside `/api/`).
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/coordination/{lang}/sign-out", post(sign_out::sign_out))
+}
+
+/// The language segment of a workspace address: `en` or `fr`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LangSegment(pub model::Lang);
+
+impl<'de> serde::Deserialize<'de> for LangSegment {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(d)?;
+        model::Lang::from_code(&code)
+            .map(LangSegment)
+            .ok_or_else(|| serde::de::Error::custom("not a language"))
+    }
+}
+
+/// A change refused (another site's page, or a wrong or missing CSRF token): a 403 page in
+/// `lang`.
+pub fn forbidden(state: &AppState, lang: model::Lang) -> Response {
+    page::message(
+        state,
+        lang,
+        "",
+        StatusCode::FORBIDDEN,
+        "workspace_forbidden_title",
+        page::Message {
+            text_key: "workspace_forbidden_text",
+            link: Some((crate::auth::url(lang, ""), "workspace_back_to_workspace")),
+        },
+    )
+}

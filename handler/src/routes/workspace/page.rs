@@ -1,0 +1,146 @@
+//! Every workspace page, drawn the one way: a [`render::PageFrame`] (the site's facts with the
+//! built assets, the interface strings, the language toggle to the same page in the other
+//! language) around a template of `templates/workspace/`, which extends the site's layout, and
+//! the page's own typed context.
+
+use crate::state::AppState;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use model::Lang;
+use render::{PageContext, PageFrame, SiteContext, TranslationContext, error_chain};
+use serde::Serialize;
+
+/// What a workspace page is: its template, its title's key in content/strings.toml, and its
+/// address after `/coordination/{lang}/` (the language toggle leads to the same address in
+/// the other language; a query string is kept).
+#[derive(Debug, Clone, Copy)]
+pub struct Page<'a> {
+    /// Under `templates/`, such as `workspace/sign-in.html`.
+    pub template: &'a str,
+    /// The key of the page's title (`workspace_sign_in_title`).
+    pub title_key: &'a str,
+    /// `sign-in`, `coordinators`, `` (the inbox), `submissions/K7MW4XTA`, with its query.
+    pub path: &'a str,
+}
+
+/// The frame of a workspace page in `lang`.
+fn frame(state: &AppState, lang: Lang, page: Page<'_>) -> PageFrame {
+    let content = state.content();
+    let assets = state.pages().assets();
+    let title = content.words().get(page.title_key, lang);
+    let other = lang.other();
+    PageFrame {
+        template: page.template.to_string(),
+        lang,
+        other_lang: other,
+        site: SiteContext::new(&content.site, lang, &assets),
+        t: render::strings_in(&content.strings, lang),
+        nav: Vec::new(),
+        page: PageContext {
+            title,
+            description: String::new(),
+            content: String::new(),
+            url: crate::auth::url(lang, page.path),
+            date_modified: String::new(),
+            is_section: false,
+            children: Vec::new(),
+            recent: Vec::new(),
+            breadcrumbs: Vec::new(),
+        },
+        translation: Some(TranslationContext {
+            url: crate::auth::url(other, page.path),
+            title: content.words().get(page.title_key, other),
+            lang: other,
+            lang_name: other.endonym().into(),
+        }),
+        alternates: None,
+        offering: None,
+    }
+}
+
+/// The page, rendered with `context` (its fields are top-level names in the template), with
+/// `status`. Workspace pages are never cached (the router adds `Cache-Control: no-store`).
+pub fn render_page<C: Serialize>(
+    state: &AppState,
+    lang: Lang,
+    page: Page<'_>,
+    status: StatusCode,
+    context: &C,
+) -> Response {
+    let frame = frame(state, lang, page);
+    let mut full = frame.context();
+    match tera::Context::from_serialize(context) {
+        Ok(own) => full.extend(own),
+        Err(err) => return unrenderable(page.template, &err),
+    }
+    match state.content().templates.render(page.template, &full) {
+        Ok(html) => {
+            let mut response = (status, Html(html)).into_response();
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(err) => unrenderable(page.template, &err),
+    }
+}
+
+/// A template that does not render (a mistake `site check` reports): logged, a plain 500.
+fn unrenderable(template: &str, err: &tera::Error) -> Response {
+    tracing::error!(
+        template,
+        "rendering a workspace page failed: {}",
+        error_chain(err)
+    );
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "The page could not be shown. / La page n’a pas pu être affichée.\n",
+    )
+        .into_response()
+}
+
+/// The short message page (`workspace/message.html`): a title and a text, both keys of
+/// content/strings.toml, and a link back.
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    /// The key of the message's text.
+    pub text_key: &'static str,
+    /// Where the link under it leads, and the key of its words.
+    pub link: Option<(String, &'static str)>,
+}
+
+/// A message page with `status`.
+pub fn message(
+    state: &AppState,
+    lang: Lang,
+    path: &str,
+    status: StatusCode,
+    title_key: &str,
+    message: Message,
+) -> Response {
+    #[derive(Serialize)]
+    struct Context {
+        text: String,
+        link: Option<Link>,
+    }
+    #[derive(Serialize)]
+    struct Link {
+        url: String,
+        text: String,
+    }
+    let words = state.content();
+    let words = words.words();
+    let context = Context {
+        text: words.get(message.text_key, lang),
+        link: message.link.map(|(url, key)| Link {
+            url,
+            text: words.get(key, lang),
+        }),
+    };
+    let page = Page {
+        template: "workspace/message.html",
+        title_key,
+        path,
+    };
+    render_page(state, lang, page, status, &context)
+}
