@@ -45,33 +45,37 @@ impl Entry {
     }
 }
 
-/// The handler's state in Lambda: the site beside the binary, the backends from the
-/// environment (`PASSERELLE_STORE=dynamodb:...`, `PASSERELLE_MAIL=smtp://...`). The API also
-/// reads the key its confirmation links are signed with (`PASSERELLE_CONFIRMATION_SECRET_ID`):
-/// every instance must sign with the same one, so it never starts without it.
-pub async fn state(entry: Entry) -> anyhow::Result<AppState> {
+/// Where the Lambda finds the site (beside the binary) and keeps data: only /tmp is writable
+/// in Lambda (for an embedded store, if one is ever named).
+fn options() -> LocalOptions {
     let mut options = LocalOptions::new(root());
     options.site_dir = site_dir();
-    // Only /tmp is writable in Lambda (for an embedded store, if one is ever named).
     options.data_dir = PathBuf::from("/tmp/passerelle");
-    let key = match entry {
-        Entry::Api => {
-            let id = required_secret_id("PASSERELLE_CONFIRMATION_SECRET_ID", |name| {
-                std::env::var(name).ok()
-            })?;
-            let client = aws_sdk_secretsmanager::Client::new(crate::aws::sdk_config().await);
-            Some(
-                crate::aws::secret_text(&client, &id, &format!("the confirmation-link key {id}"))
-                    .await
-                    .map_err(anyhow::Error::msg)?,
-            )
-        }
-        Entry::Notifier => None,
-    };
-    local::state_with(&options, false, |name| match name {
-        "PASSERELLE_CONFIRMATION_KEY" if key.is_some() => key.clone(),
+    options
+}
+
+/// The API's state in Lambda: the site beside the binary, the backends from the environment
+/// (`PASSERELLE_STORE=dynamodb:...`, `PASSERELLE_MAIL=smtp://...`), and the key its
+/// confirmation links are signed with (`PASSERELLE_CONFIRMATION_SECRET_ID`): every instance
+/// must sign with the same one, so it never starts without it.
+pub async fn api_state() -> anyhow::Result<AppState> {
+    let id = required_secret_id("PASSERELLE_CONFIRMATION_SECRET_ID", |name| {
+        std::env::var(name).ok()
+    })?;
+    let client = aws_sdk_secretsmanager::Client::new(crate::aws::sdk_config().await);
+    let key = crate::aws::secret_text(&client, &id, &format!("the confirmation-link key {id}"))
+        .await
+        .map_err(anyhow::Error::msg)?;
+    local::state_with(&options(), false, |name| match name {
+        "PASSERELLE_CONFIRMATION_KEY" => Some(key.clone()),
         _ => std::env::var(name).ok(),
     })
+}
+
+/// The notifier's [`Delivery`] in Lambda: the content, settings, store and mailer only, not
+/// the router's state (no built pages, no confirmation key).
+pub fn notifier_delivery() -> anyhow::Result<Delivery> {
+    local::delivery_with(&options(), |name| std::env::var(name).ok())
 }
 
 /// The site's files beside the binary (`PASSERELLE_ROOT`, default the working directory).
@@ -86,28 +90,25 @@ fn site_dir() -> PathBuf {
 
 /// Runs the entry point until the Lambda runtime stops.
 pub async fn run(entry: Entry) -> anyhow::Result<()> {
-    let state = state(entry).await?;
-    // Debug, so the INFO level the function logs at leaves it out: a line at each cold start
-    // would date the request that started the instance (anonymous feedback, maybe).
-    tracing::debug!(
-        entry = ?entry,
-        store = %local::describe_store(&state.config().store),
-        mail = %local::describe_mail(&state.config().mail),
-        "Lambda ready"
-    );
     let result = match entry {
-        Entry::Api => lambda_http::run(api_router(state).await?).await,
+        Entry::Api => {
+            let state = api_state().await?;
+            ready(entry, state.config());
+            lambda_http::run(api_router(state).await?).await
+        }
         Entry::Notifier => {
+            let delivery = notifier_delivery()?;
+            ready(entry, delivery.config());
             lambda_http::lambda_runtime::run(lambda_http::service_fn(
                 move |event: lambda_http::LambdaEvent<Value>| {
-                    let state = state.clone();
+                    let delivery = delivery.clone();
                     let budget = budget_until(event.context.deadline);
                     if event.payload.get("Records").is_none() {
                         // The 5-minute sweep: is the published site past its next change?
                         crate::staleness::report(&site_dir(), Timestamp::now());
                     }
                     async move {
-                        notify_within(state.delivery(), &event.payload, Timestamp::now(), budget)
+                        notify_within(&delivery, &event.payload, Timestamp::now(), budget)
                             .await
                             .map_err(lambda_http::Error::from)
                     }
@@ -117,6 +118,17 @@ pub async fn run(entry: Entry) -> anyhow::Result<()> {
         }
     };
     result.map_err(|err| anyhow::anyhow!("the Lambda runtime stopped: {err}"))
+}
+
+/// Debug, so the INFO level the function logs at leaves it out: a line at each cold start
+/// would date the request that started the instance (anonymous feedback, maybe).
+fn ready(entry: Entry, config: &crate::config::Config) {
+    tracing::debug!(
+        entry = ?entry,
+        store = %local::describe_store(&config.store),
+        mail = %local::describe_mail(&config.mail),
+        "Lambda ready"
+    );
 }
 
 /// The API's routes, behind the CloudFront guard: the secret CloudFront sends is named by

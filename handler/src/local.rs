@@ -89,6 +89,22 @@ pub fn state_with(
     )
 }
 
+/// What the notifier needs, and nothing of the router's: the content (for the emails' words),
+/// the settings, the store and the mailer, with the settings read through `lookup`. The
+/// notifier's Lambda starts from this; it needs neither the built pages nor the
+/// confirmation-link key.
+pub fn delivery_with(
+    options: &LocalOptions,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<Delivery> {
+    let content = ContentSource::load(&options.root)
+        .with_context(|| format!("loading the site in {}", options.root.display()))?;
+    let config = Config::from_lookup(&options.data_dir, &content.get().site, lookup)?;
+    let store = open_store_for(&config)?;
+    let mailer = open_mailer(&config.mail)?;
+    Delivery::new(Arc::new(content), store, mailer, config)
+}
+
 /// The router's state and the notifier's, from the same pieces: the delivery shares the
 /// content, the store and the settings, and the router's state holds it to wake it. `now`
 /// fixes the clock of the offerings' states (previews and tests).

@@ -368,6 +368,35 @@ async fn the_scheduled_sweep_sends_what_is_due_once() {
     assert_eq!(site.outbox().len(), 2);
 }
 
+/// The notifier's entry builds only what delivery needs: from the site's sources, the store
+/// and the outbox, with no built pages (here deleted) and no confirmation-link key, it sends
+/// what the API stored.
+#[tokio::test]
+async fn the_notifier_needs_no_built_pages_and_no_router_state() {
+    let site = lambda_site();
+    let body = intake_body("fr");
+    let posted = invoke(
+        &site,
+        &event(
+            "POST",
+            "/api/forms/intake",
+            "",
+            browser_headers("application/x-www-form-urlencoded"),
+            Some((&body, false)),
+        ),
+    )
+    .await;
+    assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+    std::fs::remove_dir_all(&site.options.site_dir).unwrap();
+    let delivery = handler::local::delivery_with(&site.options, |_| None).unwrap();
+    let scheduled: Value = serde_json::from_str(SCHEDULED).unwrap();
+    let answer = notify(&delivery, &scheduled, Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(answer, json!({ "sent": 2 }));
+    assert_eq!(site.outbox().len(), 2);
+}
+
 /// A stream record as DynamoDB sends it for a new pending notification of `reference`.
 fn stream_record(reference: &str, index: usize, sequence: &str) -> Value {
     let sk = format!("NOTE#{index:03}");
