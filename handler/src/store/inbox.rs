@@ -263,11 +263,17 @@ pub fn retention_ends(received_at: Timestamp, retention_days: u32) -> Timestamp 
     received_at + SignedDuration::from_hours(24 * i64::from(retention_days))
 }
 
-/// Whether the inbox flags `summary` at `now`: not done, and within [`FLAG_DAYS`] of the end
-/// of its retention (from the start when retention is shorter).
-pub fn flagged(summary: &SubmissionSummary, retention_days: u32, now: Timestamp) -> bool {
-    let ends = retention_ends(summary.received_at, retention_days);
-    summary.handling.progress() != Progress::Done
+/// Whether the inbox flags a submission received at `received_at` and handled so at `now`:
+/// not done, and within [`FLAG_DAYS`] of the end of its retention (from the start when
+/// retention is shorter).
+pub fn flagged(
+    received_at: Timestamp,
+    handling: Handling,
+    retention_days: u32,
+    now: Timestamp,
+) -> bool {
+    let ends = retention_ends(received_at, retention_days);
+    handling.progress() != Progress::Done
         && now >= ends - SignedDuration::from_hours(24 * FLAG_DAYS)
 }
 
@@ -331,6 +337,21 @@ mod tests {
         let mark = DoneMark::at("2025-07-11T00:47:00Z".parse().unwrap(), &toronto(), 30);
         assert_eq!(mark.on, jiff::civil::date(2025, 7, 10));
         assert_eq!(mark.delete_at, "2025-08-09T04:00:00Z".parse().unwrap());
+    }
+
+    #[test]
+    fn unhandled_submissions_are_flagged_fourteen_days_before_retention_ends() {
+        let received: Timestamp = "2025-06-01T16:00:00Z".parse().unwrap();
+        let day = |n: i64| received + SignedDuration::from_hours(24 * n);
+        assert!(!flagged(received, Handling::New, 90, day(75)));
+        assert!(flagged(received, Handling::New, 90, day(76)));
+        assert!(flagged(received, Handling::InProgress, 90, day(89)));
+        let done = Handling::Done(DoneMark::at(day(80), &toronto(), 30));
+        assert!(!flagged(received, done, 90, day(89)), "done: its own day");
+        assert!(
+            flagged(received, Handling::New, 10, received),
+            "short retention"
+        );
     }
 
     #[test]

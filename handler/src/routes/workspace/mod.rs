@@ -6,18 +6,44 @@
 //! Every route but sign-in and enrolment takes [`crate::auth::SignedIn`]; every POST calls
 //! [`crate::auth::SignedIn::check_change`] first. Pages are `Cache-Control: no-store`.
 
+mod activity;
+mod export;
+mod inbox;
 pub mod page;
+mod registrations;
 mod sign_out;
+mod submission;
+mod views;
 
 use crate::state::AppState;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{get, post};
 
 /// The workspace's routes (merged into the handler's router beside `/api/`).
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/coordination/{lang}/sign-out", post(sign_out::sign_out))
+    Router::new()
+        .route("/coordination/{lang}/sign-out", post(sign_out::sign_out))
+        .route("/coordination/{lang}/", get(inbox::inbox))
+        .route(
+            "/coordination/{lang}/submissions/{reference}",
+            get(submission::show),
+        )
+        .route(
+            "/coordination/{lang}/submissions/{reference}/progress",
+            post(submission::set_progress),
+        )
+        .route("/coordination/{lang}/export", get(export::export))
+        .route("/coordination/{lang}/activity", get(activity::activity))
+        .route(
+            "/coordination/{lang}/registrations",
+            get(registrations::registrations),
+        )
+        .route(
+            "/coordination/{lang}/submissions/{reference}/delete",
+            get(submission::confirm_delete).post(submission::delete),
+        )
 }
 
 /// The language segment of a workspace address: `en` or `fr`.

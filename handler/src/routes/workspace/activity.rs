@@ -1,0 +1,117 @@
+//! `GET /coordination/{lang}/activity`: the activity log, newest first: who signed in, viewed,
+//! exported (with the row count), changed a progress, deleted, invited or removed whom, and
+//! when. Never an answer: an entry names a submission by its reference at most. An entry
+//! dated at the start of a day names anonymous feedback (crate::anonymous): its date only.
+
+use super::LangSegment;
+use super::page::{self, Page};
+use super::views::{self, When};
+use crate::auth::SignedIn;
+use crate::state::AppState;
+use crate::store::auth::{Activity, ActivityEntry};
+use crate::store::inbox::Progress;
+use crate::words::Words;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use model::Lang;
+use serde::Serialize;
+
+/// How many entries the page shows (the newest).
+pub const SHOWN: usize = 500;
+
+/// What `workspace/activity.html` sees besides the frame.
+#[derive(Debug, Serialize)]
+struct ActivityContext {
+    caption: String,
+    entries: Vec<EntryView>,
+}
+
+#[derive(Debug, Serialize)]
+struct EntryView {
+    when: When,
+    who: String,
+    what: String,
+}
+
+/// The activity log page.
+pub async fn activity(
+    State(state): State<AppState>,
+    Path(LangSegment(lang)): Path<LangSegment>,
+    _who: SignedIn,
+) -> Response {
+    let entries = match state.store().activity(SHOWN).await {
+        Ok(entries) => entries,
+        Err(err) => return views::unavailable(&state, lang, "activity", &err),
+    };
+    let content = state.content();
+    let words = content.words();
+    let context = ActivityContext {
+        caption: words
+            .get("workspace_activity_caption", lang)
+            .replace("{count}", &entries.len().to_string()),
+        entries: entries
+            .iter()
+            .map(|entry| EntryView {
+                when: views::when(entry.at, &content.site, lang, date_only(entry, &content.tz)),
+                who: entry.actor.clone(),
+                what: describe(words, &entry.action, lang),
+            })
+            .collect(),
+    };
+    let page = Page {
+        template: "workspace/activity.html",
+        title_key: "workspace_activity_title",
+        path: "activity",
+    };
+    page::render_page(&state, lang, page, StatusCode::OK, &context)
+}
+
+/// Whether an entry keeps its date only: one that names a submission and is dated at the start
+/// of its day, as entries about anonymous feedback are (views::log).
+fn date_only(entry: &ActivityEntry, tz: &jiff::tz::TimeZone) -> bool {
+    let names_submission = matches!(
+        entry.action,
+        Activity::Viewed { .. } | Activity::StatusChanged { .. } | Activity::Deleted { .. }
+    );
+    let zoned = entry.at.to_zoned(tz.clone());
+    names_submission && zoned.start_of_day().is_ok_and(|start| start == zoned)
+}
+
+/// What the entry says, in `lang`.
+fn describe(words: Words<'_>, action: &Activity, lang: Lang) -> String {
+    let get = |key: &str| words.get(key, lang);
+    match action {
+        Activity::SignedIn => get("workspace_activity_signed_in"),
+        Activity::SignedOut => get("workspace_activity_signed_out"),
+        Activity::Enrolled => get("workspace_activity_enrolled"),
+        Activity::Viewed { reference } => {
+            get("workspace_activity_viewed").replace("{reference}", reference.as_str())
+        }
+        Activity::Exported {
+            form,
+            offering,
+            rows,
+        } => {
+            let what = match offering {
+                Some(offering) => format!("{form} ({offering})"),
+                None => form.clone(),
+            };
+            get("workspace_activity_exported")
+                .replace("{rows}", &rows.to_string())
+                .replace("{form}", &what)
+        }
+        Activity::StatusChanged { reference, to } => {
+            let progress =
+                Progress::parse(to).map_or_else(|| to.clone(), |p| get(views::progress_key(p)));
+            get("workspace_activity_progress")
+                .replace("{reference}", reference.as_str())
+                .replace("{progress}", &progress)
+        }
+        Activity::Deleted { reference } => {
+            get("workspace_activity_deleted").replace("{reference}", reference.as_str())
+        }
+        Activity::Invited { email } => get("workspace_activity_invited").replace("{email}", email),
+        Activity::Removed { email } => get("workspace_activity_removed").replace("{email}", email),
+    }
+}
