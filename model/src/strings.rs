@@ -29,6 +29,58 @@ pub const WORKSPACE_SIGN_IN_KEYS: &[&str] = &[
     "workspace_back_to_workspace",
 ];
 
+/// The keys the workspace's inbox, submission, registrations, export and activity pages read in
+/// code (titles, sentences with placeholders: handler/src/routes/workspace/), besides those
+/// their templates name.
+pub const WORKSPACE_INBOX_KEYS: &[&str] = &[
+    "workspace_activity_caption",
+    "workspace_activity_deleted",
+    "workspace_activity_enrolled",
+    "workspace_activity_exported",
+    "workspace_activity_invited",
+    "workspace_activity_progress",
+    "workspace_activity_removed",
+    "workspace_activity_signed_in",
+    "workspace_activity_signed_out",
+    "workspace_activity_title",
+    "workspace_activity_viewed",
+    "workspace_back_to_inbox",
+    "workspace_cohort_heading",
+    "workspace_count",
+    "workspace_count_done",
+    "workspace_count_in_progress",
+    "workspace_count_new",
+    "workspace_delete_title",
+    "workspace_deleted_notice",
+    "workspace_deleted_on",
+    "workspace_error_summary_title",
+    "workspace_export_form_missing",
+    "workspace_export_offering_invalid",
+    "workspace_export_title",
+    "workspace_filter_form_unknown",
+    "workspace_filter_progress_unknown",
+    "workspace_flag_text",
+    "workspace_inbox_caption",
+    "workspace_inbox_empty",
+    "workspace_inbox_title",
+    "workspace_not_found_text",
+    "workspace_not_found_title",
+    "workspace_place",
+    "workspace_places_left",
+    "workspace_progress_done",
+    "workspace_progress_in_progress",
+    "workspace_progress_missing",
+    "workspace_progress_new",
+    "workspace_progress_saved",
+    "workspace_registered_caption",
+    "workspace_registrations_title",
+    "workspace_submission_heading",
+    "workspace_submission_title",
+    "workspace_unavailable_text",
+    "workspace_unavailable_title",
+    "workspace_waiting_caption",
+];
+
 /// The keys the form handler reads, with what each is for (`site check` reports a missing one;
 /// the handler refuses to start without them).
 pub const HANDLER_KEYS: [(&str, &str); 28] = [

@@ -42,6 +42,7 @@ fn used_keys(library: &Library) -> BTreeSet<String> {
         .chain(model::forms::FormWords::KEYS.iter())
         .chain(HANDLER_KEYS.iter().map(|(key, _)| key))
         .chain(strings::WORKSPACE_SIGN_IN_KEYS)
+        .chain(strings::WORKSPACE_INBOX_KEYS)
         .map(|key| key.to_string())
         .collect();
     // Required with discreet calendars by checks::check_discreet_words, whatever the templates.

@@ -2,6 +2,16 @@
 //! languages): server-rendered pages through [`page::render_page`], each route in its own file.
 //!
 //! - `POST /coordination/{lang}/sign-out`: ends the session (sign_out.rs).
+//! - `GET /coordination/{lang}/`: the inbox, `?form=&progress=` (inbox.rs).
+//! - `GET /coordination/{lang}/submissions/{reference}`: one submission; `POST .../progress`
+//!   sets its progress; `GET .../delete` asks to confirm, `POST .../delete` deletes it now
+//!   (submission.rs).
+//! - `GET /coordination/{lang}/registrations`: each cohort's people (registrations.rs).
+//! - `GET /coordination/{lang}/export?form=&offering=`: the CSV download (export.rs).
+//! - `GET /coordination/{lang}/activity`: the activity log (activity.rs).
+//!
+//! views.rs: how those pages show times (anonymous feedback: its date only), progress and
+//! places, and how they log what a coordinator saw or did.
 //!
 //! Every route but sign-in and enrolment takes [`crate::auth::SignedIn`]; every POST calls
 //! [`crate::auth::SignedIn::check_change`] first. Pages are `Cache-Control: no-store`.
