@@ -560,3 +560,47 @@ async fn anonymous_feedback_is_dated_by_its_day_only_in_every_listing() {
     let handled = site.state.store().handled(&parsed).await.unwrap().unwrap();
     assert_eq!(handled.handling.progress(), Progress::Done);
 }
+
+#[tokio::test]
+async fn a_submission_never_handled_is_flagged_fourteen_days_before_its_retention_ends() {
+    let site = site();
+    let received: Timestamp = "2025-06-02T14:00:00Z".parse().unwrap();
+    let clock = std::sync::Arc::new(std::sync::Mutex::new(received));
+    let shared = clock.clone();
+    site.state.set_clock(move || *shared.lock().unwrap());
+    let reference = submit_intake(&site, "en").await;
+    let days = |n: i64| received + jiff::SignedDuration::from_hours(24 * n);
+
+    *clock.lock().unwrap() = days(75);
+    let session = signed_in(&site.state, ALEX).await;
+    let html = page(&site, "/coordination/en/", &session).await;
+    assert!(
+        html.contains(&reference) && !html.contains("Deleted soon"),
+        "{html}"
+    );
+
+    *clock.lock().unwrap() = days(77);
+    let session = signed_in(&site.state, ALEX).await;
+    let html = page(&site, "/coordination/en/", &session).await;
+    assert!(html.contains("Deleted soon"), "{html}");
+    assert!(html.contains("Not done: it will be deleted on Sunday, August 31, 2025."));
+    let shown = page(
+        &site,
+        &format!("/coordination/en/submissions/{reference}"),
+        &session,
+    )
+    .await;
+    assert!(shown.contains("Deleted soon"));
+    let french = page(&site, "/coordination/fr/", &session).await;
+    assert!(french.contains("Bientôt supprimée"), "{french}");
+
+    let progress = format!("/coordination/en/submissions/{reference}/progress");
+    let pairs = [("csrf", session.csrf.as_str()), ("progress", "done")];
+    post(&site, &progress, Some(&session), &pairs, "same-origin").await;
+    let html = page(&site, "/coordination/en/", &session).await;
+    assert!(
+        !html.contains("Deleted soon"),
+        "done: no flag, its own deletion day"
+    );
+    assert!(html.contains("It will be deleted on"));
+}
