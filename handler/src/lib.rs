@@ -41,6 +41,8 @@ pub mod routes;
 pub mod staleness;
 pub mod state;
 pub mod store;
+pub mod waiting_list;
+pub mod withdrawal;
 pub mod words;
 
 pub use reference::Reference;

@@ -12,7 +12,7 @@ use crate::store::Status;
 use jiff::Timestamp;
 use model::forms::{ErrorKind, FormDef, Submission};
 use model::offering::Offering;
-use model::registration::CohortAvailability;
+use model::registration::{CohortAvailability, CohortChoice};
 
 /// A request for a place in a cohort with a group size.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,12 +79,28 @@ pub fn placement(
             status: Status::Registered,
         }),
         CohortAvailability::Interest => without_place(Status::Interest),
-        CohortAvailability::Closed if submission.wants_waiting_list() => {
-            without_place(Status::Waitlisted)
-        }
+        // On the waiting list of its cohort (so a place freed before the first session is
+        // theirs in turn), taking no place: a group size of 0 for the newcomer.
+        CohortAvailability::Closed if submission.wants_waiting_list() => Ok(Placement {
+            place: first_start(offerings, &choice).map(|starts| PlaceRequest {
+                offering: choice.offering.clone(),
+                cohort: choice.cohort.clone().unwrap_or_default(),
+                starts,
+                group_size: 0,
+                waiting_list: true,
+            }),
+            status: Status::Waitlisted,
+        }),
         CohortAvailability::Closed => Err(ErrorKind::Closed),
         CohortAvailability::NotYetOpen => Err(ErrorKind::NotOpen),
         CohortAvailability::Past => Err(ErrorKind::Past),
         CohortAvailability::Unknown => Err(ErrorKind::Invalid),
     }
+}
+
+/// When the chosen cohort's first session starts (its place counter's key).
+fn first_start(offerings: &[Offering], choice: &CohortChoice) -> Option<Timestamp> {
+    let offering = offerings.iter().find(|o| o.id == choice.offering)?;
+    let cohort = offering.cohort(choice.cohort.as_deref()?)?;
+    Some(cohort.sessions.first()?.start.timestamp())
 }

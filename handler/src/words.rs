@@ -94,6 +94,8 @@ pub fn status_key(status: Status) -> &'static str {
         Status::Registered => "status_registered",
         Status::Waitlisted => "status_waitlisted",
         Status::Interest => "status_interest",
+        Status::Withdrawn => "status_withdrawn",
+        Status::NotAttending => "status_not_attending",
     }
 }
 
@@ -103,7 +105,10 @@ pub fn confirmation_for(form: &FormDef, status: Status) -> &Confirmation {
     match status {
         Status::Waitlisted => form.waitlisted.as_ref().unwrap_or(&form.received),
         Status::Interest => form.interest.as_ref().unwrap_or(&form.received),
-        Status::Received | Status::Registered => &form.received,
+        // A withdrawn registration is never confirmed; its record keeps the received text.
+        Status::Received | Status::Registered | Status::Withdrawn | Status::NotAttending => {
+            &form.received
+        }
     }
 }
 

@@ -83,7 +83,7 @@ pub const WORKSPACE_INBOX_KEYS: &[&str] = &[
 
 /// The keys the form handler reads, with what each is for (`site check` reports a missing one;
 /// the handler refuses to start without them).
-pub const HANDLER_KEYS: [(&str, &str); 28] = [
+pub const HANDLER_KEYS: [(&str, &str); 55] = [
     (
         "support_line",
         "the support line on the confirmation page and in acknowledgements ({phone})",
@@ -186,6 +186,111 @@ pub const HANDLER_KEYS: [(&str, &str); 28] = [
     (
         "error_prefix",
         "before the page title when a form has errors",
+    ),
+    (
+        "status_withdrawn",
+        "a registration's status in coordinators' notices and the export: withdrawn",
+    ),
+    (
+        "status_not_attending",
+        "a registration's status in coordinators' notices and the export: not attending",
+    ),
+    (
+        "withdraw_confirm_title",
+        "the withdrawal page, registered: title",
+    ),
+    (
+        "withdraw_confirm_waiting_title",
+        "the withdrawal page, on the waiting list: title",
+    ),
+    (
+        "withdraw_confirm_text",
+        "the withdrawal page, registered: what will be cancelled",
+    ),
+    (
+        "withdraw_confirm_waiting_text",
+        "the withdrawal page, on the waiting list: what will be cancelled",
+    ),
+    (
+        "withdraw_group_label",
+        "the withdrawal page: the group's label",
+    ),
+    (
+        "withdraw_place_goes_on",
+        "the withdrawal page, registered: the place goes to the next person",
+    ),
+    (
+        "withdraw_waiting_goes_on",
+        "the withdrawal page, on the waiting list: the place in line is lost",
+    ),
+    (
+        "withdraw_confirm_button",
+        "the withdrawal page, registered: the button",
+    ),
+    (
+        "withdraw_confirm_waiting_button",
+        "the withdrawal page, on the waiting list: the button",
+    ),
+    (
+        "withdraw_keep",
+        "the withdrawal page: the link that changes nothing",
+    ),
+    (
+        "withdraw_done_title",
+        "the withdrawal done page, registered: title",
+    ),
+    (
+        "withdraw_done_waiting_title",
+        "the withdrawal done page, on the waiting list: title",
+    ),
+    ("withdraw_done_text", "the withdrawal done page: text"),
+    (
+        "withdraw_used_title",
+        "the page of a withdrawal link already used: title",
+    ),
+    (
+        "withdraw_used_text",
+        "the page of a withdrawal link already used: text ({email} {phone})",
+    ),
+    (
+        "withdraw_expired_title",
+        "the page of a withdrawal link past the first session: title",
+    ),
+    (
+        "withdraw_expired_text",
+        "the page of a withdrawal link past the first session: text ({email} {phone})",
+    ),
+    (
+        "withdraw_invalid_title",
+        "the page of an unknown or damaged withdrawal link: title",
+    ),
+    (
+        "withdraw_invalid_text",
+        "the page of an unknown or damaged withdrawal link: text ({email} {phone})",
+    ),
+    (
+        "withdraw_email_line",
+        "the acknowledgement of a registration: before the withdrawal link",
+    ),
+    (
+        "withdraw_email_waiting_line",
+        "the acknowledgement of a waiting-list place: before the withdrawal link",
+    ),
+    (
+        "promotion_email_title",
+        "the email to a person who got a place from the waiting list: title",
+    ),
+    (
+        "promotion_email_text",
+        "the email to a person who got a place from the waiting list: text",
+    ),
+    (
+        "promotion_call_heading",
+        "the coordinators' notice to call a person who got a place: heading",
+    ),
+    (
+        "promotion_call_text",
+        "the coordinators' notice to call a person who got a place: text",
     ),
 ];
 

@@ -324,7 +324,7 @@ pub async fn drain_within(
 /// never writes to the public). Decided here, at sending, so no path around it exists.
 pub fn recipient<'a>(config: &'a Config, notification: &'a PendingNotification) -> Option<&'a str> {
     match (notification.kind, config.acknowledgements) {
-        (NotificationKind::Acknowledgement, Acknowledgements::Coordinators) => {
+        (kind, Acknowledgements::Coordinators) if kind.to_person() => {
             config.coordinators.first().map(String::as_str)
         }
         _ => Some(notification.recipient.as_str()),
@@ -343,14 +343,16 @@ async fn deliver(delivery: &Delivery, notification: &PendingNotification) -> Res
         .form(&stored.submission.form)
         .ok_or_else(|| Failure::Abandon("the form no longer exists".into()))?;
     let email = match notification.kind {
-        NotificationKind::Coordinator => emails::coordinator_notice(
-            delivery.renderer(),
-            content.words(),
-            form,
-            &stored,
-            &content.offerings,
-        ),
-        NotificationKind::Acknowledgement => {
+        NotificationKind::Coordinator | NotificationKind::PromotionCall => {
+            emails::coordinator_notice(
+                delivery.renderer(),
+                content.words(),
+                form,
+                &stored,
+                &content.offerings,
+            )
+        }
+        NotificationKind::Acknowledgement | NotificationKind::Promotion => {
             emails::acknowledgement(delivery.renderer(), &content, form, &stored)
         }
     }
@@ -362,8 +364,8 @@ async fn deliver(delivery: &Delivery, notification: &PendingNotification) -> Res
     })?;
     let config = delivery.config();
     let reply_to = match notification.kind {
-        NotificationKind::Acknowledgement => Some(&config.reply_to),
-        NotificationKind::Coordinator => None,
+        kind if kind.to_person() => Some(&config.reply_to),
+        _ => None,
     };
     let to = recipient(config, notification)
         .ok_or_else(|| Failure::Abandon("no coordinators' address to send it to".into()))?;

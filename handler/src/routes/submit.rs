@@ -8,17 +8,19 @@ use crate::config::Config;
 use crate::content::Content;
 use crate::origin;
 use crate::reference::Reference;
-use crate::registration::{self, Placement};
+use crate::registration::{self, PlaceRequest, Placement};
 use crate::state::AppState;
 use crate::store::{
     NewNotification, NewSubmission, NotificationKind, Status, StoreError, SubmitOutcome,
 };
+use crate::waiting_list;
 use crate::words;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use jiff::Zoned;
 use model::forms::{ErrorKind, FormDef, Invalid, MAX_BODY_BYTES, RawSubmission, Submission};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// What happened to a request, for the log line (never personal data).
@@ -139,6 +141,9 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
             );
         }
     };
+    if let Some(place) = placement.place.as_ref().filter(|p| p.group_size > 0) {
+        fill_raised_places(state, &content, &def.id, place).await;
+    }
     let answer = Answer {
         content: &content,
         def,
@@ -147,6 +152,35 @@ async fn handle(state: &AppState, form_id: &str, request: Request) -> Outcome {
         format,
     };
     store(state, answer, submission, placement).await
+}
+
+/// Places a raised group size added go to the people already waiting before a newcomer is
+/// counted (crate::waiting_list). A store failure here is logged; the submission that follows
+/// meets the same store and answers for it.
+async fn fill_raised_places(
+    state: &AppState,
+    content: &Arc<Content>,
+    form: &str,
+    place: &PlaceRequest,
+) {
+    let at = state.received_now();
+    match waiting_list::fill_before_registering(
+        state.store(),
+        content,
+        state.config(),
+        form,
+        place,
+        at,
+    )
+    .await
+    {
+        Ok(promoted) if !promoted.is_empty() => {
+            tracing::info!(form, promoted = promoted.len(), "waiting_list_advanced");
+            state.wake_notifier();
+        }
+        Ok(_) => {}
+        Err(err) => tracing::error!(form, "filling a cohort's new places failed: {err}"),
+    }
 }
 
 /// What a stored (or refused) submission is answered with: the form, the request, the moment.

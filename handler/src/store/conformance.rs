@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod inbox;
+pub mod places;
 
 use super::{
     AckQuota, NewNotification, NewSubmission, NotificationKind, Status, Store, StoreError,

@@ -43,6 +43,7 @@ use std::time::Duration;
 use tokio::sync::OnceCell;
 
 mod auth;
+mod places;
 
 /// The partition key attribute.
 pub const PK: &str = "pk";

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod conformance;
 pub mod dynamodb;
 pub mod inbox;
+pub mod places;
 pub mod sqlite;
 
 pub use inbox::InboxStore;
@@ -41,16 +42,24 @@ pub enum Status {
     Waitlisted,
     /// Interest in an offering without dates.
     Interest,
+    /// The person gave back their place or left the waiting list (their withdrawal link, or a
+    /// coordinator for them).
+    Withdrawn,
+    /// A coordinator marked a registered person as not attending: their place was freed.
+    NotAttending,
 }
 
 impl Status {
-    /// The name stored and shown in URLs: `received`, `registered`, `waitlisted`, `interest`.
+    /// The name stored and shown in URLs: `received`, `registered`, `waitlisted`, `interest`,
+    /// `withdrawn`, `not-attending`.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Received => "received",
             Status::Registered => "registered",
             Status::Waitlisted => "waitlisted",
             Status::Interest => "interest",
+            Status::Withdrawn => "withdrawn",
+            Status::NotAttending => "not-attending",
         }
     }
 
@@ -61,6 +70,8 @@ impl Status {
             Status::Registered,
             Status::Waitlisted,
             Status::Interest,
+            Status::Withdrawn,
+            Status::NotAttending,
         ]
         .into_iter()
         .find(|s| s.as_str() == text)
@@ -75,24 +86,43 @@ pub enum NotificationKind {
     Coordinator,
     /// The person: an acknowledgement of receipt, without their answers.
     Acknowledgement,
+    /// The person, who was waiting: a place became free and is theirs (with their new
+    /// withdrawal link). Queued with the change that promoted them (crate::store::places).
+    Promotion,
+    /// A coordinator: a person who was waiting, and asked not to be emailed, now has a place;
+    /// call them to tell them.
+    PromotionCall,
 }
 
 impl NotificationKind {
-    /// `coordinator` or `acknowledgement`.
+    /// `coordinator`, `acknowledgement`, `promotion` or `promotion-call`.
     pub fn as_str(self) -> &'static str {
         match self {
             NotificationKind::Coordinator => "coordinator",
             NotificationKind::Acknowledgement => "acknowledgement",
+            NotificationKind::Promotion => "promotion",
+            NotificationKind::PromotionCall => "promotion-call",
         }
     }
 
     /// The inverse of [`NotificationKind::as_str`].
     pub fn parse(text: &str) -> Option<NotificationKind> {
-        match text {
-            "coordinator" => Some(NotificationKind::Coordinator),
-            "acknowledgement" => Some(NotificationKind::Acknowledgement),
-            _ => None,
-        }
+        [
+            NotificationKind::Coordinator,
+            NotificationKind::Acknowledgement,
+            NotificationKind::Promotion,
+            NotificationKind::PromotionCall,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
+    }
+
+    /// Whether it goes to the person (and so in their language, by their way of contact).
+    pub fn to_person(self) -> bool {
+        matches!(
+            self,
+            NotificationKind::Acknowledgement | NotificationKind::Promotion
+        )
     }
 }
 
@@ -237,8 +267,9 @@ pub enum StoreError {
 }
 
 /// Durable storage of submissions and the outbox of their notifications; and, through
-/// [`auth::AuthStore`] and [`InboxStore`], what the coordinators' workspace keeps.
-pub trait Store: auth::AuthStore + InboxStore + Send + Sync + 'static {
+/// [`auth::AuthStore`] and [`InboxStore`], what the coordinators' workspace keeps; and,
+/// through [`places::PlaceStore`], registrations that move.
+pub trait Store: auth::AuthStore + InboxStore + places::PlaceStore + Send + Sync + 'static {
     /// Stores a submission and queues its notifications in one atomic step (see the module
     /// documentation). Returns only once the submission is durable.
     fn submit(&self, new: NewSubmission) -> BoxFuture<'_, Result<SubmitOutcome, StoreError>>;

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 mod auth;
+mod places;
 
 /// The tables. Both are `WITHOUT ROWID`, keyed by random references: a rowid or an
 /// `AUTOINCREMENT` id numbers rows in order of arrival, and would place anonymous feedback,
@@ -209,6 +210,7 @@ impl SqliteStore {
         prepare(&mut connection)?;
         connection.execute_batch(inbox::SCHEMA).map_err(backend)?;
         auth::prepare(&mut connection)?;
+        places::prepare(&mut connection)?;
         Ok(SqliteStore {
             path: path.to_path_buf(),
             connection: Arc::new(Mutex::new(connection)),

@@ -21,6 +21,7 @@ mod lambda_stream;
 mod mail;
 mod origin_secret;
 mod outage;
+mod places;
 mod race;
 mod starttls;
 mod store;

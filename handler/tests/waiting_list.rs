@@ -1,0 +1,146 @@
+//! The waiting list advancing through the handler (issue 13): a raised group size gives its
+//! new places to the people waiting, on the next registration for that cohort and before the
+//! newcomer is counted; a person who joins the waiting list of a closed cohort is on that
+//! cohort's list; the promoted person's news goes out by their chosen way.
+
+mod support;
+
+use handler::delivery::notifier;
+use handler::store::Status;
+use handler::store::places::CohortPlaces;
+use handler::waiting_list;
+use std::sync::Arc;
+use support::*;
+
+/// Registers `n` people for `cohort`, asking for the waiting list when full; returns the
+/// confirmation addresses.
+async fn register(site: &TestSite, cohort: &str, from: usize, n: usize) -> Vec<String> {
+    let mut urls = Vec::new();
+    for i in from..from + n {
+        let mut answers = registration(cohort, &format!("person{i}@example.ca"));
+        answers.push(("waitlist".into(), "yes".into()));
+        urls.push(location(
+            &site.post_form("registration", &pairs(&answers)).await,
+        ));
+    }
+    urls
+}
+
+fn status_of(url: &str) -> &str {
+    url.rsplit("status=").next().unwrap()
+}
+
+#[tokio::test]
+async fn a_raised_group_size_goes_to_the_people_waiting_before_a_newcomer() {
+    let site = TestSite::new(OPEN);
+    let first = register(&site, "workshop:english", 0, 12).await;
+    assert!(first[..10].iter().all(|u| status_of(u) == "registered"));
+    assert!(first[10..].iter().all(|u| status_of(u) == "waitlisted"));
+    let waiting: Vec<String> = first[10..].iter().map(|u| reference_in(u)).collect();
+    notifier::run_once(site.state.delivery()).await.unwrap();
+    let sent_before = site.outbox().len();
+
+    // The editor raises the group size from 10 to 12.
+    let file = site.options.root.join("content/offerings/workshop.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("group_size = 10", "group_size = 12")).unwrap();
+
+    // The next person finds the two new places given to the two who waited.
+    let next = register(&site, "workshop:english", 12, 1).await;
+    assert_eq!(status_of(&next[0]), "waitlisted", "{next:?}");
+    for reference in &waiting {
+        let stored = site
+            .state
+            .store()
+            .get(&handler::Reference::parse(reference).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.status, Status::Registered, "{reference}");
+    }
+    // Each is told once, by email (they chose email).
+    notifier::run_once(site.state.delivery()).await.unwrap();
+    let outbox = site.outbox();
+    let promotions: Vec<&String> = outbox
+        .iter()
+        .filter(|m| {
+            m.contains("X-Passerelle-Kind: promotion\r\n")
+                || m.contains("X-Passerelle-Kind: promotion\n")
+        })
+        .collect();
+    assert_eq!(
+        promotions.len(),
+        2,
+        "{} new messages",
+        outbox.len() - sent_before
+    );
+    for (reference, i) in waiting.iter().zip([10, 11]) {
+        assert!(
+            promotions.iter().any(|m| m.contains(reference.as_str())
+                && m.contains(&format!("To: person{i}@example.ca")))
+        );
+    }
+}
+
+#[tokio::test]
+async fn someone_waiting_for_a_closed_cohort_is_on_its_waiting_list() {
+    let site = TestSite::new(CLOSED);
+    let url = register(&site, "workshop:english", 0, 1).await.remove(0);
+    assert_eq!(status_of(&url), "waitlisted");
+    let reference = handler::Reference::parse(&reference_in(&url)).unwrap();
+    let content = site.state.content();
+    let stored = site.state.store().get(&reference).await.unwrap().unwrap();
+    let cohort = waiting_list::cohort_of(&content, &stored).unwrap();
+    // Its cohort's list is where a freed place is looked for: this person is found there.
+    let places = CohortPlaces {
+        form: "registration".into(),
+        offering: cohort.offering.clone(),
+        cohort: cohort.cohort.clone(),
+        cohort_key: format!("{}@{}", cohort.cohort, cohort.starts),
+        group_size: cohort.group_size,
+    };
+    let notices = waiting_list::promotion_notices(site.state.config(), Arc::clone(&content));
+    let promoted = site
+        .state
+        .store()
+        .fill_places(&places, jiff::Timestamp::now(), notices)
+        .await
+        .unwrap();
+    assert_eq!(promoted, vec![reference]);
+}
+
+#[tokio::test]
+async fn a_person_promoted_who_asked_for_a_call_is_announced_to_the_coordinators() {
+    let site = TestSite::new(OPEN);
+    register(&site, "workshop:english", 0, 10).await;
+    let mut by_phone = registration("workshop:english", "");
+    for (name, value) in by_phone.iter_mut() {
+        match name.as_str() {
+            "contact_method" => *value = "phone".into(),
+            "email" => *value = String::new(),
+            _ => {}
+        }
+    }
+    by_phone.push(("phone".into(), "613-555-0100".into()));
+    by_phone.push(("waitlist".into(), "yes".into()));
+    let response = site.post_form("registration", &pairs(&by_phone)).await;
+    let url = location(&response);
+    assert_eq!(status_of(&url), "waitlisted", "{url}");
+    let reference = reference_in(&url);
+    let content = site.state.content();
+    let notices = waiting_list::promotion_notices(site.state.config(), Arc::clone(&content));
+    let stored = site
+        .state
+        .store()
+        .get(&handler::Reference::parse(&reference).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let queued = notices(&stored);
+    assert_eq!(queued.len(), 1);
+    assert_eq!(
+        queued[0].kind,
+        handler::store::NotificationKind::PromotionCall
+    );
+    assert_eq!(queued[0].recipient, "coordinators@passerelle.localhost");
+}
