@@ -604,3 +604,28 @@ async fn a_submission_never_handled_is_flagged_fourteen_days_before_its_retentio
     );
     assert!(html.contains("It will be deleted on"));
 }
+
+#[tokio::test]
+async fn people_who_joined_a_closed_cohorts_waiting_list_are_on_it_in_order() {
+    let site = TestSite::with_settings(CLOSED, &[("PASSERELLE_COORDINATORS", ALEX)]);
+    let session = signed_in(&site.state, ALEX).await;
+    let mut references = Vec::new();
+    for n in 0..2 {
+        let mut answers = registration("workshop:english", &format!("late{n}@example.ca"));
+        answers.push(("waitlist".into(), "yes".into()));
+        let response = site.post_form("registration", &pairs(&answers)).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        references.push(reference_in(&location(&response)));
+    }
+    let html = page(&site, "/coordination/en/registrations", &session).await;
+    assert!(
+        html.contains("english (in English): waiting list (2)"),
+        "{html}"
+    );
+    assert!(html.contains("Places left: 10 of 10"));
+    let (a, b) = (
+        html.find(&references[0]).unwrap(),
+        html.find(&references[1]).unwrap(),
+    );
+    assert!(a < b, "in order of arrival");
+}

@@ -7,7 +7,6 @@ use super::page::{self, Page};
 use super::views::{self, When};
 use crate::auth::{self, SignedIn};
 use crate::state::AppState;
-use crate::store::Status;
 use crate::store::inbox::{CohortId, Roster, SubmissionSummary};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -98,9 +97,8 @@ fn registers_for(def: &FormDef, _offering: &Offering) -> bool {
     def.cohort_field().is_some()
 }
 
-/// The cohort's people, from every form that registers for it. Those who joined the waiting
-/// list once registration had closed took no place and their submission names no cohort in
-/// the store's columns, only in their answers: they are found there, and follow the others.
+/// The cohort's people, from every form that registers for it (those who joined its waiting
+/// list after registration closed included: their submissions carry the cohort too).
 async fn roster(
     state: &AppState,
     forms: &[&FormDef],
@@ -120,24 +118,6 @@ async fn roster(
         let roster = state.store().roster(&def.id, &id).await?;
         people.extend(roster.registered);
         people.extend(roster.waiting);
-        for stored in state.store().list(&def.id).await? {
-            let late = stored.status == Status::Waitlisted
-                && stored.submission.cohort(def).is_some_and(|choice| {
-                    choice.offering == offering.id && choice.cohort.as_deref() == Some(&cohort.id)
-                })
-                && !people.iter().any(|p| p.reference == stored.reference);
-            if late {
-                people.push(SubmissionSummary {
-                    reference: stored.reference,
-                    form: def.id.clone(),
-                    status: stored.status,
-                    received_at: stored.received_at,
-                    offering: Some(offering.id.clone()),
-                    cohort: Some(cohort.id.clone()),
-                    handling: crate::store::inbox::Handling::New,
-                });
-            }
-        }
     }
     Ok(Roster::from_summaries(people))
 }
