@@ -102,7 +102,7 @@ pub fn delivery_with(
     let config = Config::from_lookup(&options.data_dir, &content.get().site, lookup)?;
     let store = open_store_for(&config)?;
     let mailer = open_mailer(&config.mail)?;
-    Delivery::new(Arc::new(content), store, mailer, config)
+    Ok(Delivery::new(Arc::new(content), store, mailer, config))
 }
 
 /// The router's state and the notifier's, from the same pieces: the delivery shares the
@@ -122,7 +122,7 @@ pub fn assemble(
         Arc::clone(&store),
         mailer,
         config.clone(),
-    )?;
+    );
     Ok(AppState::new(content, pages, store, config, now, delivery))
 }
 

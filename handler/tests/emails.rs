@@ -5,7 +5,6 @@ mod support;
 
 use handler::Reference;
 use handler::content::Content;
-use handler::delivery::email_templates::Renderer;
 use handler::delivery::emails::{self, Email};
 use handler::store::{Status, StoredSubmission};
 use model::forms::RawSubmission;
@@ -55,16 +54,10 @@ fn snapshot(name: &str, email: &Email) {
 #[test]
 fn the_acknowledgement_in_english_and_french_never_repeats_the_answers() {
     let (_dir, content) = content();
-    let renderer = Renderer::new().unwrap();
     for lang in ["en", "fr"] {
         let record = stored(&content, "intake", &intake(lang), Status::Received);
-        let email = emails::acknowledgement(
-            &renderer,
-            &content,
-            content.form("intake").unwrap(),
-            &record,
-        )
-        .unwrap();
+        let email =
+            emails::acknowledgement(&content, content.form("intake").unwrap(), &record).unwrap();
         for answer in [
             "Sam Tester",
             "613-555-0100",
@@ -92,13 +85,8 @@ fn the_acknowledgement_of_a_waiting_list_place_says_so() {
         &pairs(&answers),
         Status::Waitlisted,
     );
-    let email = emails::acknowledgement(
-        &Renderer::new().unwrap(),
-        &content,
-        content.form("registration").unwrap(),
-        &record,
-    )
-    .unwrap();
+    let email =
+        emails::acknowledgement(&content, content.form("registration").unwrap(), &record).unwrap();
     assert!(email.text.contains("Vous êtes sur la liste d’attente"));
     snapshot("acknowledgement_registration_waitlisted_fr", &email);
 }
@@ -107,14 +95,8 @@ fn the_acknowledgement_of_a_waiting_list_place_says_so() {
 fn the_coordinators_notice_lists_the_answers_in_both_languages() {
     let (_dir, content) = content();
     let record = stored(&content, "intake", &intake("fr"), Status::Received);
-    let email = emails::coordinator_notice(
-        &Renderer::new().unwrap(),
-        content.words(),
-        content.form("intake").unwrap(),
-        &record,
-        &content.offerings,
-    )
-    .unwrap();
+    let email =
+        emails::coordinator_notice(&content, content.form("intake").unwrap(), &record).unwrap();
     assert!(email.text.contains("Sam Tester"));
     snapshot("coordinator_intake", &email);
 }
@@ -133,14 +115,8 @@ fn the_coordinators_notice_of_feedback_leaves_the_comments_out() {
         ],
         Status::Received,
     );
-    let email = emails::coordinator_notice(
-        &Renderer::new().unwrap(),
-        content.words(),
-        content.form("feedback").unwrap(),
-        &record,
-        &content.offerings,
-    )
-    .unwrap();
+    let email =
+        emails::coordinator_notice(&content, content.form("feedback").unwrap(), &record).unwrap();
     assert!(!email.text.contains("rushed") && !email.html.contains("rushed"));
     snapshot("coordinator_feedback", &email);
 }
@@ -191,14 +167,8 @@ fn the_coordinators_notice_shows_bidi_and_invisible_characters() {
     answers.retain(|(n, _)| *n != "name");
     answers.push(("name", "Sam\u{202e}txt.exe\u{200b}\u{2066}\u{feff}"));
     let record = stored(&content, "intake", &answers, Status::Received);
-    let email = emails::coordinator_notice(
-        &Renderer::new().unwrap(),
-        content.words(),
-        content.form("intake").unwrap(),
-        &record,
-        &content.offerings,
-    )
-    .unwrap();
+    let email =
+        emails::coordinator_notice(&content, content.form("intake").unwrap(), &record).unwrap();
     for part in [&email.text, &email.html] {
         assert!(part.contains("Sam"), "{part}");
         assert!(
@@ -251,7 +221,6 @@ fn decoded_headers(message: &lettre::Message) -> String {
 fn a_discreet_acknowledgement_names_the_program_nowhere_in_its_headers_or_first_line() {
     let (_dir, content) = content();
     assert!(content.site.discretion.acknowledgements, "on by default");
-    let renderer = Renderer::new().unwrap();
     let from = handler::config::default_from(&content.site);
     let reply_to = content.site.program.email.parse().unwrap();
     for (lang, form, answers, status) in [
@@ -266,8 +235,7 @@ fn a_discreet_acknowledgement_names_the_program_nowhere_in_its_headers_or_first_
     ] {
         let record = stored(&content, form, &pairs(&answers), status);
         let email =
-            emails::acknowledgement(&renderer, &content, content.form(form).unwrap(), &record)
-                .unwrap();
+            emails::acknowledgement(&content, content.form(form).unwrap(), &record).unwrap();
         let message = emails::message(
             &email,
             &from,
@@ -324,13 +292,8 @@ fn with_discretion_off_the_acknowledgement_names_the_program() {
     let (_dir, mut content) = content();
     content.site.discretion.acknowledgements = false;
     let record = stored(&content, "intake", &intake("en"), Status::Received);
-    let email = emails::acknowledgement(
-        &Renderer::new().unwrap(),
-        &content,
-        content.form("intake").unwrap(),
-        &record,
-    )
-    .unwrap();
+    let email =
+        emails::acknowledgement(&content, content.form("intake").unwrap(), &record).unwrap();
     assert_eq!(email.sender_name, None);
     assert!(
         email.subject.starts_with("Peer Support Program"),

@@ -33,14 +33,15 @@ pub struct SiteConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Program {
-    /// "Peer Support Program".
+    /// The program's name, in both languages (site.toml is the only place it is written).
     pub name: Localized,
-    /// "Sexual Misconduct Support and Resource Centre".
+    /// The organization that runs it, in full.
     pub org_name: Localized,
-    /// "SMSRC" / "CSRIS".
+    /// The organization's short name (its acronym in each language).
     pub org_short_name: Localized,
-    /// The 24/7 line as people dial it: `1-844-750-1648`.
+    /// The 24/7 line as people dial it (digits and hyphens).
     pub phone: String,
+    /// The program's email address (the acknowledgements' Reply-To).
     pub email: String,
 }
 
@@ -81,7 +82,7 @@ impl SiteConfig {
         self.time_zone.0.clone()
     }
 
-    /// The phone number as a `tel:` URL: `tel:+18447501648`.
+    /// The phone number as a `tel:` URL (`tel:+1` and its digits).
     pub fn phone_href(&self) -> String {
         let digits: String = self
             .program

@@ -317,7 +317,7 @@ pub fn missing_handler_keys(strings: &Strings) -> Option<Diagnostic> {
 }
 
 /// `text` with the program's facts from site.toml in place of `{program}` (its name),
-/// `{org}` (the organization's short name: "SMSRC" / "CSRIS"), `{phone}` and `{email}`.
+/// `{org}` (the organization's short name), `{phone}` and `{email}`.
 pub fn fill(text: &str, site: &SiteConfig, lang: Lang) -> String {
     let program = &site.program;
     text.replace("{program}", program.name.get(lang))

@@ -1,4 +1,6 @@
-//! The two emails a submission causes, built from the stored record (never from the request):
+//! The two emails a submission causes, built from the stored record (never from the request),
+//! rendered from `templates/email/` through the site's one template environment (the `render`
+//! crate: its escaper, `french_spacing` and partials, as the pages have):
 //!
 //! - the acknowledgement of receipt, to the person, in their chosen official language: the
 //!   reference number and what happens next, and never a copy of their answers;
@@ -7,17 +9,16 @@
 //!   written comments stay in the store, to be read in the export.
 
 use crate::content::Content;
-use crate::delivery::email_templates::Renderer;
 use crate::delivery::mail::{AutoSubmitted, KindHeader, MailError, ReferenceHeader};
 use crate::reveal::reveal;
 use crate::store::{NotificationKind, StoredSubmission};
-use crate::words::{Words, confirmation_for, status_key, support_line};
+use crate::words::{confirmation_for, status_key, support_line};
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use model::datetime;
 use model::forms::{FieldKind, FormDef, FormWords};
 use model::typography::in_lang;
-use model::{Lang, Offering, SiteConfig};
+use model::{Lang, SiteConfig};
 use serde::Serialize;
 use tera::Context;
 
@@ -45,7 +46,6 @@ pub fn reference_line(words: &FormWords, reference: &str, lang: Lang) -> String 
 /// neutral words of content/strings.toml: an inbox's list, a lock screen or a preview shows
 /// nothing that names the program.
 pub fn acknowledgement(
-    renderer: &Renderer,
     content: &Content,
     form: &FormDef,
     stored: &StoredSubmission,
@@ -113,8 +113,8 @@ pub fn acknowledgement(
     context.insert("org_name", &typeset(site.program.org_name.get(lang)));
     Ok(Email {
         subject,
-        text: renderer.email("acknowledgement.txt", &context)?,
-        html: renderer.email("acknowledgement.html", &context)?,
+        text: part(content, "acknowledgement.txt", &context)?,
+        html: part(content, "acknowledgement.html", &context)?,
         sender_name: discreet.map(|words| typeset(words.sender.get(lang))),
     })
 }
@@ -152,14 +152,23 @@ pub fn when(stored: &StoredSubmission, site: &SiteConfig, lang: Lang, anonymous:
     }
 }
 
+/// An email's part: `templates/email/<name>` rendered through the site's template
+/// environment, trimmed, with one final line break.
+fn part(content: &Content, name: &str, context: &Context) -> Result<String, tera::Error> {
+    let text = content
+        .templates
+        .render(&format!("email/{name}"), context)?;
+    Ok(format!("{}\n", text.trim()))
+}
+
 /// The coordinators' notice.
 pub fn coordinator_notice(
-    renderer: &Renderer,
-    words: Words<'_>,
+    content: &Content,
     form: &FormDef,
     stored: &StoredSubmission,
-    offerings: &[Offering],
 ) -> Result<Email, tera::Error> {
+    let words = content.words();
+    let offerings = &content.offerings;
     let sections: Vec<NoticeSection> = Lang::ALL
         .into_iter()
         .map(|lang| {
@@ -214,8 +223,8 @@ pub fn coordinator_notice(
     context.insert("sections", &sections);
     Ok(Email {
         subject,
-        text: renderer.email("coordinator.txt", &context)?,
-        html: renderer.email("coordinator.html", &context)?,
+        text: part(content, "coordinator.txt", &context)?,
+        html: part(content, "coordinator.html", &context)?,
         sender_name: None,
     })
 }

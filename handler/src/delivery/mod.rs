@@ -1,14 +1,13 @@
 //! What sending the emails needs, apart from the router: the store it reads the records from,
-//! the mailer, the settings, the content the emails' words come from, the email templates, and
-//! the clock. [`notifier`] takes a [`Delivery`]; the router's state holds one only to wake it
+//! the mailer, the settings, the content the emails' words and templates come from (the
+//! site's one template environment, `templates/email/`), and the clock. [`notifier`] takes a [`Delivery`]; the router's state holds one only to wake it
 //! after a submission is stored.
 //!
 //! Dependency direction: the ways in (local.rs, lambda.rs, main.rs) build a [`Delivery`] and
 //! hand it to the router's state (state.rs, read by routes/); the routes know delivery only
 //! through this type, and delivery (this folder: this module, notifier.rs, emails.rs, mail.rs,
-//! smtp.rs, email_templates.rs) never imports the router or its state.
+//! smtp.rs) never imports the router or its state.
 
-pub mod email_templates;
 pub mod emails;
 pub mod mail;
 pub mod notifier;
@@ -16,7 +15,6 @@ pub mod smtp;
 
 use crate::config::Config;
 use crate::content::{Content, ContentSource};
-use crate::delivery::email_templates::{Renderer, error_chain};
 use crate::delivery::mail::Mailer;
 use crate::store::Store;
 use jiff::Timestamp;
@@ -34,34 +32,31 @@ struct Shared {
     store: Arc<dyn Store>,
     mailer: Arc<dyn Mailer>,
     config: Config,
-    renderer: Renderer,
     wake: Notify,
 }
 
 impl Delivery {
-    /// Assembles delivery from the same pieces the router's state is built from; fails when
-    /// the embedded email templates do not compile.
+    /// Assembles delivery from the same pieces the router's state is built from. The email
+    /// templates come with the content (loaded and checked with the site's templates).
     pub fn new(
         content: Arc<ContentSource>,
         store: Arc<dyn Store>,
         mailer: Arc<dyn Mailer>,
         config: Config,
-    ) -> anyhow::Result<Delivery> {
-        let renderer = Renderer::new()
-            .map_err(|err| anyhow::anyhow!("the form templates: {}", error_chain(&err)))?;
-        Ok(Delivery {
+    ) -> Delivery {
+        Delivery {
             shared: Arc::new(Shared {
                 content,
                 store,
                 mailer,
                 config,
-                renderer,
                 wake: Notify::new(),
             }),
-        })
+        }
     }
 
-    /// The current content (reloaded when its files changed): the forms and the words.
+    /// The current content (reloaded when its files changed): the forms, the words and the
+    /// templates.
     pub fn content(&self) -> Arc<Content> {
         self.shared.content.get()
     }
@@ -79,11 +74,6 @@ impl Delivery {
     /// The handler's settings (senders, coordinators, attempts, retention).
     pub fn config(&self) -> &Config {
         &self.shared.config
-    }
-
-    /// The compiled email templates.
-    pub fn renderer(&self) -> &Renderer {
-        &self.shared.renderer
     }
 
     /// The real time: when a notification was sent, what is due, what has expired.

@@ -344,24 +344,13 @@ async fn deliver(delivery: &Delivery, notification: &PendingNotification) -> Res
         .ok_or_else(|| Failure::Abandon("the form no longer exists".into()))?;
     let email = match notification.kind {
         NotificationKind::Coordinator | NotificationKind::PromotionCall => {
-            emails::coordinator_notice(
-                delivery.renderer(),
-                content.words(),
-                form,
-                &stored,
-                &content.offerings,
-            )
+            emails::coordinator_notice(&content, form, &stored)
         }
         NotificationKind::Acknowledgement | NotificationKind::Promotion => {
-            emails::acknowledgement(delivery.renderer(), &content, form, &stored)
+            emails::acknowledgement(&content, form, &stored)
         }
     }
-    .map_err(|err| {
-        Failure::Retry(format!(
-            "template: {}",
-            crate::delivery::email_templates::error_chain(&err)
-        ))
-    })?;
+    .map_err(|err| Failure::Retry(format!("template: {}", render::error_chain(&err))))?;
     let config = delivery.config();
     let reply_to = match notification.kind {
         kind if kind.to_person() => Some(&config.reply_to),

@@ -31,8 +31,9 @@ use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-/// The Content-Security-Policy of the whole site (the one CloudFront sends, too).
-pub const CONTENT_SECURITY_POLICY: &str = include_str!("../../../infra/csp.txt");
+/// The Content-Security-Policy of the whole site (the one CloudFront sends, too): the one
+/// line of `infra/csp.txt`, handed over by the handler's build script (build.rs).
+pub const CONTENT_SECURITY_POLICY: &str = include_str!(concat!(env!("OUT_DIR"), "/csp.txt"));
 
 /// The handler's routes, with their state. Its pages carry the site's security headers
 /// themselves, so they hold wherever they are served from (CloudFront adds the same).

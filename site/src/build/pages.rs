@@ -164,7 +164,18 @@ impl<'a> Renderer<'a> {
         context.insert("nav", self.nav.get(lang));
         context.insert("values", &json!({}));
         context.insert("errors", &json!([]));
+        context.insert("live_reload", self.live_reload());
         context
+    }
+
+    /// The live-reload script's address while `site serve` builds, else empty: the layouts
+    /// draw its tag from it (partials/live-reload.html), nothing edits the rendered HTML.
+    fn live_reload(&self) -> &'static str {
+        if self.options.live_reload {
+            LIVE_RELOAD_SCRIPT
+        } else {
+            ""
+        }
     }
 
     /// A page as a section or home page lists it: title, description, summary, offering.
@@ -287,6 +298,7 @@ impl<'a> Renderer<'a> {
     pub(super) fn page(&self, page: &Page) -> Result<(PathBuf, Vec<u8>), Diagnostic> {
         let lang = page.lang;
         let mut context = self.frame(page).context();
+        context.insert("live_reload", self.live_reload());
         context.insert("values", &json!({}));
         context.insert("errors", &json!([]));
         if let Some(form) = &page.front_matter.form
@@ -309,18 +321,7 @@ impl<'a> Renderer<'a> {
             .with_help("fix the template, or the page field it reads")
         })?;
         let path = PathBuf::from(page.url.trim_start_matches('/')).join("index.html");
-        Ok((path, self.finish_html(html)))
-    }
-
-    pub(super) fn finish_html(&self, html: String) -> Vec<u8> {
-        if !self.options.live_reload {
-            return html.into_bytes();
-        }
-        let tag = format!("<script src=\"{LIVE_RELOAD_SCRIPT}\" defer></script>");
-        match html.find("</head>") {
-            Some(i) => format!("{}{tag}{}", &html[..i], &html[i..]).into_bytes(),
-            None => html.into_bytes(),
-        }
+        Ok((path, html.into_bytes()))
     }
 
     /// The context of pages in both languages (the root page and the root 404): English as
@@ -348,7 +349,7 @@ impl<'a> Renderer<'a> {
             .tera
             .render("root.html", &context)
             .map_err(|err| template_error("root.html", &err))?;
-        Ok(vec![("index.html".into(), self.finish_html(html))])
+        Ok(vec![("index.html".into(), html.into_bytes())])
     }
 
     /// `/en/404.html`, `/fr/404.html` and the bilingual `/404.html`.
@@ -373,7 +374,7 @@ impl<'a> Renderer<'a> {
                 .map_err(|err| template_error("404.html", &err))?;
             files.push((
                 PathBuf::from(lang.code()).join("404.html"),
-                self.finish_html(html),
+                html.into_bytes(),
             ));
         }
         if self.tera.get_template_names().any(|n| n == "root-404.html") {
@@ -382,7 +383,7 @@ impl<'a> Renderer<'a> {
                 .tera
                 .render("root-404.html", &context)
                 .map_err(|err| template_error("root-404.html", &err))?;
-            files.push(("404.html".into(), self.finish_html(html)));
+            files.push(("404.html".into(), html.into_bytes()));
         } else {
             let english = files[0].1.clone();
             files.push(("404.html".into(), english));
