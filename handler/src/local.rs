@@ -77,6 +77,8 @@ pub fn state_with(
         .with_context(|| format!("loading the site in {}", options.root.display()))?;
     let mut config = Config::from_lookup(&options.data_dir, &content.get().site, lookup)?;
     config.allow_host_origin = local;
+    // Passkeys are bound to the site's host name: a wrong one stops the start, not a sign-in.
+    crate::auth::passkey::check_relying_party(&config)?;
     let store = open_store_for(&config)?;
     let mailer = open_mailer(&config.mail)?;
     assemble(

@@ -78,6 +78,20 @@ enum Command {
         #[arg(long)]
         without_stream: bool,
     },
+    /// Email EMAIL (an address on PASSERELLE_COORDINATORS) an invitation to the coordinators'
+    /// workspace: a link to set up a passkey, single-use, valid 24 hours. With the local
+    /// outbox (file:), the message lands there and the link is printed too.
+    Invite {
+        email: String,
+        /// Where the link leads: the site's public origin (PASSERELLE_SITE_ORIGIN) by default,
+        /// or http://localhost:1111 with the local outbox (`site serve`'s default port).
+        #[arg(long)]
+        origin: Option<String>,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// Delete the submissions older than PASSERELLE_RETENTION_DAYS (90), and those marked done
     /// more than PASSERELLE_DONE_RETENTION_DAYS (30) ago, from the configured store. DynamoDB's TTL does this on its own; the embedded store relies on this command
     /// (and on the local server's hourly pass).
@@ -138,6 +152,12 @@ async fn main() -> anyhow::Result<()> {
             without_stream,
         } => create_table(table, without_stream).await,
         Command::Purge { root, data_dir } => purge(options(root, None, data_dir)).await,
+        Command::Invite {
+            email,
+            origin,
+            root,
+            data_dir,
+        } => invite(options(root, None, data_dir), &email, origin).await,
     }
 }
 
@@ -251,5 +271,39 @@ async fn purge(options: LocalOptions) -> anyhow::Result<()> {
     let done = state.store().purge_done(jiff::Timestamp::now()).await?;
     let done_days = state.config().done_retention_days;
     println!("{done} submission(s) marked done more than {done_days} days ago deleted");
+    Ok(())
+}
+
+/// `handler invite EMAIL`: the first invitation (then coordinators invite each other).
+async fn invite(options: LocalOptions, email: &str, origin: Option<String>) -> anyhow::Result<()> {
+    let state = local::state(&options, false)?;
+    let config = state.config();
+    let outbox = match &config.mail {
+        handler::config::MailConfig::File(dir) => Some(dir.clone()),
+        handler::config::MailConfig::Smtp(_) => None,
+    };
+    let origin = match (origin, &outbox) {
+        (Some(origin), _) => origin,
+        (None, Some(_)) => "http://localhost:1111".to_string(),
+        (None, None) => config.site_origins.first().cloned().ok_or_else(|| {
+            anyhow::anyhow!("PASSERELLE_SITE_ORIGIN names no origin: give --origin")
+        })?,
+    };
+    let invited = handler::auth::invitation::invite(&state, email, &origin, "operator").await?;
+    match outbox {
+        Some(dir) => {
+            println!(
+                "Invitation for {} written to the outbox {}",
+                invited.to,
+                dir.display()
+            );
+            println!("Link (single-use, 24 hours): {}", invited.link);
+        }
+        None => println!(
+            "Invitation emailed to {} ({})",
+            invited.to,
+            local::describe_mail(&config.mail)
+        ),
+    }
     Ok(())
 }

@@ -27,6 +27,22 @@ pub const WORKSPACE_SIGN_IN_KEYS: &[&str] = &[
     "workspace_forbidden_title",
     "workspace_forbidden_text",
     "workspace_back_to_workspace",
+    "workspace_sign_in_title",
+    "workspace_enrol_title",
+    "workspace_coordinators_title",
+    "workspace_remove_title",
+    "workspace_too_many_title",
+    "workspace_too_many_text",
+    "workspace_invitation_invalid_title",
+    "workspace_invitation_invalid_text",
+    "workspace_invitation_subject",
+    "workspace_invitation_text",
+    "workspace_go_to_sign_in",
+    "workspace_email_missing",
+    "workspace_sign_in_failed",
+    "workspace_signed_out",
+    "workspace_invited_notice",
+    "workspace_removed_notice",
 ];
 
 /// The keys the workspace's inbox, submission, registrations, export and activity pages read in

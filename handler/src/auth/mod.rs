@@ -13,6 +13,9 @@
 //! A route that needs a coordinator takes [`SignedIn`] as an argument; a route that changes
 //! anything also calls [`SignedIn::check_change`] before it does.
 
+pub mod invitation;
+pub mod passkey;
+pub mod rate_limit;
 pub mod testing;
 
 use crate::state::AppState;
@@ -46,6 +49,21 @@ pub fn hash(secret: &str) -> String {
 pub fn new_secret() -> String {
     let bytes: [u8; 32] = rand::random();
     hex(&bytes)
+}
+
+/// A keyed hash (HMAC-SHA-256) of `text` for `purpose`, under a key derived from the
+/// deployment's confirmation-link key: stable, and meaningless without the key.
+pub fn keyed_hash(config: &crate::config::Config, purpose: &str, text: &str) -> [u8; 32] {
+    use hmac::{Hmac, KeyInit, Mac};
+    let key = config.confirmation_key.derive(purpose);
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key).expect("any key length");
+    mac.update(text.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+/// [`keyed_hash`] in hex.
+pub fn keyed_hash_hex(config: &crate::config::Config, purpose: &str, text: &str) -> String {
+    hex(&keyed_hash(config, purpose, text))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -38,7 +38,7 @@ struct EntryView {
 pub async fn activity(
     State(state): State<AppState>,
     Path(LangSegment(lang)): Path<LangSegment>,
-    _who: SignedIn,
+    who: SignedIn,
 ) -> Response {
     let entries = match state.store().activity(SHOWN).await {
         Ok(entries) => entries,
@@ -64,7 +64,7 @@ pub async fn activity(
         title_key: "workspace_activity_title",
         path: "activity",
     };
-    page::render_page(&state, lang, page, StatusCode::OK, &context)
+    page::render_page(&state, lang, page, Some(&who), StatusCode::OK, &context)
 }
 
 /// Whether an entry keeps its date only: one that names a submission and is dated at the start

@@ -42,7 +42,7 @@ pub async fn export(
     Query(query): Query<ExportQuery>,
 ) -> Response {
     if query.form.is_empty() && query.offering.is_empty() {
-        return page(&state, lang, &query, Vec::new());
+        return page(&state, lang, &who, &query, Vec::new());
     }
     let content = state.content();
     let words = content.words();
@@ -51,7 +51,7 @@ pub async fn export(
             href: "#form".into(),
             message: words.get("workspace_export_form_missing", lang),
         };
-        return page(&state, lang, &query, vec![error]);
+        return page(&state, lang, &who, &query, vec![error]);
     };
     let offering = (!query.offering.is_empty()).then_some(query.offering.as_str());
     let known = offering.is_none_or(|id| content.offerings.iter().any(|o| o.id == id));
@@ -60,7 +60,7 @@ pub async fn export(
             href: "#offering".into(),
             message: words.get("workspace_export_offering_invalid", lang),
         };
-        return page(&state, lang, &query, vec![error]);
+        return page(&state, lang, &who, &query, vec![error]);
     }
     let submissions = match state.store().list(&def.id).await {
         Ok(submissions) => submissions,
@@ -115,7 +115,13 @@ fn download(state: &AppState, form: &str, offering: Option<&str>, csv: Vec<u8>) 
 }
 
 /// The page to choose what to export, with `errors` (then a 400).
-fn page(state: &AppState, lang: Lang, query: &ExportQuery, errors: Vec<ErrorLink>) -> Response {
+fn page(
+    state: &AppState,
+    lang: Lang,
+    who: &SignedIn,
+    query: &ExportQuery,
+    errors: Vec<ErrorLink>,
+) -> Response {
     let content = state.content();
     let words = content.words();
     let context = ExportContext {
@@ -150,5 +156,5 @@ fn page(state: &AppState, lang: Lang, query: &ExportQuery, errors: Vec<ErrorLink
         title_key: "workspace_export_title",
         path: "export",
     };
-    page::render_page(state, lang, page, status, &context)
+    page::render_page(state, lang, page, Some(who), status, &context)
 }

@@ -66,7 +66,7 @@ struct Row {
 pub async fn inbox(
     State(state): State<AppState>,
     Path(LangSegment(lang)): Path<LangSegment>,
-    _who: SignedIn,
+    who: SignedIn,
     Query(query): Query<InboxQuery>,
 ) -> Response {
     let content = state.content();
@@ -143,7 +143,7 @@ pub async fn inbox(
     } else {
         StatusCode::BAD_REQUEST
     };
-    page::render_page(&state, lang, page, status, &context)
+    page::render_page(&state, lang, page, Some(&who), status, &context)
 }
 
 fn error(state: &AppState, lang: Lang, field: &str, key: &str) -> ErrorLink {

@@ -1,7 +1,13 @@
 //! The coordinators' workspace, under `/coordination/{lang}/` (the same word in both
 //! languages): server-rendered pages through [`page::render_page`], each route in its own file.
 //!
+//! - `GET|POST /coordination/{lang}/sign-in`, `POST .../sign-in/finish`: the address, then
+//!   the passkey (sign_in.rs).
+//! - `GET|POST /coordination/{lang}/enrol?token=`, `POST .../enrol/finish`: a passkey from an
+//!   invitation (enrol.rs).
 //! - `POST /coordination/{lang}/sign-out`: ends the session (sign_out.rs).
+//! - `GET /coordination/{lang}/coordinators`, `POST .../coordinators/invite|remove`: the
+//!   coordinators and their passkeys (coordinators.rs).
 //! - `GET /coordination/{lang}/`: the inbox, `?form=&progress=` (inbox.rs).
 //! - `GET /coordination/{lang}/submissions/{reference}`: one submission; `POST .../progress`
 //!   sets its progress; `GET .../delete` asks to confirm, `POST .../delete` deletes it now
@@ -17,10 +23,14 @@
 //! [`crate::auth::SignedIn::check_change`] first. Pages are `Cache-Control: no-store`.
 
 mod activity;
+mod coordinators;
+mod enrol;
 mod export;
 mod inbox;
 pub mod page;
 mod registrations;
+mod session;
+mod sign_in;
 mod sign_out;
 mod submission;
 mod views;
@@ -34,7 +44,26 @@ use axum::routing::{get, post};
 /// The workspace's routes (merged into the handler's router beside `/api/`).
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route(
+            "/coordination/{lang}/sign-in",
+            get(sign_in::page).post(sign_in::start),
+        )
+        .route("/coordination/{lang}/sign-in/finish", post(sign_in::finish))
+        .route(
+            "/coordination/{lang}/enrol",
+            get(enrol::page).post(enrol::start),
+        )
+        .route("/coordination/{lang}/enrol/finish", post(enrol::finish))
         .route("/coordination/{lang}/sign-out", post(sign_out::sign_out))
+        .route("/coordination/{lang}/coordinators", get(coordinators::page))
+        .route(
+            "/coordination/{lang}/coordinators/invite",
+            post(coordinators::invite),
+        )
+        .route(
+            "/coordination/{lang}/coordinators/remove",
+            post(coordinators::remove),
+        )
         .route("/coordination/{lang}/", get(inbox::inbox))
         .route(
             "/coordination/{lang}/submissions/{reference}",
@@ -76,6 +105,7 @@ pub fn forbidden(state: &AppState, lang: model::Lang) -> Response {
         state,
         lang,
         "",
+        None,
         StatusCode::FORBIDDEN,
         "workspace_forbidden_title",
         page::Message {

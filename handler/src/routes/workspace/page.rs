@@ -3,12 +3,24 @@
 //! language) around a template of `templates/workspace/`, which extends the site's layout, and
 //! the page's own typed context.
 
+use crate::auth::{CSRF_FIELD, SignedIn};
 use crate::state::AppState;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use model::Lang;
 use render::{PageContext, PageFrame, SiteContext, TranslationContext, error_chain};
 use serde::Serialize;
+
+/// Who is signed in, as templates see it (`signed_in`): the address, and the sign-out form's
+/// address and CSRF token (`templates/workspace/partials/account.html`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Account {
+    pub email: String,
+    pub csrf: String,
+    /// The CSRF field's name.
+    pub csrf_field: &'static str,
+    pub sign_out_url: String,
+}
 
 /// What a workspace page is: its template, its title's key in content/strings.toml, and its
 /// address after `/coordination/{lang}/` (the language toggle leads to the same address in
@@ -23,7 +35,8 @@ pub struct Page<'a> {
     pub path: &'a str,
 }
 
-/// The frame of a workspace page in `lang`.
+/// The frame of a workspace page in `lang` (the workspace's own navigation is
+/// `templates/workspace/nav.html`, not the site's).
 fn frame(state: &AppState, lang: Lang, page: Page<'_>) -> PageFrame {
     let content = state.content();
     let assets = state.pages().assets();
@@ -59,16 +72,29 @@ fn frame(state: &AppState, lang: Lang, page: Page<'_>) -> PageFrame {
 }
 
 /// The page, rendered with `context` (its fields are top-level names in the template), with
-/// `status`. Workspace pages are never cached (the router adds `Cache-Control: no-store`).
+/// `status`; `who` (when signed in) adds `signed_in` ([`Account`]: the sign-out button).
+/// Workspace pages are never cached (`Cache-Control: no-store`).
 pub fn render_page<C: Serialize>(
     state: &AppState,
     lang: Lang,
     page: Page<'_>,
+    who: Option<&SignedIn>,
     status: StatusCode,
     context: &C,
 ) -> Response {
     let frame = frame(state, lang, page);
     let mut full = frame.context();
+    if let Some(who) = who {
+        full.insert(
+            "signed_in",
+            &Account {
+                email: who.coordinator.clone(),
+                csrf: who.csrf().to_string(),
+                csrf_field: CSRF_FIELD,
+                sign_out_url: crate::auth::url(lang, "sign-out"),
+            },
+        );
+    }
     match tera::Context::from_serialize(context) {
         Ok(own) => full.extend(own),
         Err(err) => return unrenderable(page.template, &err),
@@ -114,6 +140,7 @@ pub fn message(
     state: &AppState,
     lang: Lang,
     path: &str,
+    who: Option<&SignedIn>,
     status: StatusCode,
     title_key: &str,
     message: Message,
@@ -142,5 +169,5 @@ pub fn message(
         title_key,
         path,
     };
-    render_page(state, lang, page, status, &context)
+    render_page(state, lang, page, who, status, &context)
 }

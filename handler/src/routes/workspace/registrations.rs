@@ -58,7 +58,7 @@ struct Person {
 pub async fn registrations(
     State(state): State<AppState>,
     Path(LangSegment(lang)): Path<LangSegment>,
-    _who: SignedIn,
+    who: SignedIn,
 ) -> Response {
     let content = state.content();
     let mut offerings = Vec::new();
@@ -87,7 +87,7 @@ pub async fn registrations(
         path: "registrations",
     };
     let context = RegistrationsContext { offerings };
-    page::render_page(&state, lang, page, StatusCode::OK, &context)
+    page::render_page(&state, lang, page, Some(&who), StatusCode::OK, &context)
 }
 
 /// Whether `def` is a form people register for `offering` with: a form with a cohort field

@@ -61,6 +61,7 @@ fn not_found(state: &AppState, lang: Lang) -> Response {
         state,
         lang,
         "",
+        None,
         StatusCode::NOT_FOUND,
         "workspace_not_found_title",
         page::Message {
@@ -200,7 +201,7 @@ fn render(
         title_key: "workspace_submission_title",
         path: &path,
     };
-    page::render_page(state, lang, page, shown.status, &context)
+    page::render_page(state, lang, page, Some(who), shown.status, &context)
 }
 
 /// The answers in the form's order, with their labels in `lang`, hidden characters revealed;
@@ -350,7 +351,7 @@ pub async fn confirm_delete(
         title_key: "workspace_delete_title",
         path: &path,
     };
-    page::render_page(&state, lang, page, StatusCode::OK, &context)
+    page::render_page(&state, lang, page, Some(&who), StatusCode::OK, &context)
 }
 
 /// The confirmed deletion's form: its CSRF token.

@@ -221,6 +221,7 @@ pub fn unavailable(
         state,
         lang,
         path,
+        None,
         StatusCode::SERVICE_UNAVAILABLE,
         "workspace_unavailable_title",
         super::page::Message {

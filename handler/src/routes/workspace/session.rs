@@ -1,0 +1,73 @@
+//! What sign-in and enrolment share: starting a session once a passkey is checked (a new id,
+//! the cookie, the activity log), and the refusal line the alarm counts.
+
+use crate::auth::{self, passkey::CeremonyError};
+use crate::state::AppState;
+use crate::store::auth::{Activity, ActivityEntry};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use model::Lang;
+
+/// Starts a session for `email` (after `action`, logged with it) and leads to the inbox.
+pub async fn start(state: &AppState, lang: Lang, email: &str, actions: &[Activity]) -> Response {
+    let started = async {
+        let id = auth::start_session(state, email).await?;
+        for action in actions {
+            state
+                .store()
+                .log_activity(ActivityEntry {
+                    at: state.received_now(),
+                    actor: email.to_string(),
+                    action: action.clone(),
+                })
+                .await?;
+        }
+        Ok::<_, crate::store::StoreError>(id)
+    }
+    .await;
+    match started {
+        Ok(id) => (
+            StatusCode::SEE_OTHER,
+            [
+                (header::LOCATION, auth::url(lang, "")),
+                (
+                    header::SET_COOKIE,
+                    auth::session_cookie_header(&id)
+                        .to_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                ),
+            ],
+        )
+            .into_response(),
+        Err(err) => unavailable(&err),
+    }
+}
+
+/// Logs a refused sign-in or enrolment: one `workspace_sign_in_refused` line with its reason
+/// (never the address), which the alarm in infra/template.yaml counts.
+pub fn refused(reason: &str) {
+    tracing::warn!(reason, "workspace_sign_in_refused");
+}
+
+/// A ceremony that failed for a reason of the server's own (the store, the settings): 503.
+pub fn server_failure(err: &CeremonyError) -> Option<Response> {
+    match err {
+        CeremonyError::Store(_) | CeremonyError::Config(_) => {
+            tracing::error!("a passkey ceremony failed: {err}");
+            Some(StatusCode::SERVICE_UNAVAILABLE.into_response())
+        }
+        _ => None,
+    }
+}
+
+/// The store failed: 503, logged.
+pub fn unavailable(err: &dyn std::fmt::Display) -> Response {
+    tracing::error!("the workspace's store failed: {err}");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The workspace is unavailable. Try again in a few minutes. / L’espace de travail est \
+         indisponible. Réessayez dans quelques minutes.\n",
+    )
+        .into_response()
+}
