@@ -261,6 +261,7 @@ rust_tests() {
 readonly SNAPSHOT="$WORK/site"
 readonly DIST="$WORK/dist"
 SITE_BIN="$TARGET_DIR/debug/site"
+HANDLER_BIN="$TARGET_DIR/debug/handler"
 
 snapshot() {
   mkdir -p "$SNAPSHOT"
@@ -275,7 +276,8 @@ snapshot() {
 }
 
 site() {
-  cargo build -q -p site
+  # The handler binary too: the browser gates run `handler invite` (workspace sign-in).
+  cargo build -q -p site -p passerelle-handler
   snapshot
   note "site check --deny-warnings"
   # Warnings too (a translation behind its source, plain-language advice): the content passes.
@@ -318,6 +320,7 @@ browser() {
     CSP_FILE="$SNAPSHOT/infra/csp.txt" \
     PASSERELLE_DATA_DIR="$data_dir" \
     PASSERELLE_OUTBOX="$data_dir/outbox" \
+    HANDLER_BIN="$HANDLER_BIN" \
     TEST_SUMMARY_DIR="$WORK/summary" \
     node --test --test-concurrency=1 --test-reporter=spec tests/browser/ || status=$?
   # shellcheck disable=SC2016 # JavaScript template literals, not shell expansions

@@ -187,10 +187,8 @@ pub async fn finish(
     let finished =
         passkey::finish_enrolment(&state, &enrolment, &registration, &form.credential, &name).await;
     match finished {
-        Ok(()) => {
-            let actions = [Activity::Enrolled, Activity::SignedIn];
-            session::start(&state, lang, &enrolment.email, &actions).await
-        }
+        // Enrolling signs in: one line in the log says both.
+        Ok(()) => session::start(&state, lang, &enrolment.email, &[Activity::Enrolled]).await,
         Err(CeremonyError::NotListed) => {
             session::refused("not-listed");
             invalid(&state, lang)
