@@ -28,13 +28,13 @@ const WORDS = {
     invalid: 'This invitation link does not work',
     failed: 'Sign-in did not work',
     missing: 'Enter your email address',
-    log: ['Signed in', 'Signed out', 'Registered a passkey'],
+    log: ['Signed in', 'Signed in', 'Signed out', 'Registered a passkey'],
   },
   fr: {
     invalid: 'Ce lien d’invitation ne fonctionne pas',
     failed: 'La connexion n’a pas fonctionné',
     missing: 'Entrez votre adresse courriel',
-    log: ['S’est connecté ou connectée', 'S’est déconnecté ou déconnectée', 'A enregistré une clé d’accès'],
+    log: ['S’est connecté ou connectée', 'S’est connecté ou connectée', 'S’est déconnecté ou déconnectée', 'A enregistré une clé d’accès'],
   },
 };
 
@@ -136,6 +136,22 @@ describe('signing in to the workspace with a passkey', () => {
         await signIn(page, lang, EMAIL, (name) => check(`${lang} ${name}`));
         const second = await sessionCookie(context);
         assert.ok(second && second.value !== first.value, 'a new session id at sign-in');
+
+        // Signing in again from the same browser ends the session it had.
+        await signIn(page, lang, EMAIL);
+        const third = await sessionCookie(context);
+        assert.notEqual(third.value, second.value);
+        const { context: other, external: otherExternal } = await newGuardedContext(browser, { width });
+        try {
+          await allowWorkspace(other);
+          await other.addCookies([{ ...second, expires: -1 }]);
+          const stale = await other.newPage();
+          await stale.goto(workspaceUrl(`/coordination/${lang}/`));
+          assert.equal(stale.url(), workspaceUrl(`/coordination/${lang}/sign-in`), 'the replaced session ended');
+          assert.deepEqual(otherExternal, []);
+        } finally {
+          await other.close();
+        }
 
         await page.goto(workspaceUrl(`/coordination/${lang}/activity`));
         const log = await page.locator('main').textContent();

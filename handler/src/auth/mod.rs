@@ -88,6 +88,11 @@ pub fn lang_of_path(path: &str) -> Lang {
         .unwrap_or(Lang::En)
 }
 
+/// The hash of the session id the request's cookies carry, if any (valid or not).
+pub fn session_hash_in(headers: &HeaderMap) -> Option<String> {
+    session_cookie(headers).map(|id| hash(&id))
+}
+
 /// The session id the request's cookies carry, if any.
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
     headers

@@ -17,17 +17,20 @@ pub const PER_ADDRESS: u32 = 10;
 pub const PER_CLIENT: u32 = 30;
 
 /// The client, as far as the handler can tell: in AWS, CloudFront's `CloudFront-Viewer-Address`
-/// (which it sets itself; the viewer's IP address, its port dropped); on this machine, which
-/// answers only to itself, one client.
-pub fn client_of(headers: &HeaderMap) -> String {
-    headers
+/// (which CloudFront sets itself when the origin request policy forwards it: the viewer's IP
+/// address, its port dropped); on this machine, which answers only to itself, one client.
+/// `None` when neither: the per-client count is then left to the firewall's per-IP rules,
+/// rather than counting every client of the world as one (which anyone could use to lock
+/// every coordinator out).
+pub fn client_of(headers: &HeaderMap, local: bool) -> Option<String> {
+    let viewer = headers
         .get("cloudfront-viewer-address")
         .and_then(|value| value.to_str().ok())
         .map(|address| match address.rsplit_once(':') {
             Some((ip, port)) if port.bytes().all(|b| b.is_ascii_digit()) => ip.to_string(),
             _ => address.to_string(),
-        })
-        .unwrap_or_else(|| "local".to_string())
+        });
+    viewer.or_else(|| local.then(|| "local".to_string()))
 }
 
 async fn count(
@@ -55,25 +58,20 @@ pub async fn allow_sign_in(
     headers: &HeaderMap,
 ) -> Result<bool, StoreError> {
     let by_address = count(state, "passerelle-attempts-address", email, PER_ADDRESS).await?;
-    let by_client = count(
-        state,
-        "passerelle-attempts-client",
-        &client_of(headers),
-        PER_CLIENT,
-    )
-    .await?;
-    Ok(by_address && by_client)
+    Ok(by_address && allow_client(state, headers).await?)
+}
+
+/// Counts an attempt from this client, when the client is known.
+async fn allow_client(state: &AppState, headers: &HeaderMap) -> Result<bool, StoreError> {
+    match client_of(headers, state.config().allow_host_origin) {
+        Some(client) => count(state, "passerelle-attempts-client", &client, PER_CLIENT).await,
+        None => Ok(true),
+    }
 }
 
 /// Whether this client may use an invitation link (and counts it).
 pub async fn allow_enrolment(state: &AppState, headers: &HeaderMap) -> Result<bool, StoreError> {
-    count(
-        state,
-        "passerelle-attempts-client",
-        &client_of(headers),
-        PER_CLIENT,
-    )
-    .await
+    allow_client(state, headers).await
 }
 
 #[cfg(test)]
@@ -84,16 +82,17 @@ mod tests {
     #[test]
     fn the_client_is_cloudfronts_viewer_address_without_its_port() {
         let mut headers = HeaderMap::new();
-        assert_eq!(client_of(&headers), "local");
+        assert_eq!(client_of(&headers, true).as_deref(), Some("local"));
+        assert_eq!(client_of(&headers, false), None);
         headers.insert(
             "cloudfront-viewer-address",
             HeaderValue::from_static("198.51.100.7:46532"),
         );
-        assert_eq!(client_of(&headers), "198.51.100.7");
+        assert_eq!(client_of(&headers, false).as_deref(), Some("198.51.100.7"));
         headers.insert(
             "cloudfront-viewer-address",
             HeaderValue::from_static("2001:db8::1:443"),
         );
-        assert_eq!(client_of(&headers), "2001:db8::1");
+        assert_eq!(client_of(&headers, true).as_deref(), Some("2001:db8::1"));
     }
 }

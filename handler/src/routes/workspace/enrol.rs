@@ -188,7 +188,16 @@ pub async fn finish(
         passkey::finish_enrolment(&state, &enrolment, &registration, &form.credential, &name).await;
     match finished {
         // Enrolling signs in: one line in the log says both.
-        Ok(()) => session::start(&state, lang, &enrolment.email, &[Activity::Enrolled]).await,
+        Ok(()) => {
+            session::start(
+                &state,
+                lang,
+                &headers,
+                &enrolment.email,
+                &[Activity::Enrolled],
+            )
+            .await
+        }
         Err(CeremonyError::NotListed) => {
             session::refused("not-listed");
             invalid(&state, lang)

@@ -4,13 +4,23 @@
 use crate::auth::{self, passkey::CeremonyError};
 use crate::state::AppState;
 use crate::store::auth::{Activity, ActivityEntry};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use model::Lang;
 
-/// Starts a session for `email` (after `action`, logged with it) and leads to the inbox.
-pub async fn start(state: &AppState, lang: Lang, email: &str, actions: &[Activity]) -> Response {
+/// Starts a session for `email` (after `actions`, logged with it) and leads to the inbox. A
+/// session the browser still had (`headers`' cookie) ends: one browser, one session.
+pub async fn start(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    email: &str,
+    actions: &[Activity],
+) -> Response {
     let started = async {
+        if let Some(previous) = auth::session_hash_in(headers) {
+            state.store().end_session(&previous).await?;
+        }
         let id = auth::start_session(state, email).await?;
         for action in actions {
             state

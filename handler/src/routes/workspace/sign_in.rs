@@ -170,7 +170,7 @@ pub async fn finish(
         return super::forbidden(&state, lang);
     }
     match passkey::finish_sign_in(&state, &form.ceremony, &form.credential).await {
-        Ok(email) => session::start(&state, lang, &email, &[Activity::SignedIn]).await,
+        Ok(email) => session::start(&state, lang, &headers, &email, &[Activity::SignedIn]).await,
         Err(err) => {
             if let Some(response) = session::server_failure(&err) {
                 return response;
