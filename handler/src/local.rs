@@ -124,7 +124,8 @@ pub fn assemble(
         Arc::clone(&store),
         mailer,
         config.clone(),
-    );
+    )
+    .with_offerings_now(now.as_ref().map(Zoned::timestamp));
     Ok(AppState::new(content, pages, store, config, now, delivery))
 }
 

@@ -11,8 +11,8 @@
 use crate::content::Content;
 use crate::delivery::mail::{AutoSubmitted, KindHeader, MailError, ReferenceHeader};
 use crate::reveal::reveal;
-use crate::store::{NotificationKind, StoredSubmission};
-use crate::words::{confirmation_for, status_key, support_line};
+use crate::store::{NotificationKind, Status, StoredSubmission};
+use crate::words::{Words, confirmation_for, status_key, support_line};
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use model::datetime;
@@ -41,6 +41,23 @@ pub fn reference_line(words: &FormWords, reference: &str, lang: Lang) -> String 
     format!("{}{colon} {reference}", words.reference_label.get(lang))
 }
 
+/// What a person's email about a registration adds to the acknowledgement (issue 13).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegistrationNews {
+    /// Their personal withdrawal link (crate::withdrawal), for a registration or a place on
+    /// a waiting list that can still be withdrawn.
+    pub withdraw_url: Option<String>,
+    /// The email tells a person who was waiting that a place is now theirs: its own title and
+    /// first paragraph instead of the acknowledgement's.
+    pub promotion: bool,
+}
+
+#[derive(Serialize)]
+struct WithdrawLine {
+    line: String,
+    url: String,
+}
+
 /// The acknowledgement of receipt, in the person's language (French with its spacing). When
 /// `[discretion] acknowledgements` is on, its subject, sender name and first line are the
 /// neutral words of content/strings.toml: an inbox's list, a lock screen or a preview shows
@@ -49,6 +66,17 @@ pub fn acknowledgement(
     content: &Content,
     form: &FormDef,
     stored: &StoredSubmission,
+) -> Result<Email, tera::Error> {
+    person_email(content, form, stored, &RegistrationNews::default())
+}
+
+/// The acknowledgement with a registration's `news`: the withdrawal link and, for a promotion,
+/// the news that a place is theirs.
+pub fn person_email(
+    content: &Content,
+    form: &FormDef,
+    stored: &StoredSubmission,
+    news: &RegistrationNews,
 ) -> Result<Email, tera::Error> {
     let site = &content.site;
     let lang = stored.submission.reply_lang();
@@ -111,6 +139,7 @@ pub fn acknowledgement(
     context.insert("not_you", &words.get("acknowledgement_not_you", lang));
     context.insert("program_name", &typeset(site.program.name.get(lang)));
     context.insert("org_name", &typeset(site.program.org_name.get(lang)));
+    insert_news(&mut context, words, stored, news, lang);
     Ok(Email {
         subject,
         text: part(content, "acknowledgement.txt", &context)?,
@@ -119,10 +148,40 @@ pub fn acknowledgement(
     })
 }
 
+/// A registration's news in the person's email: a promotion's title and first paragraph, and
+/// the withdrawal link with the words for the person's status.
+fn insert_news(
+    context: &mut Context,
+    words: Words<'_>,
+    stored: &StoredSubmission,
+    news: &RegistrationNews,
+    lang: Lang,
+) {
+    let intro = news.promotion.then(|| {
+        context.insert("title", &words.get("promotion_email_title", lang));
+        words.get("promotion_email_text", lang)
+    });
+    context.insert("intro", &intro);
+    let line = match stored.status {
+        Status::Registered => Some("withdraw_email_line"),
+        Status::Waitlisted => Some("withdraw_email_waiting_line"),
+        _ => None,
+    };
+    let withdraw = line
+        .zip(news.withdraw_url.as_ref())
+        .map(|(key, url)| WithdrawLine {
+            line: words.get(key, lang),
+            url: url.clone(),
+        });
+    context.insert("withdraw", &withdraw);
+}
+
 #[derive(Serialize)]
 struct NoticeSection {
     lang: Lang,
     heading: String,
+    /// What the coordinators are asked to do, first (a promotion: call the person).
+    action: Option<String>,
     reference_line: String,
     received_line: String,
     status_line: String,
@@ -167,6 +226,25 @@ pub fn coordinator_notice(
     form: &FormDef,
     stored: &StoredSubmission,
 ) -> Result<Email, tera::Error> {
+    notice(content, form, stored, false)
+}
+
+/// The coordinators' notice that a person who was waiting, and chose not to be emailed, now
+/// has a place: the same notice, headed by what to do (call them).
+pub fn promotion_call_notice(
+    content: &Content,
+    form: &FormDef,
+    stored: &StoredSubmission,
+) -> Result<Email, tera::Error> {
+    notice(content, form, stored, true)
+}
+
+fn notice(
+    content: &Content,
+    form: &FormDef,
+    stored: &StoredSubmission,
+    call: bool,
+) -> Result<Email, tera::Error> {
     let words = content.words();
     let offerings = &content.offerings;
     let sections: Vec<NoticeSection> = Lang::ALL
@@ -197,9 +275,13 @@ pub fn coordinator_notice(
             let status = words.get(status_key(stored.status), lang);
             NoticeSection {
                 lang,
-                heading: words
-                    .get("notice_heading", lang)
-                    .replace("{form}", form.title.get(lang)),
+                heading: match call {
+                    true => words.get("promotion_call_heading", lang),
+                    false => words
+                        .get("notice_heading", lang)
+                        .replace("{form}", form.title.get(lang)),
+                },
+                action: call.then(|| words.get("promotion_call_text", lang)),
                 reference_line: words
                     .get("notice_reference", lang)
                     .replace("{reference}", stored.reference.as_str()),
@@ -214,10 +296,18 @@ pub fn coordinator_notice(
             }
         })
         .collect();
-    let subject = format!(
-        "{} / {} ({})",
-        form.title.en, form.title.fr, stored.reference
-    );
+    let subject = match call {
+        true => format!(
+            "{} / {} ({})",
+            words.get("promotion_call_heading", Lang::En),
+            words.get("promotion_call_heading", Lang::Fr),
+            stored.reference
+        ),
+        false => format!(
+            "{} / {} ({})",
+            form.title.en, form.title.fr, stored.reference
+        ),
+    };
     let mut context = Context::new();
     context.insert("subject", &subject);
     context.insert("sections", &sections);

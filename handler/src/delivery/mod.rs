@@ -33,6 +33,8 @@ struct Shared {
     mailer: Arc<dyn Mailer>,
     config: Config,
     wake: Notify,
+    /// The fixed moment offerings are seen at (previews and tests: `site serve --now`).
+    offerings_now: Option<Timestamp>,
 }
 
 impl Delivery {
@@ -51,8 +53,24 @@ impl Delivery {
                 mailer,
                 config,
                 wake: Notify::new(),
+                offerings_now: None,
             }),
         }
+    }
+
+    /// Sees the offerings at `now` instead of the real time (the router's fixed clock, for
+    /// previews and tests): whether a cohort has started, so whether a withdrawal link is
+    /// still worth sending. Call before cloning.
+    pub fn with_offerings_now(mut self, now: Option<Timestamp>) -> Delivery {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.offerings_now = now;
+        }
+        self
+    }
+
+    /// The moment offerings are seen at: the fixed one, or the real time.
+    pub fn offerings_now(&self) -> Timestamp {
+        self.shared.offerings_now.unwrap_or_else(Timestamp::now)
     }
 
     /// The current content (reloaded when its files changed): the forms, the words and the

@@ -20,10 +20,12 @@
 //! fits; what does not fit waits for the next invocation, unclaimed.
 
 use crate::config::{Acknowledgements, Config};
+use crate::content::Content;
 use crate::delivery::Delivery;
 use crate::delivery::emails;
 use crate::delivery::mail::MailError;
-use crate::store::{NotificationKind, PendingNotification, StoreError};
+use crate::store::{NotificationKind, PendingNotification, Status, StoreError, StoredSubmission};
+use crate::withdrawal::WithdrawalToken;
 use jiff::{SignedDuration, Timestamp};
 use std::time::{Duration, Instant};
 
@@ -52,15 +54,16 @@ pub const BACKLOG_EVENT: &str = "notification_backlog";
 // Worst case of one notification, each step at its own timeout:
 //   claim (a conditional update)            8 s  STORE_CALL_WORST (the SDK's operation timeout)
 //   read the submission                     8 s  STORE_CALL_WORST
+//   store a withdrawal link's hash          8 s  STORE_CALL_WORST (a registration's emails)
 //   send: secret, connect, TLS, login, data 25 s crate::delivery::smtp::SEND_TIMEOUT (whole message)
 //   record sent / failed                    8 s  STORE_CALL_WORST
-//   = NOTICE_WORST                          49 s
+//   = NOTICE_WORST                          57 s
 // A round of a sweep adds one index query (8 s) before its claims; the invocation keeps
 // RESERVE (10 s) for the backlog query and its answer to the runtime. So with the notifier's
-// 120 s Lambda timeout, a sweep claims at most (120 - 10 - 8) / 49 = 2 notifications in its
-// first round (worst case 8 + 2 * 49 + 10 = 116 s), and more in later rounds only as time
+// 150 s Lambda timeout, a sweep claims at most (150 - 10 - 8) / 57 = 2 notifications in its
+// first round (worst case 8 + 2 * 57 + 10 = 132 s), and more in later rounds only as time
 // is left; normally a message takes about a second and one invocation sends dozens. A stream
-// batch starts a record only with NOTICE_WORST + RESERVE = 59 s left, and reports the rest
+// batch starts a record only with NOTICE_WORST + RESERVE = 67 s left, and reports the rest
 // as batch item failures, which Lambda retries. The unit tests below check this arithmetic,
 // and scripts/test-infra.sh that the template's Timeout is LAMBDA_TIMEOUT.
 
@@ -70,14 +73,14 @@ pub const STORE_CALL_WORST: Duration = Duration::from_secs(8);
 
 /// The longest one notification takes: claimed, read, sent, recorded (see above).
 pub const NOTICE_WORST: Duration = Duration::from_secs(
-    3 * STORE_CALL_WORST.as_secs() + crate::delivery::smtp::SEND_TIMEOUT.as_secs(),
+    4 * STORE_CALL_WORST.as_secs() + crate::delivery::smtp::SEND_TIMEOUT.as_secs(),
 );
 
 /// Kept free at the end of an invocation: the backlog query and the answer.
 pub const RESERVE: Duration = Duration::from_secs(STORE_CALL_WORST.as_secs() + 2);
 
 /// The notifier Lambda's timeout: infra/template.yaml, NotifierFunction's `Timeout`.
-pub const LAMBDA_TIMEOUT: Duration = Duration::from_secs(120);
+pub const LAMBDA_TIMEOUT: Duration = Duration::from_secs(150);
 
 /// How much time a sweep or a stream batch may still use.
 #[derive(Debug, Clone, Copy)]
@@ -343,11 +346,11 @@ async fn deliver(delivery: &Delivery, notification: &PendingNotification) -> Res
         .form(&stored.submission.form)
         .ok_or_else(|| Failure::Abandon("the form no longer exists".into()))?;
     let email = match notification.kind {
-        NotificationKind::Coordinator | NotificationKind::PromotionCall => {
-            emails::coordinator_notice(&content, form, &stored)
-        }
+        NotificationKind::Coordinator => emails::coordinator_notice(&content, form, &stored),
+        NotificationKind::PromotionCall => emails::promotion_call_notice(&content, form, &stored),
         NotificationKind::Acknowledgement | NotificationKind::Promotion => {
-            emails::acknowledgement(&content, form, &stored)
+            let news = registration_news(delivery, &content, &stored, notification.kind).await?;
+            emails::person_email(&content, form, &stored, &news)
         }
     }
     .map_err(|err| Failure::Retry(format!("template: {}", render::error_chain(&err))))?;
@@ -380,6 +383,45 @@ async fn deliver(delivery: &Delivery, notification: &PendingNotification) -> Res
             MailError::Transient(reason) => Failure::Retry(redact(&reason)),
             MailError::Permanent(reason) => Failure::Abandon(redact(&reason)),
         })
+}
+
+/// What a person's email about a registration carries: for a registration or a place on a
+/// waiting list, before the cohort's first session, a fresh personal withdrawal link, whose
+/// token's hash is stored now (the token itself only ever exists in this email); and whether
+/// it tells them a place became theirs.
+async fn registration_news(
+    delivery: &Delivery,
+    content: &Content,
+    stored: &StoredSubmission,
+    kind: NotificationKind,
+) -> Result<emails::RegistrationNews, Failure> {
+    let promotion = kind == NotificationKind::Promotion;
+    let withdrawable = matches!(stored.status, Status::Registered | Status::Waitlisted);
+    let cohort = crate::waiting_list::cohort_of(content, stored)
+        .filter(|cohort| withdrawable && delivery.offerings_now() < cohort.starts);
+    let origin = delivery.config().site_origins.first();
+    let (Some(cohort), Some(origin)) = (cohort, origin) else {
+        return Ok(emails::RegistrationNews {
+            withdraw_url: None,
+            promotion,
+        });
+    };
+    let token = WithdrawalToken::generate();
+    delivery
+        .store()
+        .add_withdrawal_link(
+            &token.hash(),
+            &stored.reference,
+            stored.received_at,
+            cohort.starts,
+        )
+        .await
+        .map_err(|err| Failure::Retry(err.to_string()))?;
+    let lang = stored.submission.reply_lang();
+    Ok(emails::RegistrationNews {
+        withdraw_url: Some(crate::withdrawal::link(origin, lang, &token)),
+        promotion,
+    })
 }
 
 /// Removes anything that looks like an email address from a transport's error text (servers
@@ -482,7 +524,7 @@ mod tests {
             );
             assert!(n <= BATCH);
         }
-        assert_eq!(NOTICE_WORST, Duration::from_secs(49));
+        assert_eq!(NOTICE_WORST, Duration::from_secs(57));
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //!   no `ref` for an anonymous form, whose confirmation shows no reference). `sig` signs the
 //!   rest ([`crate::confirmation`]): an address the handler did not issue gets a 400 page.
 //! - `GET /api/forms/{form}?lang=`: back to the form's page (after a reload of an error page).
+//! - `GET /api/withdraw?lang=&token=`, `POST /api/withdraw`: a person's withdrawal page, from
+//!   the personal link of their registration's email (withdraw.rs).
 //! - `GET /api/health`: `ok`.
 //! - `/coordination/{lang}/...`: the coordinators' workspace ([`workspace`]).
 //!
@@ -20,6 +22,7 @@ mod back_to_form;
 mod confirmation;
 mod responses;
 mod submit;
+mod withdraw;
 pub mod workspace;
 
 pub use confirmation::confirmation_url;
@@ -49,6 +52,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/forms/{form}/confirmation",
             get(confirmation::confirmation),
+        )
+        .route(
+            crate::withdrawal::PATH,
+            get(withdraw::show).post(withdraw::withdraw),
         )
         .route("/api/health", get(|| async { "ok" }))
         .merge(workspace::routes())

@@ -126,13 +126,15 @@ pub struct WithdrawalLink {
 /// The stores' operations on places (implemented beside each backend: `sqlite/places.rs`,
 /// `dynamodb/places.rs`; covered by the conformance suite, `conformance::places`).
 pub trait PlaceStore {
-    /// Records a withdrawal link for the registration `reference`: the hash of its token,
+    /// Records a withdrawal link for the registration `reference` (received at `received_at`,
+    /// which dates the link's retention with its registration's): the hash of its token,
     /// valid until `valid_until`. A registration may have several (each email sent carries its
-    /// own); any one of them withdraws it, once.
+    /// own); any one of them withdraws it, once. One write.
     fn add_withdrawal_link<'a>(
         &'a self,
         token_hash: &'a str,
         reference: &'a Reference,
+        received_at: Timestamp,
         valid_until: Timestamp,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
 

@@ -68,6 +68,20 @@ pub struct TestSite {
 }
 
 impl TestSite {
+    /// The same site and data seen at another moment `now` (a second handler on the same
+    /// folder and store); `site` keeps the folder.
+    pub fn reopen_at(site: &TestSite, now: &str) -> TestSite {
+        let mut options = site.options.clone();
+        options.now = Some(at(now));
+        let state = handler::local::state(&options, true).unwrap();
+        TestSite {
+            router: handler::router(state.clone()),
+            dir: tempfile::tempdir().unwrap(),
+            options,
+            state,
+        }
+    }
+
     /// The site at `now`, with the default file mailer.
     pub fn new(now: &str) -> TestSite {
         let dir = tempfile::tempdir().unwrap();

@@ -173,11 +173,11 @@ pub async fn a_withdrawal_link_works_once_and_until_the_cohort_starts(store: &im
     let (a, _) = register(store, "Alex", 0, 1).await;
     let (b, _) = register(store, "Blake", 1, 1).await;
     store
-        .add_withdrawal_link("hash-a", &a, cohort_start())
+        .add_withdrawal_link("hash-a", &a, t0(), cohort_start())
         .await
         .unwrap();
     store
-        .add_withdrawal_link("hash-b", &b, cohort_start())
+        .add_withdrawal_link("hash-b", &b, t0(), cohort_start())
         .await
         .unwrap();
     let link = store.withdrawal_link("hash-a").await.unwrap().unwrap();
@@ -381,7 +381,7 @@ pub async fn concurrent_withdrawals_promote_the_first_people_waiting_in_order<S:
     }
     for (i, reference) in registered.iter().take(3).enumerate() {
         store
-            .add_withdrawal_link(&format!("hash-{i}"), reference, cohort_start())
+            .add_withdrawal_link(&format!("hash-{i}"), reference, t0(), cohort_start())
             .await
             .unwrap();
     }

@@ -603,25 +603,18 @@ impl DynamoStore {
         &self,
         token_hash: &str,
         reference: &Reference,
+        received_at: Timestamp,
         valid_until: Timestamp,
     ) -> Result<(), StoreError> {
         // The link expires (TTL) with its registration, and `handler purge` finds it by the
-        // registration's received time.
-        let Some(item) = self
-            .get_consistent(&submission_pk(reference.as_str()), SUBMISSION_SK)
-            .await?
-        else {
-            return Err(StoreError::Backend(
-                "a withdrawal link names no stored registration".into(),
-            ));
-        };
+        // registration's received time. One write: the notifier budgets a store call for it.
         let record = Item::from([
             (PK.to_string(), s(link_pk(token_hash))),
             (SK.to_string(), s(LINK_SK)),
             ("reference".to_string(), s(reference.as_str())),
             ("valid_until".to_string(), n(valid_until.as_millisecond())),
-            ("received_at".to_string(), n(get_n(&item, "received_at")?)),
-            (EXPIRES_AT.to_string(), n(get_n(&item, EXPIRES_AT)?)),
+            ("received_at".to_string(), n(received_at.as_millisecond())),
+            (EXPIRES_AT.to_string(), n(self.expires_at(received_at))),
         ]);
         let _write = WRITES.lock().await;
         self.client()
@@ -647,9 +640,10 @@ impl PlaceStore for DynamoStore {
         &'a self,
         token_hash: &'a str,
         reference: &'a Reference,
+        received_at: Timestamp,
         valid_until: Timestamp,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(self.add_link(token_hash, reference, valid_until))
+        Box::pin(self.add_link(token_hash, reference, received_at, valid_until))
     }
 
     fn withdrawal_link<'a>(

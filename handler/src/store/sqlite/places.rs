@@ -215,6 +215,7 @@ impl PlaceStore for SqliteStore {
         &'a self,
         token_hash: &'a str,
         reference: &'a Reference,
+        _received_at: Timestamp,
         valid_until: Timestamp,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         let (hash, reference) = (token_hash.to_string(), reference.as_str().to_string());
