@@ -185,6 +185,10 @@ async fn the_inbox_filters_by_form_and_progress_and_explains_an_unknown_filter()
     let html = text(response).await;
     assert!(html.contains("ps-error-summary") && html.contains(r##"href="#form""##));
     assert!(html.contains("Choose a form from the list"));
+    assert!(
+        html.contains(r#"aria-describedby="form-error""#),
+        "the message at the field"
+    );
     assert!(html.contains("<title>Error:"), "{html}");
     let response = get(
         &site,
@@ -500,7 +504,7 @@ async fn the_activity_log_shows_each_step_newest_first_and_never_an_answer() {
     let html = page(&site, "/coordination/en/activity", &session).await;
     let steps = [
         format!("Deleted submission {reference}"),
-        "Exported 1 rows of intake".to_string(),
+        "Exported “Request to join a peer support group”: 1 row".to_string(),
         format!("Marked submission {reference} as In progress"),
         format!("Viewed submission {reference}"),
     ];

@@ -53,6 +53,7 @@ pub const WORKSPACE_INBOX_KEYS: &[&str] = &[
     "workspace_activity_deleted",
     "workspace_activity_enrolled",
     "workspace_activity_exported",
+    "workspace_activity_exported_one",
     "workspace_activity_invited",
     "workspace_activity_progress",
     "workspace_activity_removed",

@@ -45,7 +45,7 @@ const WORDS = {
     deleted: (r) => `Submission ${r} was deleted.`,
     steps: (r) => [
       `Deleted submission ${r}`,
-      'rows of intake',
+      'Exported “Request to join a peer support group”: 1 row',
       `Marked submission ${r} as Done`,
       `Viewed submission ${r}`,
     ],
@@ -61,7 +61,7 @@ const WORDS = {
     deleted: (r) => `La soumission ${r} a été supprimée.`,
     steps: (r) => [
       `A supprimé la soumission ${r}`,
-      'lignes de intake',
+      'A exporté «\u00a0Demande de participation à un groupe de soutien par les pairs\u00a0»\u00a0: 1 ligne',
       `A indiqué le suivi «\u00a0Traitée\u00a0» pour la soumission ${r}`,
       `A consulté la soumission ${r}`,
     ],

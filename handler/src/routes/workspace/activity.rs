@@ -7,14 +7,15 @@ use super::LangSegment;
 use super::page::{self, Page};
 use super::views::{self, When};
 use crate::auth::SignedIn;
+use crate::content::Content;
 use crate::state::AppState;
 use crate::store::auth::{Activity, ActivityEntry};
 use crate::store::inbox::Progress;
-use crate::words::Words;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use model::Lang;
+use model::typography::in_lang;
 use serde::Serialize;
 
 /// How many entries the page shows (the newest).
@@ -55,7 +56,7 @@ pub async fn activity(
             .map(|entry| EntryView {
                 when: views::when(entry.at, &content.site, lang, date_only(entry, &content.tz)),
                 who: entry.actor.clone(),
-                what: describe(words, &entry.action, lang),
+                what: describe(&content, &entry.action, lang),
             })
             .collect(),
     };
@@ -78,8 +79,9 @@ fn date_only(entry: &ActivityEntry, tz: &jiff::tz::TimeZone) -> bool {
     names_submission && zoned.start_of_day().is_ok_and(|start| start == zoned)
 }
 
-/// What the entry says, in `lang`.
-fn describe(words: Words<'_>, action: &Activity, lang: Lang) -> String {
+/// What the entry says, in `lang` (a form by its title, an offering by its id).
+fn describe(content: &Content, action: &Activity, lang: Lang) -> String {
+    let words = content.words();
     let get = |key: &str| words.get(key, lang);
     match action {
         Activity::SignedIn => get("workspace_activity_signed_in"),
@@ -93,11 +95,19 @@ fn describe(words: Words<'_>, action: &Activity, lang: Lang) -> String {
             offering,
             rows,
         } => {
+            let title = content
+                .form(form)
+                .map_or_else(|| form.clone(), |def| in_lang(def.title.get(lang), lang));
             let what = match offering {
-                Some(offering) => format!("{form} ({offering})"),
-                None => form.clone(),
+                Some(offering) => format!("{title} ({offering})"),
+                None => title,
             };
-            get("workspace_activity_exported")
+            let key = if *rows == 1 {
+                "workspace_activity_exported_one"
+            } else {
+                "workspace_activity_exported"
+            };
+            get(key)
                 .replace("{rows}", &rows.to_string())
                 .replace("{form}", &what)
         }
