@@ -439,6 +439,10 @@ else:
     for needed in ("origin", "sec-fetch-site", "content-type"):
         if needed not in forwarded:
             problems.append(f"/coordination/* does not forward {needed} (the same-origin check reads it)")
+    # CloudFront's own headers the handler reads (the viewer's address for sign-in limits).
+    read = {m.lower() for text in sources.values() for m in re.findall(r'"(cloudfront-[a-z-]+)"', text, re.I)}
+    for name in sorted(read - forwarded):
+        problems.append(f"the handler reads {name}, which CloudFront does not forward to /coordination/*")
     if policy.get("QueryStringsConfig", {}).get("QueryStringBehavior") != "all":
         problems.append("/coordination/* does not forward the query string (enrol?token=, export?form=)")
     spelled = {m for text in sources.values() for m in re.findall(r'"(__Host-[A-Za-z0-9_.-]+)', text)}
