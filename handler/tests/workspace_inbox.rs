@@ -633,3 +633,29 @@ async fn people_who_joined_a_closed_cohorts_waiting_list_are_on_it_in_order() {
     );
     assert!(a < b, "in order of arrival");
 }
+
+#[tokio::test]
+async fn the_activity_log_names_whom_a_coordinator_invited_or_removed() {
+    let site = site();
+    let session = signed_in(&site.state, ALEX).await;
+    for action in [
+        Activity::Invited {
+            email: "robin@example.ca".into(),
+        },
+        Activity::Removed {
+            email: "sam@example.ca".into(),
+        },
+    ] {
+        let entry = handler::store::auth::ActivityEntry {
+            at: site.state.received_now(),
+            actor: ALEX.into(),
+            action,
+        };
+        site.state.store().log_activity(entry).await.unwrap();
+    }
+    let html = page(&site, "/coordination/en/activity", &session).await;
+    assert!(html.contains("Invited robin@example.ca"), "{html}");
+    assert!(html.contains("Removed sam@example.ca"));
+    let french = page(&site, "/coordination/fr/activity", &session).await;
+    assert!(french.contains("A invité robin@example.ca"));
+}

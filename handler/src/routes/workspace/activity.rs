@@ -121,7 +121,12 @@ fn describe(content: &Content, action: &Activity, lang: Lang) -> String {
         Activity::Deleted { reference } => {
             get("workspace_activity_deleted").replace("{reference}", reference.as_str())
         }
-        Activity::Invited { email } => get("workspace_activity_invited").replace("{email}", email),
-        Activity::Removed { email } => get("workspace_activity_removed").replace("{email}", email),
+        // `{address}`, not `{email}`: the strings' `{email}` is the program's own address.
+        Activity::Invited { email } => {
+            get("workspace_activity_invited").replace("{address}", email)
+        }
+        Activity::Removed { email } => {
+            get("workspace_activity_removed").replace("{address}", email)
+        }
     }
 }
