@@ -659,3 +659,42 @@ async fn the_activity_log_names_whom_a_coordinator_invited_or_removed() {
     let french = page(&site, "/coordination/fr/activity", &session).await;
     assert!(french.contains("A invité robin@example.ca"));
 }
+
+#[tokio::test]
+async fn deleting_a_registration_gives_its_place_to_the_first_person_waiting() {
+    let site = site();
+    let session = signed_in(&site.state, ALEX).await;
+    let mut references = Vec::new();
+    for n in 0..12 {
+        let mut answers = registration("workshop:english", &format!("p{n}@example.ca"));
+        answers.push(("waitlist".into(), "yes".into()));
+        let response = site.post_form("registration", &pairs(&answers)).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        references.push(Reference::parse(&reference_in(&location(&response))).unwrap());
+    }
+    let status = |r: Reference| {
+        let store = site.state.clone();
+        async move { store.store().get(&r).await.unwrap().map(|s| s.status) }
+    };
+    assert_eq!(
+        status(references[10].clone()).await,
+        Some(handler::store::Status::Waitlisted)
+    );
+    let uri = format!("/coordination/en/submissions/{}/delete", references[0]);
+    let pairs = [("csrf", session.csrf.as_str())];
+    let response = post(&site, &uri, Some(&session), &pairs, "same-origin").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(status(references[0].clone()).await, None, "deleted");
+    assert_eq!(
+        status(references[10].clone()).await,
+        Some(handler::store::Status::Registered),
+        "the first person waiting got the place"
+    );
+    assert_eq!(
+        status(references[11].clone()).await,
+        Some(handler::store::Status::Waitlisted)
+    );
+    let html = page(&site, "/coordination/en/registrations", &session).await;
+    assert!(html.contains("Places left: 0 of 10"), "{html}");
+    assert!(html.contains("english (in English): waiting list (1)"));
+}

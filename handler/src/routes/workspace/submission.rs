@@ -11,8 +11,10 @@ use crate::auth::{self, SignedIn};
 use crate::reference::Reference;
 use crate::reveal::reveal;
 use crate::state::AppState;
+use crate::store::Status;
 use crate::store::auth::Activity;
 use crate::store::inbox::{HandledSubmission, Handling, Progress};
+use crate::store::places::{PlaceAction, PlaceOutcome};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -373,10 +375,13 @@ pub async fn delete(
     if let Err(refused) = who.check_change(&headers, &form.csrf) {
         return refused.into_response();
     }
-    let (reference, _, def) = match find(&state, lang, &reference).await {
+    let (reference, handled, def) = match find(&state, lang, &reference).await {
         Ok(found) => found,
         Err(response) => return response,
     };
+    if let Err(err) = give_back_place(&state, &handled).await {
+        return views::unavailable(&state, lang, "", &err);
+    }
     if let Err(err) = state.store().delete_now(&reference).await {
         return views::unavailable(&state, lang, "", &err);
     }
@@ -387,4 +392,32 @@ pub async fn delete(
         return views::unavailable(&state, lang, "", &err);
     }
     see_other(&auth::url(lang, &format!("?deleted={reference}")))
+}
+
+/// A registration deleted before its cohort starts gives its place to the first person
+/// waiting, as a withdrawal does (crate::waiting_list; their news queued with it): the
+/// registration is withdrawn first, then deleted.
+async fn give_back_place(
+    state: &AppState,
+    handled: &HandledSubmission,
+) -> Result<(), crate::store::StoreError> {
+    if handled.stored.status != Status::Registered {
+        return Ok(());
+    }
+    let content = state.content();
+    let at = state.now(&content).timestamp();
+    let change = crate::waiting_list::change_for(
+        &content,
+        state.config(),
+        &handled.stored,
+        PlaceAction::Withdraw,
+        at,
+    );
+    if let PlaceOutcome::Changed {
+        promoted: Some(_), ..
+    } = state.store().change_place(change).await?
+    {
+        state.wake_notifier();
+    }
+    Ok(())
 }
