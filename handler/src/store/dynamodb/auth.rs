@@ -136,6 +136,9 @@ impl DynamoStore {
                 .expression_attribute_names("#pk", PK)
                 .expression_attribute_values(":pk", s(pk))
                 .set_exclusive_start_key(start.take());
+            if let Some(limit) = limit {
+                query = query.limit(i32::try_from(limit.max(1)).unwrap_or(i32::MAX));
+            }
             query = match prefix {
                 Some(prefix) => query
                     .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
@@ -444,8 +447,12 @@ impl AuthStore for DynamoStore {
 
     fn activity(&self, limit: usize) -> BoxFuture<'_, Result<Vec<ActivityEntry>, StoreError>> {
         Box::pin(async move {
+            // Newest first, so the expired entries (the oldest) come last: reading `limit`
+            // items and leaving out the expired ones never skips a kept entry.
             let now = self.now_seconds();
-            let items = self.query_partition(ACTIVITY_PK, None, false, None).await?;
+            let items = self
+                .query_partition(ACTIVITY_PK, None, false, Some(limit))
+                .await?;
             items
                 .iter()
                 .filter(|item| !super::expired(item, now))
