@@ -698,3 +698,23 @@ async fn deleting_a_registration_gives_its_place_to_the_first_person_waiting() {
     assert!(html.contains("Places left: 0 of 10"), "{html}");
     assert!(html.contains("english (in English): waiting list (1)"));
 }
+
+#[tokio::test]
+async fn a_changed_address_still_shows_the_page() {
+    let site = site();
+    let session = signed_in(&site.state, ALEX).await;
+    let reference = submit_intake(&site, "en").await;
+    let html = page(
+        &site,
+        &format!("/coordination/en/submissions/{reference}?saved=yes"),
+        &session,
+    )
+    .await;
+    assert!(!html.contains("Progress saved"));
+    page(
+        &site,
+        "/coordination/en/?form=&progress=&deleted=nonsense",
+        &session,
+    )
+    .await;
+}

@@ -113,7 +113,7 @@ pub async fn show(
         return views::unavailable(&state, lang, "", &err);
     }
     let content = state.content();
-    let notice = query.saved.then(|| {
+    let notice = (query.saved == "true").then(|| {
         let words = content.words();
         let progress = words.get(views::progress_key(handled.handling.progress()), lang);
         words
@@ -128,11 +128,12 @@ pub async fn show(
     render(&state, lang, &who, &handled, &def, shown)
 }
 
-/// `?saved=true` after the progress was set (its notice).
+/// `?saved=true` after the progress was set (its notice); any other value shows none (text,
+/// so that a changed address still shows the page rather than a bare 400).
 #[derive(Debug, Default, Deserialize)]
 pub struct ShowQuery {
     #[serde(default)]
-    saved: bool,
+    saved: String,
 }
 
 /// How the page is shown: what needs fixing, what was just done, and the status.
