@@ -515,6 +515,59 @@ mod inbox {
         a_submission_marked_done_is_deleted_after_its_days,
     );
 
+    /// Marked done, every item of a submission (and its idempotency record) expires at the
+    /// start of its deletion day, so DynamoDB's TTL deletes it then; marked back, at its
+    /// retention from arrival again.
+    #[tokio::test]
+    async fn marking_done_moves_the_ttl_of_every_item_earlier_and_back() {
+        use handler::store::conformance::Dump;
+        use handler::store::inbox::{DoneMark, Handling};
+        use handler::store::{InboxStore, Store};
+        let store = fresh("done-ttl").await;
+        let new = handler::store::conformance::new_submission("Alex", "ttl-key");
+        let reference = new.reference.clone();
+        store.submit(new).await.unwrap();
+        let tz = jiff::tz::TimeZone::get("America/Toronto").unwrap();
+        let mark = DoneMark::at(handler::store::conformance::t0(), &tz, 30);
+        let expiries = || async {
+            let records = TableDump(store.table().to_string()).dump().await;
+            let mut found: Vec<String> = records
+                .iter()
+                .filter(|r| r.values().any(|v| v.contains(reference.as_str())))
+                .map(|r| {
+                    r.get(handler::store::dynamodb::EXPIRES_AT)
+                        .cloned()
+                        .unwrap_or_default()
+                })
+                .collect();
+            found.sort();
+            found
+        };
+        let retention = (handler::store::conformance::t0()
+            + jiff::SignedDuration::from_hours(24 * 90))
+        .as_second()
+        .to_string();
+        let before = expiries().await;
+        assert_eq!(
+            before.len(),
+            4,
+            "the submission, two notices, the idempotency record"
+        );
+        assert!(before.iter().all(|e| *e == retention), "{before:?}");
+        store
+            .set_handling(&reference, Handling::Done(mark))
+            .await
+            .unwrap();
+        let done = mark.delete_at.as_second().to_string();
+        assert!(
+            expiries().await.iter().all(|e| *e == done),
+            "{:?}",
+            expiries().await
+        );
+        store.set_handling(&reference, Handling::New).await.unwrap();
+        assert_eq!(expiries().await, before);
+    }
+
     #[tokio::test]
     async fn anonymous_feedback_handled_keeps_its_day_only() {
         let store = fresh("anonymous-handled").await;
