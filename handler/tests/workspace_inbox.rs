@@ -597,6 +597,10 @@ async fn a_submission_never_handled_is_flagged_fourteen_days_before_its_retentio
     assert!(shown.contains("Deleted soon"));
     let french = page(&site, "/coordination/fr/", &session).await;
     assert!(french.contains("Bientôt supprimée"), "{french}");
+    assert!(
+        french.contains("elle sera supprimée le dimanche 31 août 2025."),
+        "one « le », from the date: {french}"
+    );
 
     let progress = format!("/coordination/en/submissions/{reference}/progress");
     let pairs = [("csrf", session.csrf.as_str()), ("progress", "done")];
@@ -606,7 +610,10 @@ async fn a_submission_never_handled_is_flagged_fourteen_days_before_its_retentio
         !html.contains("Deleted soon"),
         "done: no flag, its own deletion day"
     );
-    assert!(html.contains("It will be deleted on"));
+    assert!(
+        html.contains("It will be deleted on Sunday, August 31, 2025."),
+        "marked done late: its retention from arrival still ends first: {html}"
+    );
 }
 
 #[tokio::test]

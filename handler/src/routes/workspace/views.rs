@@ -97,7 +97,9 @@ pub fn deletion(
     let site = &content.site;
     let days = state.config().retention_days;
     if let Some(mark) = handling.done() {
-        let on = when(mark.delete_at, site, lang, true).text;
+        // Its retention from arrival still applies when it ends first.
+        let day = mark.delete_at.min(inbox::retention_ends(received_at, days));
+        let on = when(day, site, lang, true).text;
         return Some(Deletion {
             flagged: false,
             text: words
