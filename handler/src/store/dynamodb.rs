@@ -244,10 +244,11 @@ fn cohort_sk(cohort_key: &str) -> String {
     format!("COHORT#{cohort_key}")
 }
 
-/// The place counters of earlier versions, read once when a cohort's counter is created
-/// ([`DynamoStore::places_counted_before`]): `SESSION#<cohort>@<first start>` (before the
-/// registration vocabulary) and, older, `SESSION#<cohort>` (before places were counted per
-/// first start).
+/// The place counters of earlier versions, read at each registration for where a new
+/// cohort counter starts ([`DynamoStore::places_counted_before`]), in order of preference:
+/// `SESSION#<cohort>@<first start>` (before the registration vocabulary) and, older,
+/// `SESSION#<cohort>` (before places were counted per first start). The second is a prefix
+/// of the first, so one query finds both.
 fn earlier_counter_sks(place: &PlaceRequest) -> [String; 2] {
     [
         format!("SESSION#{}", place.cohort_key()),
@@ -835,22 +836,35 @@ impl DynamoStore {
     /// starts from it, so a cohort open while the new version is deployed is not offered its
     /// places a second time (the old counters expire with their last registration).
     async fn places_counted_before(&self, place: &PlaceRequest) -> Result<u32, StoreError> {
-        for sk in earlier_counter_sks(place) {
-            let item = self
-                .client()
-                .await
-                .get_item()
-                .table_name(&self.table)
-                .set_key(Some(key(&offering_pk(&place.offering), &sk)))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|err| sdk("reading a place counter", err))?
-                .item;
-            if let Some(item) = item
-                && !expired(&item, self.now_seconds())
+        let sks = earlier_counter_sks(place);
+        // One query for both (their keys share the prefix `SESSION#<cohort>`), read
+        // consistently: a submit makes as many requests as it did before, with the rights the
+        // stack grants (Query).
+        let items = self
+            .client()
+            .await
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", s(offering_pk(&place.offering)))
+            .expression_attribute_values(":prefix", s(&sks[1]))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| sdk("reading the earlier place counters", err))?
+            .items
+            .unwrap_or_default();
+        let now = self.now_seconds();
+        for sk in &sks {
+            let found = items
+                .iter()
+                .find(|item| matches!(item.get(SK), Some(AttributeValue::S(k)) if k == sk));
+            if let Some(item) = found
+                && !expired(item, now)
             {
-                return Ok(u32::try_from(get_n(&item, "registered")?).unwrap_or(u32::MAX));
+                return Ok(u32::try_from(get_n(item, "registered")?).unwrap_or(u32::MAX));
             }
         }
         Ok(0)
