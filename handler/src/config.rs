@@ -9,7 +9,8 @@
 //! | `PASSERELLE_SMTP_CA_FILE`   | none                                        | a PEM file of certificate authorities trusted for the SMTP server, besides the public ones |
 //! | `PASSERELLE_MAIL_FROM`      | the program's name (site.toml) `<no-reply@passerelle.localhost>` | the sender |
 //! | `PASSERELLE_COORDINATORS`   | `coordinators@passerelle.localhost`         | comma-separated addresses notified of each submission |
-//! | `PASSERELLE_SITE_ORIGIN`    | `base_url` of `site.toml`                   | comma-separated origins allowed to post |
+//! | `PASSERELLE_SITE_ORIGIN`    | `base_url` of `site.toml`                   | comma-separated origins allowed to post; the first is the site's public address, which the coordinators' notice links to (a local server links to the address it is used at instead) |
+//! | `PASSERELLE_NOTICE_ANSWERS` | unset                                       | unset: the coordinators' notice carries no personal data (form, reference, offering and cohort, status, received date, link to the workspace); `include`: the answers too; anything else stops the start |
 //! | `PASSERELLE_RETENTION_DAYS` | `90`                                        | submissions older than this are deleted (DynamoDB: the TTL) |
 //! | `PASSERELLE_DONE_RETENTION_DAYS` | `30`                                   | a submission marked done is deleted this many days after the day it was marked (crate::store::inbox) |
 //! | `PASSERELLE_NOTIFY_MAX_ATTEMPTS` | `8`                                   | attempts at sending one notification before it is given up on (kept, marked failed, logged `notification_failed`) |
@@ -243,6 +244,36 @@ pub struct Config {
     pub ses_configuration_set: Option<String>,
     /// The coordinators' workspace: sessions and the activity log ([`crate::auth`]).
     pub auth: AuthSettings,
+    /// Whether the coordinators' notice carries the answers (`PASSERELLE_NOTICE_ANSWERS`).
+    pub notice_answers: NoticeAnswers,
+    /// Where coordinators open the workspace, for the notice's link: the first of
+    /// `site_origins` (production: the site's public address), or the address a local server
+    /// is used at ([`crate::local::LocalOptions::public_origin`]).
+    pub public_origin: String,
+}
+
+/// What the coordinators' notice carries (`PASSERELLE_NOTICE_ANSWERS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeAnswers {
+    /// Unset, the default: no personal data, so a notice forwarded by mistake or read on a
+    /// shared screen tells nothing about the person; the answers are read in the workspace.
+    Omit,
+    /// `include`: the answers too, for a program that accepts that every coordinator's inbox
+    /// (and anything it is forwarded to) holds them.
+    Include,
+}
+
+/// `PASSERELLE_NOTICE_ANSWERS`: unset or `include`, nothing else (a typo must not fall back
+/// silently to either).
+fn notice_answers(value: Option<String>) -> anyhow::Result<NoticeAnswers> {
+    match value.as_deref().map(str::trim) {
+        None => Ok(NoticeAnswers::Omit),
+        Some("include") => Ok(NoticeAnswers::Include),
+        Some(other) => bail!(
+            "PASSERELLE_NOTICE_ANSWERS=`{other}` is not allowed: leave it unset (the notice \
+             carries no personal data) or write include (the answers too)"
+        ),
+    }
 }
 
 /// The workspace's settings ([`crate::auth`]).
@@ -470,12 +501,15 @@ impl Config {
         if coordinators.is_empty() {
             bail!("PASSERELLE_COORDINATORS names no address");
         }
-        let site_origins = var("PASSERELLE_SITE_ORIGIN")
+        let site_origins: Vec<String> = var("PASSERELLE_SITE_ORIGIN")
             .unwrap_or_else(|| site.base_url.clone())
             .split(',')
             .map(|o| o.trim().trim_end_matches('/').to_string())
             .filter(|o| !o.is_empty())
             .collect();
+        let Some(public_origin) = site_origins.first().cloned() else {
+            bail!("PASSERELLE_SITE_ORIGIN names no origin: write https://HOST");
+        };
         let retention_days = match var("PASSERELLE_RETENTION_DAYS") {
             None => 90,
             Some(days) => days
@@ -504,6 +538,8 @@ impl Config {
         Ok(Config {
             auth: AuthSettings::from_lookup(&var, retention_days)?,
             notify_max_attempts: notify_max_attempts(var("PASSERELLE_NOTIFY_MAX_ATTEMPTS"))?,
+            notice_answers: notice_answers(var("PASSERELLE_NOTICE_ANSWERS"))?,
+            public_origin,
             acknowledgements: acknowledgements(var("PASSERELLE_ACKNOWLEDGEMENTS"))?,
             ses_configuration_set: ses_configuration_set(lookup(
                 "PASSERELLE_SES_CONFIGURATION_SET",
@@ -732,6 +768,32 @@ email = "program@example.ca"
             assert!(
                 err.contains(name) && err.contains(bad),
                 "{name}={bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn notices_carry_no_answers_unless_include_is_written() {
+        let defaults = config(&[]).unwrap();
+        assert_eq!(defaults.notice_answers, NoticeAnswers::Omit);
+        assert_eq!(defaults.public_origin, "https://peer-support.example.ca");
+        let set = config(&[
+            ("PASSERELLE_NOTICE_ANSWERS", "include"),
+            (
+                "PASSERELLE_SITE_ORIGIN",
+                "https://peer-support.example.ca/, https://d111.cloudfront.net",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(set.notice_answers, NoticeAnswers::Include);
+        assert_eq!(set.public_origin, "https://peer-support.example.ca");
+        for bad in ["yes", "Include", "true", "exclude", "answers"] {
+            let err = config(&[("PASSERELLE_NOTICE_ANSWERS", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("PASSERELLE_NOTICE_ANSWERS") && err.contains(bad),
+                "{bad}: {err}"
             );
         }
     }

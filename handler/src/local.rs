@@ -30,8 +30,13 @@ pub struct LocalOptions {
     pub site_dir: PathBuf,
     /// The embedded data: the SQLite file and `outbox/` (default `<root>/.passerelle`).
     pub data_dir: PathBuf,
-    /// A fixed clock for previews and tests: decides which sessions are open.
+    /// A fixed clock for previews and tests: decides which cohorts are open.
     pub now: Option<Zoned>,
+    /// The address this server is used at (`site serve`, `handler serve`:
+    /// `http://localhost:PORT`, the host name passkeys need), which the coordinators' notice
+    /// links to; `None` (the Lambda, the commands): the site's public address
+    /// ([`Config::public_origin`]).
+    pub public_origin: Option<String>,
 }
 
 impl LocalOptions {
@@ -43,6 +48,7 @@ impl LocalOptions {
             data_dir: root.join(".passerelle"),
             root,
             now: None,
+            public_origin: None,
         }
     }
 }
@@ -77,6 +83,7 @@ pub fn state_with(
         .with_context(|| format!("loading the site in {}", options.root.display()))?;
     let mut config = Config::from_lookup(&options.data_dir, &content.get().site, lookup)?;
     config.allow_host_origin = local;
+    served_at(&mut config, options);
     // Passkeys are bound to the site's host name: a wrong one stops the start, not a sign-in.
     crate::auth::passkey::check_relying_party(&config)?;
     let store = open_store_for(&config)?;
@@ -101,10 +108,18 @@ pub fn delivery_with(
 ) -> anyhow::Result<Delivery> {
     let content = ContentSource::load(&options.root)
         .with_context(|| format!("loading the site in {}", options.root.display()))?;
-    let config = Config::from_lookup(&options.data_dir, &content.get().site, lookup)?;
+    let mut config = Config::from_lookup(&options.data_dir, &content.get().site, lookup)?;
+    served_at(&mut config, options);
     let store = open_store_for(&config)?;
     let mailer = open_mailer(&config.mail)?;
     Ok(Delivery::new(Arc::new(content), store, mailer, config))
+}
+
+/// A local server's own address replaces the public one in the notices' links.
+fn served_at(config: &mut Config, options: &LocalOptions) {
+    if let Some(origin) = &options.public_origin {
+        config.public_origin = origin.trim_end_matches('/').to_string();
+    }
 }
 
 /// The router's state and the notifier's, from the same pieces: the delivery shares the

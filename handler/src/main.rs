@@ -169,6 +169,8 @@ async fn serve(mut options: LocalOptions, port: u16, now: Option<String>) -> any
         let tz = config.tz();
         options.now = Some(local::parse_now(&text, &tz)?);
     }
+    // The notices link to the workspace here, at the host name passkeys need.
+    options.public_origin = Some(format!("http://localhost:{port}"));
     let app = local::app(options).await?;
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(address)

@@ -76,6 +76,8 @@ mod tests {
             acknowledgements: crate::config::Acknowledgements::Send,
             ses_configuration_set: None,
             auth: Default::default(),
+            notice_answers: crate::config::NoticeAnswers::Omit,
+            public_origin: "https://peer-support.example.ca".into(),
         }
     }
 

@@ -4,8 +4,9 @@
 mod support;
 
 use handler::Reference;
+use handler::config::NoticeAnswers;
 use handler::content::Content;
-use handler::delivery::emails::{self, Email};
+use handler::delivery::emails::{self, Email, NoticeSettings};
 use handler::store::{Status, StoredSubmission};
 use model::forms::RawSubmission;
 use support::*;
@@ -40,6 +41,15 @@ fn stored(
         status,
         received_at: "2025-06-02T13:15:00Z".parse().unwrap(),
         submission,
+    }
+}
+
+/// The notice's settings: the answers left out (the default) or included, and the site's
+/// public address.
+fn notice(answers: NoticeAnswers) -> NoticeSettings<'static> {
+    NoticeSettings {
+        answers,
+        origin: "https://peer-support.example.ca",
     }
 }
 
@@ -92,13 +102,66 @@ fn the_acknowledgement_of_a_waiting_list_place_says_so() {
 }
 
 #[test]
-fn the_coordinators_notice_lists_the_answers_in_both_languages() {
+fn the_coordinators_notice_lists_the_answers_in_both_languages_when_included() {
     let (_dir, content) = content();
     let record = stored(&content, "intake", &intake("fr"), Status::Received);
-    let email =
-        emails::coordinator_notice(&content, content.form("intake").unwrap(), &record).unwrap();
+    let form = content.form("intake").unwrap();
+    let email = emails::coordinator_notice(&content, form, &record, notice(NoticeAnswers::Include))
+        .unwrap();
     assert!(email.text.contains("Sam Tester"));
     snapshot("coordinator_intake", &email);
+}
+
+/// By default the notice carries the form, reference, status, when it came and the link to
+/// the workspace, in both languages, and nothing the person wrote or chose.
+#[test]
+fn the_coordinators_notice_carries_no_answer_by_default_only_the_link() {
+    let (_dir, content) = content();
+    let record = stored(&content, "intake", &intake("fr"), Status::Received);
+    let form = content.form("intake").unwrap();
+    let email =
+        emails::coordinator_notice(&content, form, &record, notice(NoticeAnswers::Omit)).unwrap();
+    // Every answer as a notice with the answers would show it, in both languages.
+    let answers: Vec<String> = [model::Lang::En, model::Lang::Fr]
+        .into_iter()
+        .flat_map(|lang| form.describe(&record.submission, lang, &content.offerings))
+        .map(|(_, value)| value)
+        .collect();
+    assert!(answers.len() > 20, "{answers:?}");
+    for value in &answers {
+        for part in [&email.subject, &email.text, &email.html] {
+            assert!(!part.contains(value.as_str()), "{value} in {part}");
+        }
+    }
+    for lang in ["en", "fr"] {
+        let link =
+            format!("https://peer-support.example.ca/coordination/{lang}/submissions/K7MW4XTA");
+        assert!(email.text.contains(&link), "{}", email.text);
+        assert!(
+            email
+                .html
+                .contains(&format!("<a href=\"{link}\">{link}</a>"))
+        );
+    }
+    snapshot("coordinator_intake_default", &email);
+}
+
+/// A registration's notice names the offering and cohort (the program's, not the person's).
+#[test]
+fn a_registration_notice_names_its_offering_and_cohort_without_the_answers() {
+    let (_dir, content) = content();
+    let answers = registration("workshop:english", "robin@example.ca");
+    let record = stored(
+        &content,
+        "registration",
+        &pairs(&answers),
+        Status::Registered,
+    );
+    let form = content.form("registration").unwrap();
+    let email =
+        emails::coordinator_notice(&content, form, &record, notice(NoticeAnswers::Omit)).unwrap();
+    assert!(!email.text.contains("robin@example.ca"));
+    snapshot("coordinator_registration_default", &email);
 }
 
 #[test]
@@ -115,8 +178,9 @@ fn the_coordinators_notice_of_feedback_leaves_the_comments_out() {
         ],
         Status::Received,
     );
-    let email =
-        emails::coordinator_notice(&content, content.form("feedback").unwrap(), &record).unwrap();
+    let form = content.form("feedback").unwrap();
+    let email = emails::coordinator_notice(&content, form, &record, notice(NoticeAnswers::Include))
+        .unwrap();
     assert!(!email.text.contains("rushed") && !email.html.contains("rushed"));
     snapshot("coordinator_feedback", &email);
 }
@@ -167,8 +231,9 @@ fn the_coordinators_notice_shows_bidi_and_invisible_characters() {
     answers.retain(|(n, _)| *n != "name");
     answers.push(("name", "Sam\u{202e}txt.exe\u{200b}\u{2066}\u{feff}"));
     let record = stored(&content, "intake", &answers, Status::Received);
-    let email =
-        emails::coordinator_notice(&content, content.form("intake").unwrap(), &record).unwrap();
+    let form = content.form("intake").unwrap();
+    let email = emails::coordinator_notice(&content, form, &record, notice(NoticeAnswers::Include))
+        .unwrap();
     for part in [&email.text, &email.html] {
         assert!(part.contains("Sam"), "{part}");
         assert!(

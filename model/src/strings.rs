@@ -100,7 +100,7 @@ pub const WORKSPACE_INBOX_KEYS: &[&str] = &[
 
 /// The keys the form handler reads, with what each is for (`site check` reports a missing one;
 /// the handler refuses to start without them).
-pub const HANDLER_KEYS: [(&str, &str); 55] = [
+pub const HANDLER_KEYS: [(&str, &str); 59] = [
     (
         "support_line",
         "the support line on the confirmation page and in acknowledgements ({phone})",
@@ -199,6 +199,22 @@ pub const HANDLER_KEYS: [(&str, &str); 55] = [
     (
         "notice_anonymous",
         "the closing note of an anonymous form's notice ({form})",
+    ),
+    (
+        "notice_cohort",
+        "the notice's offering and cohort line, without the answers ({cohort})",
+    ),
+    (
+        "notice_link",
+        "the notice's link to the submission ({link})",
+    ),
+    (
+        "notice_no_answers",
+        "the closing note of a notice without the answers",
+    ),
+    (
+        "notice_anonymous_no_answers",
+        "the closing note of an anonymous form's notice without the answers",
     ),
     (
         "error_prefix",

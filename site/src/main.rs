@@ -218,7 +218,7 @@ fn serve_site(
     init_logging();
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
-        let api = site_api(&root, &out, now).await?;
+        let api = site_api(&root, &out, now, port).await?;
         serve::serve(options, api).await
     })?;
     Ok(ExitCode::SUCCESS)
@@ -247,9 +247,16 @@ fn new_page(
 /// The data folder (SQLite file, .eml outbox) is `<root>/.passerelle` unless
 /// `PASSERELLE_DATA_DIR` names another.
 #[cfg(feature = "forms")]
-async fn site_api(root: &Path, out: &Path, now: Option<Zoned>) -> anyhow::Result<axum::Router> {
+async fn site_api(
+    root: &Path,
+    out: &Path,
+    now: Option<Zoned>,
+    port: u16,
+) -> anyhow::Result<axum::Router> {
     let mut options = handler::local::LocalOptions::new(root);
     options.site_dir = out.to_path_buf();
+    // The coordinators' notices link to the workspace here, at the host name passkeys need.
+    options.public_origin = Some(format!("http://localhost:{port}"));
     if let Some(dir) = std::env::var_os("PASSERELLE_DATA_DIR") {
         options.data_dir = dir.into();
     }
@@ -259,7 +266,12 @@ async fn site_api(root: &Path, out: &Path, now: Option<Zoned>) -> anyhow::Result
 
 /// Without the `forms` feature, `serve` has no form handler.
 #[cfg(not(feature = "forms"))]
-async fn site_api(_root: &Path, _out: &Path, _now: Option<Zoned>) -> anyhow::Result<axum::Router> {
+async fn site_api(
+    _root: &Path,
+    _out: &Path,
+    _now: Option<Zoned>,
+    _port: u16,
+) -> anyhow::Result<axum::Router> {
     Ok(axum::Router::new())
 }
 

@@ -4,10 +4,13 @@
 //!
 //! - the acknowledgement of receipt, to the person, in their chosen official language: the
 //!   reference number and what happens next, and never a copy of their answers;
-//! - the coordinators' notice, in English then French: the answers with their labels, so a
-//!   coordinator can reply. For an anonymous form, only the choices (service and rating): its
-//!   written comments stay in the store, to be read in the export.
+//! - the coordinators' notice, in English then French: by default no personal data (the form,
+//!   reference, offering and cohort, status, received date and the link to the submission in
+//!   the workspace), so a notice forwarded by mistake tells nothing about the person; with
+//!   `PASSERELLE_NOTICE_ANSWERS=include`, the answers with their labels too (for an anonymous
+//!   form only the choices, service and rating: its written comments stay in the store).
 
+use crate::config::{Config, NoticeAnswers};
 use crate::content::Content;
 use crate::delivery::mail::{AutoSubmitted, KindHeader, MailError, ReferenceHeader};
 use crate::reveal::reveal;
@@ -185,6 +188,13 @@ struct NoticeSection {
     reference_line: String,
     received_line: String,
     status_line: String,
+    /// The offering and cohort chosen, when the answers are left out (they name it otherwise).
+    cohort_line: Option<String>,
+    /// The line leading to the submission in the workspace, split around its address so the
+    /// HTML part can make it a link.
+    link_before: String,
+    link: String,
+    link_after: String,
     answers: Vec<NoticeAnswer>,
     note: String,
 }
@@ -220,81 +230,68 @@ fn part(content: &Content, name: &str, context: &Context) -> Result<String, tera
     Ok(format!("{}\n", text.trim()))
 }
 
-/// The coordinators' notice.
+/// What the coordinators' notice carries and where it links: the settings' choice
+/// (`PASSERELLE_NOTICE_ANSWERS`) and the workspace's origin ([`Config::public_origin`]).
+#[derive(Debug, Clone, Copy)]
+pub struct NoticeSettings<'a> {
+    pub answers: NoticeAnswers,
+    pub origin: &'a str,
+}
+
+impl<'a> NoticeSettings<'a> {
+    /// The notice settings of `config`.
+    pub fn of(config: &'a Config) -> NoticeSettings<'a> {
+        NoticeSettings {
+            answers: config.notice_answers,
+            origin: &config.public_origin,
+        }
+    }
+}
+
+/// Where the submission opens in the workspace, in `lang`.
+pub fn submission_link(origin: &str, lang: Lang, reference: &str) -> String {
+    format!(
+        "{}/coordination/{lang}/submissions/{reference}",
+        origin.trim_end_matches('/')
+    )
+}
+
+/// The coordinators' notice, in English then French. By default it carries no personal data:
+/// the form, reference, offering and cohort, status, when it was received (the date only for
+/// an anonymous form) and the link to the submission in the workspace; with
+/// [`NoticeAnswers::Include`], the answers too.
 pub fn coordinator_notice(
     content: &Content,
     form: &FormDef,
     stored: &StoredSubmission,
+    settings: NoticeSettings<'_>,
 ) -> Result<Email, tera::Error> {
-    notice(content, form, stored, false)
+    notice(content, form, stored, settings, false)
 }
 
 /// The coordinators' notice that a person who was waiting, and chose not to be emailed, now
-/// has a place: the same notice, headed by what to do (call them).
+/// has a place: the same notice, headed by what to do (call them; the number is in the
+/// workspace unless the answers are included).
 pub fn promotion_call_notice(
     content: &Content,
     form: &FormDef,
     stored: &StoredSubmission,
+    settings: NoticeSettings<'_>,
 ) -> Result<Email, tera::Error> {
-    notice(content, form, stored, true)
+    notice(content, form, stored, settings, true)
 }
 
 fn notice(
     content: &Content,
     form: &FormDef,
     stored: &StoredSubmission,
+    settings: NoticeSettings<'_>,
     call: bool,
 ) -> Result<Email, tera::Error> {
     let words = content.words();
-    let offerings = &content.offerings;
     let sections: Vec<NoticeSection> = Lang::ALL
         .into_iter()
-        .map(|lang| {
-            let answers = form
-                .describe(&stored.submission, lang, offerings)
-                .into_iter()
-                .zip(
-                    form.fields
-                        .iter()
-                        .filter(|f| stored.submission.answers.contains_key(&f.name)),
-                )
-                .filter(|(_, field)| notice_shows(form, field.kind))
-                .map(|((label, value), _)| NoticeAnswer {
-                    label,
-                    // A name could pass for another one: show what hides (crate::reveal).
-                    value: reveal(&value).into_owned(),
-                })
-                .collect();
-            let note = if form.anonymous {
-                words
-                    .get("notice_anonymous", lang)
-                    .replace("{form}", &form.id)
-            } else {
-                words.get("notice_personal", lang)
-            };
-            let status = words.get(status_key(stored.status), lang);
-            NoticeSection {
-                lang,
-                heading: match call {
-                    true => words.get("promotion_call_heading", lang),
-                    false => words
-                        .get("notice_heading", lang)
-                        .replace("{form}", form.title.get(lang)),
-                },
-                action: call.then(|| words.get("promotion_call_text", lang)),
-                reference_line: words
-                    .get("notice_reference", lang)
-                    .replace("{reference}", stored.reference.as_str()),
-                received_line: words
-                    .get("notice_received", lang)
-                    .replace("{when}", &when(stored, words.site, lang, form.anonymous)),
-                status_line: words
-                    .get("notice_status", lang)
-                    .replace("{status}", &status),
-                answers,
-                note,
-            }
-        })
+        .map(|lang| notice_section(content, form, stored, settings, call, lang))
         .collect();
     let subject = match call {
         true => format!(
@@ -317,6 +314,93 @@ fn notice(
         html: part(content, "coordinator.html", &context)?,
         sender_name: None,
     })
+}
+
+/// The notice's part in `lang`.
+fn notice_section(
+    content: &Content,
+    form: &FormDef,
+    stored: &StoredSubmission,
+    settings: NoticeSettings<'_>,
+    call: bool,
+    lang: Lang,
+) -> NoticeSection {
+    let words = content.words();
+    let include = settings.answers == NoticeAnswers::Include;
+    let note = match (form.anonymous, include) {
+        (true, true) => words
+            .get("notice_anonymous", lang)
+            .replace("{form}", &form.id),
+        (false, true) => words.get("notice_personal", lang),
+        (true, false) => words.get("notice_anonymous_no_answers", lang),
+        (false, false) => words.get("notice_no_answers", lang),
+    };
+    let cohort_line = (!include)
+        .then(|| stored.submission.cohort(form))
+        .flatten()
+        .and_then(|choice| choice.describe(&content.offerings, lang, &form.words))
+        .map(|cohort| {
+            words
+                .get("notice_cohort", lang)
+                .replace("{cohort}", &in_lang(&cohort, lang))
+        });
+    let link = submission_link(settings.origin, lang, stored.reference.as_str());
+    let line = words.get("notice_link", lang);
+    let (link_before, link_after) = line.split_once("{link}").unwrap_or((&line, ""));
+    let status = words.get(status_key(stored.status), lang);
+    NoticeSection {
+        lang,
+        heading: match call {
+            true => words.get("promotion_call_heading", lang),
+            false => words
+                .get("notice_heading", lang)
+                .replace("{form}", form.title.get(lang)),
+        },
+        action: call.then(|| words.get("promotion_call_text", lang)),
+        reference_line: words
+            .get("notice_reference", lang)
+            .replace("{reference}", stored.reference.as_str()),
+        received_line: words
+            .get("notice_received", lang)
+            .replace("{when}", &when(stored, words.site, lang, form.anonymous)),
+        status_line: words
+            .get("notice_status", lang)
+            .replace("{status}", &status),
+        cohort_line,
+        link_before: link_before.to_string(),
+        link_after: link_after.to_string(),
+        link,
+        answers: if include {
+            notice_answers(content, form, stored, lang)
+        } else {
+            Vec::new()
+        },
+        note,
+    }
+}
+
+/// The answers with their labels in `lang`, as a notice shows them (an anonymous form's
+/// written comments never: [`notice_shows`]).
+fn notice_answers(
+    content: &Content,
+    form: &FormDef,
+    stored: &StoredSubmission,
+    lang: Lang,
+) -> Vec<NoticeAnswer> {
+    form.describe(&stored.submission, lang, &content.offerings)
+        .into_iter()
+        .zip(
+            form.fields
+                .iter()
+                .filter(|f| stored.submission.answers.contains_key(&f.name)),
+        )
+        .filter(|(_, field)| notice_shows(form, field.kind))
+        .map(|((label, value), _)| NoticeAnswer {
+            label,
+            // A name could pass for another one: show what hides (crate::reveal).
+            value: reveal(&value).into_owned(),
+        })
+        .collect()
 }
 
 /// The message to hand to a [`crate::delivery::mail::Mailer`], from `from` (shown under the email's own

@@ -22,7 +22,7 @@
 use crate::config::{Acknowledgements, Config};
 use crate::content::Content;
 use crate::delivery::Delivery;
-use crate::delivery::emails;
+use crate::delivery::emails::{self, NoticeSettings};
 use crate::delivery::mail::MailError;
 use crate::store::{NotificationKind, PendingNotification, Status, StoreError, StoredSubmission};
 use crate::withdrawal::WithdrawalToken;
@@ -345,9 +345,14 @@ async fn deliver(delivery: &Delivery, notification: &PendingNotification) -> Res
     let form = content
         .form(&stored.submission.form)
         .ok_or_else(|| Failure::Abandon("the form no longer exists".into()))?;
+    let notice = NoticeSettings::of(delivery.config());
     let email = match notification.kind {
-        NotificationKind::Coordinator => emails::coordinator_notice(&content, form, &stored),
-        NotificationKind::PromotionCall => emails::promotion_call_notice(&content, form, &stored),
+        NotificationKind::Coordinator => {
+            emails::coordinator_notice(&content, form, &stored, notice)
+        }
+        NotificationKind::PromotionCall => {
+            emails::promotion_call_notice(&content, form, &stored, notice)
+        }
         NotificationKind::Acknowledgement | NotificationKind::Promotion => {
             let news = registration_news(delivery, &content, &stored, notification.kind).await?;
             emails::person_email(&content, form, &stored, &news)
