@@ -2,7 +2,7 @@
 //! coordinators (the output holds personal information: keep it safe, delete it when done).
 //!
 //! Columns: `reference`, `form`, `offering`, `session`, `status` (received, registered,
-//! waitlisted, interest), `created` (the site's time zone, RFC 3339), then one column per field
+//! waitlisted, interest, withdrawn, not-attending), `created` (the site's time zone, RFC 3339), then one column per field
 //! of the form, named as the form names it, in the form's order. A list of ticked boxes is
 //! joined with "; ", a ticked confirmation is `yes`. Every field is quoted, and an answer that a
 //! spreadsheet could run as a formula is defused with `'`: at its start, and after each `,`,

@@ -138,3 +138,47 @@ async fn bidi_and_invisible_characters_are_shown_in_the_export() {
     );
     assert!(!line.contains(['\u{202e}', '\u{200b}', '\u{200d}', '\u{feff}']));
 }
+
+/// The CSV has the statuses registrations move to (issue 13): withdrawn, not attending, and
+/// registered for the person who got a freed place.
+#[tokio::test]
+async fn moved_registrations_export_with_their_new_statuses() {
+    use handler::store::places::PlaceAction;
+    let site = TestSite::new(OPEN);
+    let mut references = Vec::new();
+    for n in 0..11 {
+        let mut answers = registration("workshop:english", &format!("p{n}@example.ca"));
+        answers.push(("waitlist".into(), "yes".into()));
+        let url = location(&site.post_form("registration", &pairs(&answers)).await);
+        references.push(handler::Reference::parse(&reference_in(&url)).unwrap());
+    }
+    let content = site.state.content();
+    let store = site.state.store();
+    for (n, action) in [(0, PlaceAction::Withdraw), (1, PlaceAction::NotAttending)] {
+        let stored = store.get(&references[n]).await.unwrap().unwrap();
+        let at = site.state.now(&content).timestamp();
+        let change =
+            handler::waiting_list::change_for(&content, site.state.config(), &stored, action, at);
+        store.change_place(change).await.unwrap();
+    }
+    let form = content.form("registration").unwrap();
+    let stored = store.list("registration").await.unwrap();
+    let mut out = Vec::new();
+    write_csv(&mut out, form, &stored, None, &content.tz).unwrap();
+    let csv = String::from_utf8(out).unwrap();
+    let status_of = |n: usize| {
+        let line = line_of(&csv, references[n].as_str());
+        line.split(',')
+            .nth(4)
+            .unwrap()
+            .trim_matches('"')
+            .to_string()
+    };
+    assert_eq!(status_of(0), "withdrawn");
+    assert_eq!(status_of(1), "not-attending");
+    assert_eq!(
+        status_of(10),
+        "registered",
+        "promoted from the waiting list"
+    );
+}

@@ -485,7 +485,10 @@ async fn the_coordinators_page_lists_everyone_with_their_passkeys() {
     assert!(page.contains("Work laptop, créée le 20 mai 2025"), "{page}");
     assert!(page.contains("Aucune clé d’accès pour l’instant"));
     assert!(page.contains(&alex.csrf));
-    assert!(page.contains("Session ouverte\u{a0}: alex@example.ca"), "{page}");
+    assert!(
+        page.contains("Session ouverte\u{a0}: alex@example.ca"),
+        "{page}"
+    );
     assert!(
         page.contains("aria-current"),
         "the navigation marks the page"

@@ -100,7 +100,7 @@ pub const WORKSPACE_INBOX_KEYS: &[&str] = &[
 
 /// The keys the form handler reads, with what each is for (`site check` reports a missing one;
 /// the handler refuses to start without them).
-pub const HANDLER_KEYS: [(&str, &str); 59] = [
+pub const HANDLER_KEYS: [(&str, &str); 68] = [
     (
         "support_line",
         "the support line on the confirmation page and in acknowledgements ({phone})",
@@ -324,6 +324,42 @@ pub const HANDLER_KEYS: [(&str, &str); 59] = [
     (
         "promotion_call_text",
         "the coordinators' notice to call a person who got a place: text",
+    ),
+    (
+        "workspace_withdrawn_caption",
+        "the roster's caption of those who withdrew or are not attending ({cohort} {count})",
+    ),
+    (
+        "workspace_place_changed",
+        "the roster's notice after an action ({reference} {status})",
+    ),
+    (
+        "workspace_place_changed_promoted",
+        "the roster's notice when the freed place went to someone waiting ({reference} {status} {promoted})",
+    ),
+    (
+        "workspace_place_unchanged",
+        "the roster's notice when an action did not apply ({reference} {status})",
+    ),
+    (
+        "workspace_activity_withdrew",
+        "the activity log: a coordinator withdrew a registration ({reference})",
+    ),
+    (
+        "workspace_activity_withdrew_promoted",
+        "the activity log: a withdrawal whose place went to someone waiting ({reference} {promoted})",
+    ),
+    (
+        "workspace_activity_not_attending",
+        "the activity log: marked not attending ({reference})",
+    ),
+    (
+        "workspace_activity_not_attending_promoted",
+        "the activity log: marked not attending, the place went to someone waiting ({reference} {promoted})",
+    ),
+    (
+        "workspace_activity_gave_place",
+        "the activity log: gave a person waiting a place by hand ({reference})",
     ),
 ];
 

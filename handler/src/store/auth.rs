@@ -135,6 +135,21 @@ pub enum Activity {
     Removed {
         email: String,
     },
+    /// Withdrew a registration or a place on a waiting list (issue 13); `promoted`: who got
+    /// the place it freed, first on the waiting list.
+    Withdrew {
+        reference: Reference,
+        promoted: Option<Reference>,
+    },
+    /// Marked a registered person as not attending, freeing their place.
+    MarkedNotAttending {
+        reference: Reference,
+        promoted: Option<Reference>,
+    },
+    /// Gave a person waiting a place by hand.
+    GavePlace {
+        reference: Reference,
+    },
 }
 
 /// The store's operations for the workspace. Every operation that reads takes `now`: what is

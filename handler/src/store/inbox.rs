@@ -223,11 +223,13 @@ impl CohortId {
     }
 }
 
-/// The people of one cohort: registered, and waiting, each in order of arrival.
+/// The people of one cohort: registered, waiting, and those who withdrew or were marked not
+/// attending (issue 13), each in order of arrival.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Roster {
     pub registered: Vec<SubmissionSummary>,
     pub waiting: Vec<SubmissionSummary>,
+    pub withdrawn: Vec<SubmissionSummary>,
 }
 
 impl Roster {
@@ -245,15 +247,17 @@ impl Roster {
                 .cmp(&b.received_at)
                 .then_with(|| a.reference.as_str().cmp(b.reference.as_str()))
         });
-        let (registered, rest): (Vec<_>, Vec<_>) = people
-            .into_iter()
-            .partition(|p| p.status == Status::Registered);
+        let with = |status: &[Status]| -> Vec<SubmissionSummary> {
+            people
+                .iter()
+                .filter(|p| status.contains(&p.status))
+                .cloned()
+                .collect()
+        };
         Roster {
-            registered,
-            waiting: rest
-                .into_iter()
-                .filter(|p| p.status == Status::Waitlisted)
-                .collect(),
+            registered: with(&[Status::Registered]),
+            waiting: with(&[Status::Waitlisted]),
+            withdrawn: with(&[Status::Withdrawn, Status::NotAttending]),
         }
     }
 }

@@ -8,6 +8,7 @@ use super::page::{self, Page};
 use super::views::{self, When};
 use crate::auth::SignedIn;
 use crate::content::Content;
+use crate::reference::Reference;
 use crate::state::AppState;
 use crate::store::auth::{Activity, ActivityEntry};
 use crate::store::inbox::Progress;
@@ -73,7 +74,12 @@ pub async fn activity(
 fn date_only(entry: &ActivityEntry, tz: &jiff::tz::TimeZone) -> bool {
     let names_submission = matches!(
         entry.action,
-        Activity::Viewed { .. } | Activity::StatusChanged { .. } | Activity::Deleted { .. }
+        Activity::Viewed { .. }
+            | Activity::StatusChanged { .. }
+            | Activity::Deleted { .. }
+            | Activity::Withdrew { .. }
+            | Activity::MarkedNotAttending { .. }
+            | Activity::GavePlace { .. }
     );
     let zoned = entry.at.to_zoned(tz.clone());
     names_submission && zoned.start_of_day().is_ok_and(|start| start == zoned)
@@ -128,5 +134,32 @@ fn describe(content: &Content, action: &Activity, lang: Lang) -> String {
         Activity::Removed { email } => {
             get("workspace_activity_removed").replace("{address}", email)
         }
+        Activity::Withdrew {
+            reference,
+            promoted,
+        } => place_moved(get, "workspace_activity_withdrew", reference, promoted),
+        Activity::MarkedNotAttending {
+            reference,
+            promoted,
+        } => place_moved(get, "workspace_activity_not_attending", reference, promoted),
+        Activity::GavePlace { reference } => {
+            get("workspace_activity_gave_place").replace("{reference}", reference.as_str())
+        }
+    }
+}
+
+/// "Withdrew registration K7MW4XTA; the place went to P3RT9KXA": `key`, or `key_promoted`
+/// when the freed place went to someone waiting.
+fn place_moved(
+    get: impl Fn(&str) -> String,
+    key: &str,
+    reference: &Reference,
+    promoted: &Option<Reference>,
+) -> String {
+    match promoted {
+        Some(promoted) => get(&format!("{key}_promoted"))
+            .replace("{reference}", reference.as_str())
+            .replace("{promoted}", promoted.as_str()),
+        None => get(key).replace("{reference}", reference.as_str()),
     }
 }

@@ -12,7 +12,9 @@
 //! - `GET /coordination/{lang}/submissions/{reference}`: one submission; `POST .../progress`
 //!   sets its progress; `GET .../delete` asks to confirm, `POST .../delete` deletes it now
 //!   (submission.rs).
-//! - `GET /coordination/{lang}/registrations`: each cohort's people (registrations.rs).
+//! - `GET /coordination/{lang}/registrations`: each cohort's people (registrations.rs);
+//!   `POST .../registrations/{reference}` withdraws one, marks one not attending, or gives one
+//!   waiting a place (places.rs).
 //! - `GET /coordination/{lang}/export?form=&offering=`: the CSV download (export.rs).
 //! - `GET /coordination/{lang}/activity`: the activity log (activity.rs).
 //!
@@ -28,6 +30,7 @@ mod enrol;
 mod export;
 mod inbox;
 pub mod page;
+mod places;
 mod registrations;
 mod session;
 mod sign_in;
@@ -78,6 +81,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/coordination/{lang}/registrations",
             get(registrations::registrations),
+        )
+        .route(
+            "/coordination/{lang}/registrations/{reference}",
+            post(places::change),
         )
         .route(
             "/coordination/{lang}/submissions/{reference}/delete",

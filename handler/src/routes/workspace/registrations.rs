@@ -1,26 +1,71 @@
 //! `GET /coordination/{lang}/registrations`: each offering and cohort with its sessions, the
-//! people registered and waiting (each in order of arrival) and the places left. Read-only
-//! here (the actions come with the withdrawals: issue 13).
+//! people registered, waiting and withdrawn (each in order of arrival) and the places left;
+//! beside each person the actions of issue 13 (withdraw, not attending, give a place), which
+//! post to places.rs and come back here with what happened (`?changed=&status=&promoted=`).
 
 use super::LangSegment;
 use super::page::{self, Page};
 use super::views::{self, When};
 use crate::auth::{self, SignedIn};
+use crate::reference::Reference;
 use crate::state::AppState;
+use crate::store::Status;
 use crate::store::inbox::{CohortId, Roster, SubmissionSummary};
-use axum::extract::{Path, State};
+use crate::words::{Words, status_key};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use model::forms::FormDef;
 use model::offering::{Cohort, Offering};
 use model::typography::in_lang;
 use model::{Lang, datetime};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What `workspace/registrations.html` sees besides the frame.
 #[derive(Debug, Serialize)]
 struct RegistrationsContext {
     offerings: Vec<OfferingView>,
+    /// The session's token for the actions' forms.
+    csrf: String,
+    /// What the last action did.
+    notice: Option<String>,
+}
+
+/// What the last action did, as the roster's address says it (places.rs).
+#[derive(Debug, Default, Deserialize)]
+pub struct Changed {
+    changed: Option<String>,
+    unchanged: Option<String>,
+    status: Option<String>,
+    promoted: Option<String>,
+}
+
+impl Changed {
+    /// "K7MW4XTA: Withdrawn. The place went to P3RT9KXA, first on the waiting list: they will
+    /// be told." Only references and statuses the address spells correctly are shown.
+    fn notice(&self, words: Words<'_>, lang: Lang) -> Option<String> {
+        let reference = |text: &Option<String>| text.as_deref().and_then(Reference::parse);
+        let status = Status::parse(self.status.as_deref()?)?;
+        let status = words.get(status_key(status), lang);
+        let (key, subject) = match (reference(&self.changed), reference(&self.unchanged)) {
+            (Some(changed), _) => match reference(&self.promoted) {
+                Some(_) => ("workspace_place_changed_promoted", changed),
+                None => ("workspace_place_changed", changed),
+            },
+            (None, Some(unchanged)) => ("workspace_place_unchanged", unchanged),
+            (None, None) => return None,
+        };
+        let promoted = reference(&self.promoted)
+            .map(|p| p.to_string())
+            .unwrap_or_default();
+        Some(
+            words
+                .get(key, lang)
+                .replace("{reference}", subject.as_str())
+                .replace("{status}", &status)
+                .replace("{promoted}", &promoted),
+        )
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -40,8 +85,10 @@ struct CohortView {
     places: String,
     registered_caption: String,
     waiting_caption: String,
+    withdrawn_caption: String,
     registered: Vec<Person>,
     waiting: Vec<Person>,
+    withdrawn: Vec<Person>,
 }
 
 /// One person on a list: their position, the submission's reference (a link), and when it
@@ -52,12 +99,17 @@ struct Person {
     reference: String,
     url: String,
     received: When,
+    /// Where its actions post (places.rs).
+    action_url: String,
+    /// Its status in words (the withdrawn list tells withdrawn from not attending).
+    status: String,
 }
 
 /// The registrations page.
 pub async fn registrations(
     State(state): State<AppState>,
     Path(LangSegment(lang)): Path<LangSegment>,
+    Query(changed): Query<Changed>,
     who: SignedIn,
 ) -> Response {
     let content = state.content();
@@ -86,7 +138,11 @@ pub async fn registrations(
         title_key: "workspace_registrations_title",
         path: "registrations",
     };
-    let context = RegistrationsContext { offerings };
+    let context = RegistrationsContext {
+        offerings,
+        csrf: who.csrf().to_string(),
+        notice: changed.notice(content.words(), lang),
+    };
     page::render_page(&state, lang, page, Some(&who), StatusCode::OK, &context)
 }
 
@@ -118,6 +174,7 @@ async fn roster(
         let roster = state.store().roster(&def.id, &id).await?;
         people.extend(roster.registered);
         people.extend(roster.waiting);
+        people.extend(roster.withdrawn);
     }
     Ok(Roster::from_summaries(people))
 }
@@ -147,6 +204,8 @@ fn cohort_view(
                 reference: p.reference.to_string(),
                 url: auth::url(lang, &format!("submissions/{}", p.reference)),
                 received: views::when(p.received_at, site, lang, false),
+                action_url: auth::url(lang, &format!("registrations/{}", p.reference)),
+                status: words.get(status_key(p.status), lang),
             })
             .collect()
     };
@@ -173,8 +232,10 @@ fn cohort_view(
             .replace("{size}", &offering.group_size.to_string()),
         registered_caption: caption("workspace_registered_caption", roster.registered.len()),
         waiting_caption: caption("workspace_waiting_caption", roster.waiting.len()),
+        withdrawn_caption: caption("workspace_withdrawn_caption", roster.withdrawn.len()),
         registered: people(&roster.registered),
         waiting: people(&roster.waiting),
+        withdrawn: people(&roster.withdrawn),
         heading,
     }
 }

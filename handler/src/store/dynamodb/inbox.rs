@@ -464,7 +464,8 @@ impl InboxStore for DynamoStore {
             // run of their cohort, as their places do.
             let filter = Filter {
                 expression: "#offering = :offering AND #cohort = :cohort \
-                 AND (#ckey = :ckey OR attribute_not_exists(#ckey)) AND #status IN (:reg, :wait)",
+                 AND (#ckey = :ckey OR attribute_not_exists(#ckey)) \
+                 AND #status IN (:reg, :wait, :gone, :absent)",
                 names: vec![("#ckey", COHORT_KEY)],
                 values: vec![
                     (":offering", s(&cohort.offering)),
@@ -472,6 +473,8 @@ impl InboxStore for DynamoStore {
                     (":ckey", s(cohort.key())),
                     (":reg", s(Status::Registered.as_str())),
                     (":wait", s(Status::Waitlisted.as_str())),
+                    (":gone", s(Status::Withdrawn.as_str())),
+                    (":absent", s(Status::NotAttending.as_str())),
                 ],
             };
             let people = self.form_summaries(form, Some(filter)).await?;

@@ -243,7 +243,7 @@ impl InboxStore for SqliteStore {
                      LEFT JOIN handling h ON h.reference = s.reference
                      WHERE s.form = ?1 AND s.offering = ?2 AND s.cohort = ?3
                      AND (s.cohort_key = ?4 OR s.cohort_key IS NULL)
-                     AND s.status IN ('registered', 'waitlisted')"
+                     AND s.status IN ('registered', 'waitlisted', 'withdrawn', 'not-attending')"
                 ),
                 params![form, cohort.offering, cohort.cohort, cohort.key()],
             )?;

@@ -1,0 +1,110 @@
+//! `POST /coordination/{lang}/registrations/{reference}`: a coordinator's action on the roster
+//! (issue 13): withdraw a person (registered or waiting), mark a registered person as not
+//! attending, or give a person waiting a place by hand. A freed place goes to the first person
+//! waiting in the same step (crate::store::places), who is told by their chosen way. Checked
+//! like every workspace change ([`SignedIn::check_change`]), logged in the activity log, and
+//! answered with a 303 back to the roster, which says what happened.
+
+use super::LangSegment;
+use super::views;
+use crate::auth::{self, SignedIn};
+use crate::reference::Reference;
+use crate::state::AppState;
+use crate::store::auth::Activity;
+use crate::store::places::{PlaceAction, PlaceOutcome};
+use crate::waiting_list;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+/// The roster's action form: its CSRF token and the action (`withdraw`, `not-attending`,
+/// `give-place`).
+#[derive(Debug, Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+}
+
+/// The action a form names.
+fn action(name: &str) -> Option<PlaceAction> {
+    match name {
+        "withdraw" => Some(PlaceAction::Withdraw),
+        "not-attending" => Some(PlaceAction::NotAttending),
+        "give-place" => Some(PlaceAction::Promote),
+        _ => None,
+    }
+}
+
+/// What the activity log says of an action done.
+fn activity(action: &PlaceAction, reference: Reference, promoted: Option<Reference>) -> Activity {
+    match action {
+        PlaceAction::NotAttending => Activity::MarkedNotAttending {
+            reference,
+            promoted,
+        },
+        PlaceAction::Promote => Activity::GavePlace { reference },
+        PlaceAction::Withdraw | PlaceAction::WithdrawByLink { .. } => Activity::Withdrew {
+            reference,
+            promoted,
+        },
+    }
+}
+
+/// Applies the action, logs it, and leads back to the roster.
+pub async fn change(
+    State(state): State<AppState>,
+    Path((LangSegment(lang), reference)): Path<(LangSegment, String)>,
+    who: SignedIn,
+    headers: HeaderMap,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    if let Err(refused) = who.check_change(&headers, &form.csrf) {
+        return refused.into_response();
+    }
+    let back = |query: String| {
+        let location = auth::url(lang, &format!("registrations{query}"));
+        (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+    };
+    let (Some(reference), Some(place_action)) =
+        (Reference::parse(&reference), action(&form.action))
+    else {
+        return back(String::new());
+    };
+    let stored = match state.store().get(&reference).await {
+        Ok(Some(stored)) => stored,
+        Ok(None) => return back(String::new()),
+        Err(err) => return views::unavailable(&state, lang, "registrations", &err),
+    };
+    let content = state.content();
+    let at = state.now(&content).timestamp();
+    let change =
+        waiting_list::change_for(&content, state.config(), &stored, place_action.clone(), at);
+    let outcome = match state.store().change_place(change).await {
+        Ok(outcome) => outcome,
+        Err(err) => return views::unavailable(&state, lang, "registrations", &err),
+    };
+    let query = match outcome {
+        PlaceOutcome::Changed { status, promoted } => {
+            if promoted.is_some() {
+                state.wake_notifier();
+            }
+            let logged = activity(&place_action, reference.clone(), promoted.clone());
+            if let Err(err) = views::log(&state, &who.coordinator, logged, false).await {
+                return views::unavailable(&state, lang, "registrations", &err);
+            }
+            let promoted = promoted
+                .map(|p| format!("&promoted={p}"))
+                .unwrap_or_default();
+            format!("?changed={reference}&status={}{promoted}", status.as_str())
+        }
+        PlaceOutcome::AlreadyDone { status } => {
+            format!("?unchanged={reference}&status={}", status.as_str())
+        }
+        PlaceOutcome::LinkExpired | PlaceOutcome::NotFound => String::new(),
+    };
+    back(query)
+}
