@@ -2,7 +2,10 @@
 // acknowledgement in the outbox, follow the link, confirm, see the done page; the first person
 // waiting gets the place and their email; the link, used again, says so. In English and in
 // French. Each page (the question, done, used) at 1280 and 320 px: axe (WCAG 2.2 AA) finds
-// nothing, the W3C Nu checker finds no error, nothing scrolls sideways, the CSP holds.
+// nothing, the W3C Nu checker finds no error, nothing scrolls sideways, the CSP holds. Then a
+// coordinator acts on the workspace's roster: gives a person waiting a place, withdraws a
+// registered person (whose place goes to the next person waiting); the roster, with its
+// actions, passes the same checks in both languages.
 //
 // Registration must be open for this, and the real offerings' dates may all be past: the test
 // serves the same site itself (`site serve --now`, on 127.0.0.1, with a data folder of its own)
@@ -27,6 +30,7 @@ import {
   runAxe,
   watchCsp,
 } from './lib.mjs';
+import { workspaceSession } from './workspace-session.mjs';
 
 const NOW = '2025-06-01T12:00';
 const OFFERING = 'discover-creative-coping';
@@ -280,3 +284,76 @@ for (const lang of ['en', 'fr']) {
     });
   });
 }
+
+/** The workspace at localhost on the test's server, signed in (a __Host- cookie needs a name). */
+async function openWorkspace(session, path, width) {
+  const site = base.replace('://127.0.0.1', '://localhost');
+  const { context, external } = await newGuardedContext(browser, { width });
+  await session.signIn(context);
+  await context.route(`${site}${LIVE_RELOAD_SCRIPT}`, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/javascript', body: '' }),
+  );
+  const page = await context.newPage();
+  const csp = await watchCsp(page);
+  await page.goto(`${site}${path}`);
+  return { context, page, csp, external };
+}
+
+describe('the roster, as a coordinator acts on it', () => {
+  test('give a place by hand, withdraw twice: the roster says so; axe, Nu, CSP in both languages', async () => {
+    const site = base.replace('://127.0.0.1', '://localhost');
+    const session = await workspaceSession({ dataDir: join(work, 'data'), siteUrl: site });
+    const run = `roster-${Date.now()}`;
+    const cohort = WORDS.en.cohort;
+    const next = `next-${run}@example.ca`;
+    // Fill the group (the tests above may have), until one more person waits.
+    for (let i = 0; ; i++) {
+      const { status } = await register({ cohort, email: `${run}-${i}@example.ca`, lang: 'en', waitingList: true });
+      if (status === 'waitlisted') break;
+      assert.equal(status, 'registered');
+      assert.ok(i < GROUP_SIZE, 'the group fills');
+    }
+    const waiting = await register({ cohort, email: next, lang: 'en', waitingList: true });
+    assert.equal(waiting.status, 'waitlisted');
+    const problems = [];
+    const sources = [];
+    const { context, page, csp, external } = await openWorkspace(session, '/coordination/en/registrations', 1280);
+    try {
+      const give = page.getByRole('button', { name: /^Give a place now/ }).first();
+      await Promise.all([page.waitForNavigation(), give.click()]);
+      const notice = await page.locator('.ps-notice').textContent();
+      assert.match(notice, /: Registered/, notice);
+      // Eleven registered in ten places: the first withdrawal frees no place for anyone...
+      const withdraw = () => page.getByRole('button', { name: /^Withdraw/ }).first();
+      await Promise.all([page.waitForNavigation(), withdraw().click()]);
+      assert.match(await page.locator('.ps-notice').textContent(), /: Withdrawn\.$/);
+      // ...the second does: it goes to the next person waiting.
+      await Promise.all([page.waitForNavigation(), withdraw().click()]);
+      assert.match(await page.locator('.ps-notice').textContent(), /Withdrawn\. The place went to/);
+      assert.deepEqual(csp, []);
+      assert.deepEqual(external, []);
+    } finally {
+      await context.close();
+    }
+    for (const lang of ['en', 'fr']) {
+      for (const width of WIDTHS) {
+        const view = await openWorkspace(session, `/coordination/${lang}/registrations`, width);
+        try {
+          const label = `${lang} roster`;
+          problems.push(...formatAxeViolations(label, width, await runAxe(view.page)));
+          if (await view.page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth)) {
+            problems.push(`${label} @${width}px scrolls sideways`);
+          }
+          problems.push(...view.csp.map((v) => `${label}: CSP ${v}`));
+          if (width === WIDTHS[0]) sources.push({ path: label, html: await view.page.content() });
+        } finally {
+          await view.context.close();
+        }
+      }
+    }
+    problems.push(...nuErrors(sources));
+    assert.deepEqual(problems, []);
+    // The person who got the freed place is told.
+    await mailTo(next, 'promotion');
+  });
+});

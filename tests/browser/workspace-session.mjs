@@ -25,18 +25,19 @@ export const WORKSPACE_URL = BASE_URL.replace('://127.0.0.1', '://localhost');
 export const workspaceUrl = (path) => new URL(path, `${WORKSPACE_URL}/`).href;
 
 /**
- * A fresh session: { coordinator, csrf, signIn(context) }. `signIn` lets a guarded context
+ * A fresh session: { coordinator, csrf, signIn(context) }, in the served store (or the one in
+ * `dataDir`, for a site served at `siteUrl` by a test of its own). `signIn` lets a guarded context
  * (lib.mjs: only 127.0.0.1 gets through) reach localhost, this machine under its name, and
  * gives it the session cookie as the server sets it: host-only, Secure, HttpOnly, Strict.
  */
-export async function workspaceSession() {
+export async function workspaceSession({ dataDir = DATA_DIR, siteUrl = WORKSPACE_URL } = {}) {
   const coordinator = (process.env.PASSERELLE_COORDINATORS ?? 'coordinators@passerelle.localhost')
     .split(',')[0]
     .trim()
     .toLowerCase();
   const id = randomBytes(32).toString('hex');
   const now = Date.now();
-  const store = join(DATA_DIR, 'passerelle.sqlite3');
+  const store = join(dataDir, 'passerelle.sqlite3');
   execFileSync('python3', [
     '-c',
     `import sqlite3, sys
@@ -53,8 +54,8 @@ db.commit()`,
     coordinator,
     csrf: sha256(`passerelle-csrf\0${id}`),
     signIn: async (context) => {
-      await context.route(`${WORKSPACE_URL}/**`, (route) => route.continue());
-      const { hostname } = new URL(WORKSPACE_URL);
+      await context.route(`${siteUrl}/**`, (route) => route.continue());
+      const { hostname } = new URL(siteUrl);
       await context.addCookies([
         { name: SESSION_COOKIE, value: id, domain: hostname, path: '/', httpOnly: true, secure: true, sameSite: 'Strict' },
       ]);
