@@ -143,4 +143,46 @@ async fn a_person_promoted_who_asked_for_a_call_is_announced_to_the_coordinators
         handler::store::NotificationKind::PromotionCall
     );
     assert_eq!(queued[0].recipient, "coordinators@passerelle.localhost");
+
+    // Someone withdraws: the place is theirs, and the coordinators are asked to call them.
+    notifier::run_once(site.state.delivery()).await.unwrap();
+    let first = site
+        .state
+        .store()
+        .list("registration")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.status == Status::Registered)
+        .unwrap();
+    let at = site.state.now(&content).timestamp();
+    let change = waiting_list::change_for(
+        &content,
+        site.state.config(),
+        &first,
+        handler::store::places::PlaceAction::Withdraw,
+        at,
+    );
+    site.state.store().change_place(change).await.unwrap();
+    notifier::run_once(site.state.delivery()).await.unwrap();
+    let calls: Vec<String> = site
+        .outbox()
+        .into_iter()
+        .filter(|m| m.contains("X-Passerelle-Kind: promotion-call\r\n"))
+        .collect();
+    assert_eq!(calls.len(), 1, "one notice to the coordinators");
+    assert!(calls[0].contains("To: coordinators@passerelle.localhost"));
+    assert!(calls[0].contains(&reference), "it names the reference");
+    assert!(
+        calls[0].contains("A place opened up: call the person"),
+        "{}",
+        calls[0]
+    );
+    assert!(
+        !site
+            .outbox()
+            .iter()
+            .any(|m| m.contains("X-Passerelle-Kind: promotion\r\n")),
+        "and no email to the person"
+    );
 }
