@@ -62,3 +62,32 @@ async fn the_activity_log_forgets_entries_past_its_retention() {
     let kept = store.activity(10).await.unwrap();
     assert_eq!(kept, [entry(11), entry(10)]);
 }
+
+/// Sessions past their absolute end are deleted as new ones start: the file keeps no trace
+/// of old sign-ins beyond the activity log's own retention.
+#[tokio::test]
+async fn ended_sessions_do_not_stay_in_the_file() {
+    use handler::store::auth::NewSession;
+    let (dir, store) = fresh();
+    let hour = jiff::SignedDuration::from_hours(1);
+    let session = |hash: &str, start: jiff::Timestamp| NewSession {
+        id_hash: hash.into(),
+        coordinator: "alex@example.ca".into(),
+        created_at: start,
+        expires_at: start + hour,
+    };
+    store.create_session(session("h1", t0())).await.unwrap();
+    store
+        .create_session(session("h2", t0() + hour))
+        .await
+        .unwrap();
+    let connection = rusqlite::Connection::open(dir.path().join("passerelle.sqlite3")).unwrap();
+    let hashes: Vec<String> = connection
+        .prepare("SELECT id_hash FROM sessions")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(hashes, ["h2"]);
+}

@@ -84,19 +84,27 @@ fn row_to_session(
 impl AuthStore for SqliteStore {
     fn create_session(&self, session: NewSession) -> BoxFuture<'_, Result<(), StoreError>> {
         self.with(move |connection| {
-            connection
-                .execute(
-                    "INSERT INTO sessions (id_hash, coordinator, created_at, last_seen, expires_at)
-                     VALUES (?1, ?2, ?3, ?3, ?4)",
-                    params![
-                        session.id_hash,
-                        session.coordinator,
-                        millis(session.created_at),
-                        millis(session.expires_at)
-                    ],
-                )
+            let tx = connection
+                .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(backend)?;
-            Ok(())
+            // Sessions past their absolute end go as new ones start (DynamoDB: the TTL).
+            tx.execute(
+                "DELETE FROM sessions WHERE expires_at <= ?1",
+                params![millis(session.created_at)],
+            )
+            .map_err(backend)?;
+            tx.execute(
+                "INSERT INTO sessions (id_hash, coordinator, created_at, last_seen, expires_at)
+                 VALUES (?1, ?2, ?3, ?3, ?4)",
+                params![
+                    session.id_hash,
+                    session.coordinator,
+                    millis(session.created_at),
+                    millis(session.expires_at)
+                ],
+            )
+            .map_err(backend)?;
+            tx.commit().map_err(backend)
         })
     }
 
