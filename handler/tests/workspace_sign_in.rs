@@ -362,26 +362,48 @@ async fn a_sign_in_with_a_passkey_that_is_not_this_addresss_fails() {
     assert!(page.contains("Enter your email address"));
 }
 
+fn sign_in_from(client: &str, email: &str) -> Request<Body> {
+    Request::post("/coordination/en/sign-in")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("cloudfront-viewer-address", client)
+        .body(Body::from(format!("email={}", email.replace('@', "%40"))))
+        .unwrap()
+}
+
 #[tokio::test]
-async fn sign_in_attempts_are_limited_per_address() {
+async fn sign_in_attempts_are_limited_per_address_from_each_client() {
     let site = site();
     for i in 0..10 {
-        let client = format!("198.51.100.{i}:5000");
-        let request = Request::post("/coordination/en/sign-in")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header("cloudfront-viewer-address", client)
-            .body(Body::from("email=alex%40example.ca"))
-            .unwrap();
-        assert_eq!(site.send(request).await.status(), StatusCode::OK, "{i}");
+        let attempt = sign_in_from("198.51.100.7:5000", ALEX);
+        assert_eq!(site.send(attempt).await.status(), StatusCode::OK, "{i}");
     }
-    let request = Request::post("/coordination/en/sign-in")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header("cloudfront-viewer-address", "203.0.113.9:5000")
-        .body(Body::from("email=Alex%40example.ca"))
-        .unwrap();
-    let refused = site.send(request).await;
+    let refused = site
+        .send(sign_in_from("198.51.100.7:6000", "Alex@example.ca"))
+        .await;
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(text(refused).await.contains("Wait 15 minutes"));
+    // The same client may still try another address.
+    let other = site.send(sign_in_from("198.51.100.7:5000", ROBIN)).await;
+    assert_eq!(other.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_strangers_attempts_do_not_lock_the_coordinator_out() {
+    // Review M2: anyone who knows a coordinator's address could keep them from signing in.
+    let site = site();
+    for _ in 0..12 {
+        site.send(sign_in_from("203.0.113.5:5000", ALEX)).await;
+    }
+    let limited = site.send(sign_in_from("203.0.113.5:6000", ALEX)).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    for i in 0..10 {
+        let stranger = format!("192.0.2.{i}:5000");
+        site.send(sign_in_from(&stranger, ALEX)).await;
+    }
+    let own = site.send(sign_in_from("198.51.100.20:443", ALEX)).await;
+    assert_eq!(own.status(), StatusCode::OK);
+    let page = text(own).await;
+    assert!(page.contains("data-options="), "{page}");
 }
 
 #[tokio::test]

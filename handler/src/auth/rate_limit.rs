@@ -1,7 +1,11 @@
-//! Limits on sign-in attempts, per address and per client, counted in the store
-//! ([`crate::store::auth::AuthStore::count_attempt`]) under keyed hashes: the store never
+//! Limits on sign-in attempts, per address from each client and per client, counted in the
+//! store ([`crate::store::auth::AuthStore::count_attempt`]) under keyed hashes: the store never
 //! holds the address or the client's IP address. An unlisted address is counted as a listed
 //! one is, so the limit says nothing about who is a coordinator.
+//!
+//! There is no limit on an address across all clients: anyone who knows a coordinator's
+//! address could then keep them from signing in, and guessing is no threat to a passkey. A
+//! stranger's attempts on an address count against the stranger's client only.
 
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -11,7 +15,7 @@ use jiff::SignedDuration;
 
 /// How long a window of attempts lasts.
 pub const WINDOW_MINUTES: i64 = 15;
-/// Sign-in attempts one address may start in a window.
+/// Sign-in attempts one client may start for one address in a window.
 pub const PER_ADDRESS: u32 = 10;
 /// Sign-in or enrolment attempts one client may start in a window.
 pub const PER_CLIENT: u32 = 30;
@@ -51,14 +55,26 @@ async fn count(
         .await
 }
 
-/// Whether a sign-in for `email` from this client may start (and counts it for both).
+/// Whether a sign-in for `email` from this client may start (and counts it for the address
+/// from this client and for the client). A client the handler cannot tell is left to the
+/// firewall's per-IP rules ([`client_of`]).
 pub async fn allow_sign_in(
     state: &AppState,
     email: &str,
     headers: &HeaderMap,
 ) -> Result<bool, StoreError> {
-    let by_address = count(state, "passerelle-attempts-address", email, PER_ADDRESS).await?;
-    Ok(by_address && allow_client(state, headers).await?)
+    let Some(client) = client_of(headers, state.config().allow_host_origin) else {
+        return Ok(true);
+    };
+    let pair = format!("{email}\0{client}");
+    let by_address = count(
+        state,
+        "passerelle-attempts-address-client",
+        &pair,
+        PER_ADDRESS,
+    )
+    .await?;
+    Ok(by_address && count(state, "passerelle-attempts-client", &client, PER_CLIENT).await?)
 }
 
 /// Counts an attempt from this client, when the client is known.
