@@ -336,6 +336,7 @@ mod inbox {
         deleting_a_registration_frees_its_place,
         the_roster_lists_a_runs_people_in_order_of_arrival,
         a_submission_marked_done_is_deleted_after_its_days,
+        a_registration_marked_done_early_keeps_its_place_until_its_deletion_day,
     );
 
     #[tokio::test]

@@ -725,3 +725,34 @@ async fn a_changed_address_still_shows_the_page() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_registration_marked_done_before_its_cohort_is_over_stays_until_30_days_after_it() {
+    let site = site();
+    let marked: Timestamp = "2025-06-01T16:00:00Z".parse().unwrap();
+    site.state.set_clock(move || marked);
+    let session = signed_in(&site.state, ALEX).await;
+    let answers = registration("workshop:english", "person@example.ca");
+    let response = site.post_form("registration", &pairs(&answers)).await;
+    let reference = reference_in(&location(&response));
+    let uri = format!("/coordination/en/submissions/{reference}/progress");
+    let done = [("csrf", session.csrf.as_str()), ("progress", "done")];
+    let response = post(&site, &uri, Some(&session), &done, "same-origin").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let parsed = Reference::parse(&reference).unwrap();
+    let store = site.state.store();
+    let Handling::Done(mark) = store.handled(&parsed).await.unwrap().unwrap().handling else {
+        panic!("not done")
+    };
+    // The english cohort's last session ends on July 24, 2025 (Toronto): 30 days from then.
+    assert_eq!(mark.delete_at, "2025-08-23T04:00:00Z".parse().unwrap());
+    let a_month_later = marked + jiff::SignedDuration::from_hours(24 * 31);
+    assert_eq!(store.purge_done(a_month_later).await.unwrap(), 0);
+    let html = page(&site, "/coordination/en/registrations", &session).await;
+    assert!(html.contains(&reference), "still on the roster: {html}");
+    assert!(
+        html.contains("Places left: 9 of 10"),
+        "its place still taken"
+    );
+    assert_eq!(store.purge_done(mark.delete_at).await.unwrap(), 1);
+}

@@ -8,7 +8,9 @@
 //! the other what the person got.
 //!
 //! Retention: a submission marked done is deleted `PASSERELLE_DONE_RETENTION_DAYS` (30) after
-//! the day it was marked ([`DoneMark`]); one never marked done is deleted
+//! the day it was marked, or after its cohort's last session for a registration marked done
+//! before its cohort is over ([`DoneMark::after`]: never off a roster, nor its place freed,
+//! while the cohort runs); one never marked done is deleted
 //! `PASSERELLE_RETENTION_DAYS` after it arrived, and is flagged in the inbox from
 //! [`FLAG_DAYS`] before that ([`flagged`]), so nothing unhandled goes without warning.
 //!
@@ -69,8 +71,21 @@ impl DoneMark {
     /// Marked done at `now`: deleted at the start of the day `retention_days` after `now`'s
     /// day in `tz`.
     pub fn at(now: Timestamp, tz: &TimeZone, retention_days: u32) -> DoneMark {
+        DoneMark::after(now, None, tz, retention_days)
+    }
+
+    /// Marked done at `now`, for a registration whose cohort's last session ends at
+    /// `cohort_ends`: its retention counts from the later of the two days, so a registration
+    /// handled early stays on its roster (and keeps its place) until its cohort is over.
+    pub fn after(
+        now: Timestamp,
+        cohort_ends: Option<Timestamp>,
+        tz: &TimeZone,
+        retention_days: u32,
+    ) -> DoneMark {
         let on = now.to_zoned(tz.clone()).date();
-        let day = on
+        let from = cohort_ends.map_or(on, |ends| on.max(ends.to_zoned(tz.clone()).date()));
+        let day = from
             .checked_add(i64::from(retention_days).days())
             .expect("a retention within jiff's range");
         // A local midnight in a gap moves forward; it never fails for a date in range.
@@ -100,12 +115,19 @@ impl Handling {
         }
     }
 
-    /// The handling a coordinator sets at `now`: `Done` gets its [`DoneMark`].
-    pub fn set(progress: Progress, now: Timestamp, tz: &TimeZone, done_days: u32) -> Handling {
+    /// The handling a coordinator sets at `now`: `Done` gets its [`DoneMark`], counted from
+    /// `cohort_ends` (a registration's cohort's last session) when that comes later.
+    pub fn set(
+        progress: Progress,
+        now: Timestamp,
+        cohort_ends: Option<Timestamp>,
+        tz: &TimeZone,
+        done_days: u32,
+    ) -> Handling {
         match progress {
             Progress::New => Handling::New,
             Progress::InProgress => Handling::InProgress,
-            Progress::Done => Handling::Done(DoneMark::at(now, tz, done_days)),
+            Progress::Done => Handling::Done(DoneMark::after(now, cohort_ends, tz, done_days)),
         }
     }
 
@@ -341,6 +363,34 @@ mod tests {
         let mark = DoneMark::at("2025-07-11T00:47:00Z".parse().unwrap(), &toronto(), 30);
         assert_eq!(mark.on, jiff::civil::date(2025, 7, 10));
         assert_eq!(mark.delete_at, "2025-08-09T04:00:00Z".parse().unwrap());
+    }
+
+    #[test]
+    fn a_registration_done_early_counts_its_days_from_its_cohorts_last_session() {
+        let marked: Timestamp = "2025-06-01T16:00:00Z".parse().unwrap();
+        // The last session ends at 6 pm EDT on July 24.
+        let ends: Timestamp = "2025-07-24T22:00:00Z".parse().unwrap();
+        let mark = DoneMark::after(marked, Some(ends), &toronto(), 30);
+        assert_eq!(
+            mark.on,
+            jiff::civil::date(2025, 6, 1),
+            "the day it was marked"
+        );
+        assert_eq!(mark.delete_at, "2025-08-23T04:00:00Z".parse().unwrap());
+        let late = DoneMark::after(
+            ends + SignedDuration::from_hours(24 * 5),
+            Some(ends),
+            &toronto(),
+            30,
+        );
+        assert_eq!(
+            late,
+            DoneMark::at(ends + SignedDuration::from_hours(24 * 5), &toronto(), 30)
+        );
+        assert_eq!(
+            Handling::set(Progress::Done, marked, Some(ends), &toronto(), 30),
+            Handling::Done(mark)
+        );
     }
 
     #[test]

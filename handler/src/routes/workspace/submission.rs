@@ -283,10 +283,12 @@ pub async fn set_progress(
         };
         return render(&state, lang, &who, &handled, &def, shown);
     };
+    let content = state.content();
     let handling = Handling::set(
         progress,
         state.received_now(),
-        &state.content().tz,
+        cohort_ends(&content.offerings, &handled),
+        &content.tz,
         state.config().done_retention_days,
     );
     match state.store().set_handling(&reference, handling).await {
@@ -302,6 +304,20 @@ pub async fn set_progress(
         return views::unavailable(&state, lang, "", &err);
     }
     see_other(&submission_url(lang, &reference, "?saved=true"))
+}
+
+/// When the last session of the cohort `handled` registered for ends, if the offering's file
+/// still has it: a registration marked done counts its retention from then
+/// ([`crate::store::inbox::DoneMark::after`]), so it stays on the roster, holding its place,
+/// until its cohort is over.
+fn cohort_ends(
+    offerings: &[model::Offering],
+    handled: &HandledSubmission,
+) -> Option<jiff::Timestamp> {
+    let (offering, cohort) = (handled.offering.as_deref()?, handled.cohort.as_deref()?);
+    let offering = offerings.iter().find(|o| o.id == offering)?;
+    let cohort = offering.cohort(cohort)?;
+    cohort.sessions.iter().map(|s| s.end.timestamp()).max()
 }
 
 /// A 303 to `location`.

@@ -17,13 +17,14 @@ use model::forms::{Answer, Submission};
 use std::collections::BTreeMap;
 
 /// Every inbox case that needs only the store.
-pub const INBOX_CASES: [&str; 6] = [
+pub const INBOX_CASES: [&str; 7] = [
     "the_inbox_lists_a_forms_submissions_newest_first_with_counts",
     "a_submission_is_opened_with_its_handling",
     "deleting_now_removes_the_submission_its_notices_and_its_keys",
     "deleting_a_registration_frees_its_place",
     "the_roster_lists_a_runs_people_in_order_of_arrival",
     "a_submission_marked_done_is_deleted_after_its_days",
+    "a_registration_marked_done_early_keeps_its_place_until_its_deletion_day",
 ];
 
 /// Inbox cases that also read everything the backend keeps.
@@ -269,6 +270,52 @@ pub async fn a_submission_marked_done_is_deleted_after_its_days(store: &impl Sto
     assert!(due.iter().all(|n| n.reference == open), "{due:?}");
 }
 
+/// A registration marked done before its cohort is over ([`DoneMark::after`]) stays on the
+/// roster holding its place until its deletion day, 30 days after the cohort's last session;
+/// then it goes with its notices.
+pub async fn a_registration_marked_done_early_keeps_its_place_until_its_deletion_day(
+    store: &impl Store,
+) {
+    let mut first = new_submission("Alex", "k1");
+    first.place = place("english", 1, cohort_start());
+    let (first, status) = stored(store, first).await;
+    assert_eq!(status, Status::Registered);
+    let last_session_ends = cohort_start() + SignedDuration::from_hours(24 * 14);
+    let mark = DoneMark::after(t0(), Some(last_session_ends), &toronto(), 30);
+    assert!(mark.delete_at > last_session_ends + SignedDuration::from_hours(24 * 29));
+    store
+        .set_handling(&first, Handling::Done(mark))
+        .await
+        .unwrap();
+    let a_month_later = t0() + SignedDuration::from_hours(24 * 31);
+    assert_eq!(store.purge_done(a_month_later).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .purge_done(mark.delete_at - SignedDuration::from_secs(1))
+            .await
+            .unwrap(),
+        0
+    );
+    let roster = store
+        .roster("registration", &cohort("english", cohort_start()))
+        .await
+        .unwrap();
+    assert_eq!(
+        roster.registered.len(),
+        1,
+        "still on the roster: {roster:?}"
+    );
+    let mut next = new_submission("Robin", "k2");
+    next.place = place("english", 1, cohort_start());
+    assert_eq!(
+        stored(store, next).await.1,
+        Status::Waitlisted,
+        "its place held"
+    );
+    assert_eq!(store.purge_done(mark.delete_at).await.unwrap(), 1);
+    assert!(store.get(&first).await.unwrap().is_none());
+}
+
 fn feedback(at: Timestamp, tz: &TimeZone) -> NewSubmission {
     let answers = Submission {
         form: "feedback".into(),
@@ -310,7 +357,7 @@ pub async fn anonymous_feedback_handled_keeps_its_day_only(store: &impl Store, d
     stored(store, morning).await;
     stored(store, evening).await;
     for (reference, time) in [(&early, "09:10"), (&late, "20:40")] {
-        let done = Handling::set(Progress::Done, local(time), &tz, 30);
+        let done = Handling::set(Progress::Done, local(time), None, &tz, 30);
         store.set_handling(reference, done).await.unwrap();
     }
     let inbox = store.inbox("feedback", None).await.unwrap();
