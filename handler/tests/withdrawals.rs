@@ -279,3 +279,44 @@ async fn someone_who_chose_a_phone_call_gets_no_link() {
     notifier::run_once(site.state.delivery()).await.unwrap();
     assert!(site.outbox().iter().all(|m| link_in(&decode(m)).is_none()));
 }
+
+#[tokio::test]
+async fn a_store_that_cannot_be_reached_says_try_later_not_that_the_link_is_bad() {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    use handler::config::Config;
+    use handler::content::{ContentSource, SitePages};
+    use handler::store::dynamodb::DynamoStore;
+    use std::sync::Arc;
+    // A DynamoDB that refuses every connection (nothing listens on port 9 of this machine).
+    let conf = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("ca-central-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+        .endpoint_url("http://127.0.0.1:9")
+        .build();
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(conf), "absent", 90);
+    let dir = tempfile::tempdir().unwrap();
+    let options = build_site(dir.path(), OPEN);
+    let content = ContentSource::load(&options.root).unwrap();
+    let config = Config::from_lookup(&options.data_dir, &content.get().site, |_| None).unwrap();
+    let state = handler::local::assemble(
+        content,
+        SitePages::new(&options.site_dir),
+        Arc::new(store),
+        Arc::new(
+            handler::delivery::mail::FileMailer::new(&options.data_dir.join("outbox")).unwrap(),
+        ),
+        config,
+        options.now.clone(),
+    )
+    .unwrap();
+    let router = handler::router(state);
+    let link = format!("/api/withdraw?lang=fr&token={}", "ab".repeat(32));
+    let response =
+        tower::ServiceExt::oneshot(router, Request::get(&link).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let page = text(response).await;
+    assert!(!page.contains("Ce lien ne fonctionne pas"), "{page}");
+}

@@ -45,15 +45,21 @@ impl LinkParams {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Said {
     Invalid,
+    /// The store could not be read: try again later (never "this link does not work").
+    Unavailable,
     Used,
     Expired,
-    Confirm { waiting: bool },
-    Done { waiting: bool },
+    Confirm {
+        waiting: bool,
+    },
+    Done {
+        waiting: bool,
+    },
 }
 
 impl Said {
     /// Its title's and text's keys in content/strings.toml, and its status code. Refusals are
-    /// 410 (used, expired) and 400 (unknown), never 404: CloudFront answers every 404 from the
+    /// 410 (used, expired), 400 (unknown) and 503 (the store unreachable), never 404: CloudFront answers every 404 from the
     /// API with the site's "page not found", which would hide what happened.
     fn keys(self) -> (&'static str, &'static str, StatusCode) {
         match self {
@@ -61,6 +67,11 @@ impl Said {
                 "withdraw_invalid_title",
                 "withdraw_invalid_text",
                 StatusCode::BAD_REQUEST,
+            ),
+            Said::Unavailable => (
+                "unavailable_title",
+                "unavailable_text",
+                StatusCode::SERVICE_UNAVAILABLE,
             ),
             Said::Used => (
                 "withdraw_used_title",
@@ -138,7 +149,7 @@ async fn find(state: &AppState, params: &LinkParams) -> Result<Found, Said> {
         Ok(None) => return Err(Said::Invalid),
         Err(err) => {
             tracing::error!("reading a withdrawal link failed: {err}");
-            return Err(Said::Invalid);
+            return Err(Said::Unavailable);
         }
     };
     let stored = match store.get(&link.reference).await {
@@ -146,7 +157,7 @@ async fn find(state: &AppState, params: &LinkParams) -> Result<Found, Said> {
         Ok(None) => return Err(Said::Used),
         Err(err) => {
             tracing::error!("reading a registration failed: {err}");
-            return Err(Said::Invalid);
+            return Err(Said::Unavailable);
         }
     };
     if link.used || !matches!(stored.status, Status::Registered | Status::Waitlisted) {
@@ -223,12 +234,7 @@ pub(super) async fn withdraw(
         Ok(PlaceOutcome::NotFound) => Said::Invalid,
         Err(err) => {
             tracing::error!("a withdrawal failed: {err}");
-            return refusal(
-                &state,
-                StatusCode::SERVICE_UNAVAILABLE,
-                Format::Form,
-                words::UNAVAILABLE,
-            );
+            Said::Unavailable
         }
     };
     page(&state, lang, &params, said, None)
