@@ -43,6 +43,8 @@ auth_cases!(
     passkeys_are_saved_listed_replaced_and_removed,
     attempts_are_counted_up_to_the_limit_of_their_window,
     the_activity_log_lists_the_newest_entries_first,
+    a_removal_revokes_what_was_granted_before_it_only,
+    a_passkeys_counter_update_is_conditional,
 );
 
 /// An entry older than the retention is deleted when a newer one is logged.
@@ -75,6 +77,7 @@ async fn ended_sessions_do_not_stay_in_the_file() {
         coordinator: "alex@example.ca".into(),
         created_at: start,
         expires_at: start + hour,
+        granted_at: start,
     };
     store.create_session(session("h1", t0())).await.unwrap();
     store

@@ -493,7 +493,7 @@ async fn the_coordinators_page_lists_everyone_with_their_passkeys() {
     let site = site();
     site.state
         .store()
-        .save_passkey(passkey(ROBIN, "Work laptop"))
+        .add_passkey(passkey(ROBIN, "Work laptop"), jiff::Timestamp::UNIX_EPOCH)
         .await
         .unwrap();
     let alex = signed_in(&site.state, ALEX).await;
@@ -572,7 +572,7 @@ async fn removing_a_coordinator_asks_first_then_ends_their_sessions_and_passkeys
     let site = site();
     site.state
         .store()
-        .save_passkey(passkey(ROBIN, "Phone"))
+        .add_passkey(passkey(ROBIN, "Phone"), jiff::Timestamp::UNIX_EPOCH)
         .await
         .unwrap();
     let alex = signed_in(&site.state, ALEX).await;
@@ -635,4 +635,102 @@ async fn removing_a_coordinator_asks_first_then_ends_their_sessions_and_passkeys
         .body(Body::from(yes.clone()))
         .unwrap();
     assert_eq!(site.send(cross).await.status(), StatusCode::FORBIDDEN);
+}
+
+async fn remove_as_alex(site: &TestSite, email: &str) {
+    let alex = signed_in(&site.state, ALEX).await;
+    let yes = format!(
+        "csrf={}&email={}&confirmed=yes",
+        alex.csrf,
+        email.replace('@', "%40")
+    );
+    let done = site
+        .send(post(
+            "/coordination/en/coordinators/remove",
+            &yes,
+            Some(&alex.cookie),
+        ))
+        .await;
+    assert_eq!(
+        location(&done),
+        "/coordination/en/coordinators?done=removed"
+    );
+}
+
+#[tokio::test]
+async fn removal_revokes_pending_invitations_and_ceremonies_until_a_new_invitation() {
+    // Review M1: a removed person still listed could use a pending invitation, or finish an
+    // enrolment started before the removal.
+    let site = site();
+    let now = clock(&site);
+    let pending = invitation(&site, ROBIN).await;
+    let started = invitation(&site, ROBIN).await;
+    let step = site
+        .send(post(
+            "/coordination/en/enrol",
+            &format!("token={started}"),
+            None,
+        ))
+        .await;
+    let ceremony = field(&text(step).await, "ceremony");
+    *now.lock().unwrap() += SignedDuration::from_secs(1);
+    remove_as_alex(&site, ROBIN).await;
+    *now.lock().unwrap() += SignedDuration::from_secs(1);
+    let refused = site
+        .send(post(
+            "/coordination/en/enrol",
+            &format!("token={pending}"),
+            None,
+        ))
+        .await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(text(refused).await.contains("does not work"));
+    // The enrolment started before: its ceremony is refused too (its answer is garbage here;
+    // the store refuses a passkey granted before the removal: conformance case
+    // a_removal_revokes_what_was_granted_before_it_only).
+    let finish = format!("ceremony={ceremony}&credential=%7B%7D&name=Phone");
+    let refused = site
+        .send(post("/coordination/en/enrol/finish", &finish, None))
+        .await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(text(refused).await.contains("does not work"));
+    assert!(site.state.store().passkeys(ROBIN).await.unwrap().is_empty());
+    // Another coordinator's new, explicit invitation gives access again.
+    let fresh = invitation(&site, ROBIN).await;
+    let step = site
+        .send(post(
+            "/coordination/en/enrol",
+            &format!("token={fresh}"),
+            None,
+        ))
+        .await;
+    assert_eq!(step.status(), StatusCode::OK);
+    assert!(text(step).await.contains("data-passkey=\"create\""));
+}
+
+#[tokio::test]
+async fn a_sign_in_ceremony_keeps_no_address_that_is_not_a_coordinators() {
+    // Review m7: the ceremony's stored state held whatever address was typed.
+    let site = site();
+    let typed = "someone.else@example.org";
+    let page = site
+        .send(post(
+            "/coordination/en/sign-in",
+            "email=someone.else%40example.org",
+            None,
+        ))
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let file = site.options.data_dir.join("passerelle.sqlite3");
+    let connection = rusqlite::Connection::open(file).unwrap();
+    let values: Vec<String> = connection
+        .prepare("SELECT value FROM tokens WHERE kind = 'ceremony'")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(values.len(), 1);
+    assert!(!values[0].contains(typed), "{}", values[0]);
+    assert!(!values[0].contains("someone.else"));
 }

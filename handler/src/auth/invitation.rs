@@ -20,6 +20,18 @@ pub const INVITATION_HOURS: i64 = 24;
 struct Stored {
     email: String,
     ends: Timestamp,
+    /// When it was sent: a removal after that revokes it (an invitation kept from before
+    /// this field reads as sent at the epoch, so any removal revokes it).
+    #[serde(default)]
+    sent: Timestamp,
+}
+
+/// An invitation taken: whom it invites, when it ends and when it was sent.
+#[derive(Debug, Clone)]
+pub struct Taken {
+    pub email: String,
+    pub ends: Timestamp,
+    pub sent: Timestamp,
 }
 
 /// An invitation sent.
@@ -58,6 +70,7 @@ pub async fn invite(
     let value = serde_json::to_string(&Stored {
         email: email.clone(),
         ends,
+        sent: now,
     })?;
     state
         .store()
@@ -123,12 +136,12 @@ fn message(state: &AppState, email: &str, origin: &str, token: &str) -> anyhow::
     Ok(builder.body(body.join("\n\n---\n\n"))?)
 }
 
-/// Takes the invitation `token` (once): the invited address and when the invitation ends,
-/// or `None` when it is unknown, used or expired.
+/// Takes the invitation `token` (once), or `None` when it is unknown, used, expired, or sent
+/// before its address was removed.
 pub async fn take(
     state: &AppState,
     token: &str,
-) -> Result<Option<(String, Timestamp)>, crate::store::StoreError> {
+) -> Result<Option<Taken>, crate::store::StoreError> {
     let value = state
         .store()
         .take_token(
@@ -137,7 +150,16 @@ pub async fn take(
             state.received_now(),
         )
         .await?;
-    Ok(value
-        .and_then(|value| serde_json::from_str::<Stored>(&value).ok())
-        .map(|stored| (stored.email, stored.ends)))
+    let Some(stored) = value.and_then(|value| serde_json::from_str::<Stored>(&value).ok()) else {
+        return Ok(None);
+    };
+    let revoked = state.store().access_revoked(&stored.email).await?;
+    if revoked.is_some_and(|revoked| revoked >= stored.sent) {
+        return Ok(None);
+    }
+    Ok(Some(Taken {
+        email: stored.email,
+        ends: stored.ends,
+        sent: stored.sent,
+    }))
 }

@@ -298,23 +298,26 @@ fn signed_out(parts: &Parts) -> Response {
 }
 
 /// Starts a session for `coordinator` (a new id each time): the store keeps its hash, the
-/// returned id goes into the cookie ([`session_cookie_header`]).
+/// returned id goes into the cookie ([`session_cookie_header`]). `None` when the coordinator
+/// was removed at or after `granted_at` (when the proof that signs them in began).
 pub async fn start_session(
     state: &AppState,
     coordinator: &str,
-) -> Result<String, crate::store::StoreError> {
+    granted_at: Timestamp,
+) -> Result<Option<String>, crate::store::StoreError> {
     let id = new_secret();
     let now: Timestamp = state.received_now();
-    state
+    let started = state
         .store()
         .create_session(NewSession {
             id_hash: hash(&id),
             coordinator: normalize_email(coordinator),
             created_at: now,
             expires_at: now + state.config().auth.session_max,
+            granted_at,
         })
         .await?;
-    Ok(id)
+    Ok(started.then_some(id))
 }
 
 /// The CSRF token of a session id (for [`testing`]).

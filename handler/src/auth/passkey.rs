@@ -76,12 +76,16 @@ enum Ceremony {
     Enrol {
         email: String,
         invitation_ends: Timestamp,
+        /// When the invitation was sent (a removal since revokes it).
+        #[serde(default)]
+        invitation_sent: Timestamp,
         state: PasskeyRegistration,
     },
-    /// Sign-in: `None` for an address without a passkey (or not listed), which always fails.
+    /// Sign-in: the address and state only for a listed address with a passkey; for any
+    /// other address nothing (not even the address typed), and the ceremony always fails.
     SignIn {
-        email: String,
-        state: Option<PasskeyAuthentication>,
+        started: Timestamp,
+        real: Option<(String, PasskeyAuthentication)>,
     },
 }
 
@@ -100,6 +104,8 @@ pub enum CeremonyError {
     Refused(String),
     #[error("the coordinator is no longer listed")]
     NotListed,
+    #[error("the coordinator was removed since the invitation or ceremony started")]
+    Revoked,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("the relying party is misconfigured: {0}")]
@@ -116,6 +122,7 @@ impl CeremonyError {
             CeremonyError::Malformed => "malformed",
             CeremonyError::Refused(_) => "passkey-refused",
             CeremonyError::NotListed => "not-listed",
+            CeremonyError::Revoked => "revoked",
             CeremonyError::Store(_) => "store",
             CeremonyError::Config(_) => "config",
         }
@@ -175,12 +182,12 @@ pub struct Started {
     pub ceremony: String,
 }
 
-/// Starts enrolling a passkey for `email`, whose invitation (taken) ends at `invitation_ends`.
+/// Starts enrolling a passkey for the enrolment's address (its invitation taken).
 pub async fn start_enrolment(
     state: &AppState,
-    email: &str,
-    invitation_ends: Timestamp,
+    enrolment: &Enrolment,
 ) -> Result<Started, CeremonyError> {
+    let email = enrolment.email.as_str();
     let webauthn = webauthn(state)?;
     let existing = parse_passkeys(&state.store().passkeys(email).await?);
     let exclude = existing.iter().map(|p| p.cred_id().clone()).collect();
@@ -190,12 +197,13 @@ pub async fn start_enrolment(
         .map_err(|err| CeremonyError::Refused(err.to_string()))?;
     let ceremony = Ceremony::Enrol {
         email: email.to_string(),
-        invitation_ends,
+        invitation_ends: enrolment.invitation_ends,
+        invitation_sent: enrolment.invitation_sent,
         state: registration,
     };
     Ok(Started {
         options: serde_json::to_string(&options).map_err(|_| CeremonyError::Malformed)?,
-        ceremony: keep(state, &ceremony, Some(invitation_ends)).await?,
+        ceremony: keep(state, &ceremony, Some(enrolment.invitation_ends)).await?,
     })
 }
 
@@ -205,6 +213,8 @@ pub async fn start_enrolment(
 pub struct Enrolment {
     pub email: String,
     pub invitation_ends: Timestamp,
+    /// When the invitation was sent: what the passkey and the session are granted from.
+    pub invitation_sent: Timestamp,
 }
 
 /// Takes an enrolment ceremony, to finish it ([`finish_enrolment`]) or start it again.
@@ -216,18 +226,22 @@ pub async fn take_enrolment(
         Ceremony::Enrol {
             email,
             invitation_ends,
+            invitation_sent,
             state: registration,
         } => {
             if invitation_ends <= state.received_now() {
                 return Err(CeremonyError::InvitationExpired);
             }
-            Ok((
-                Enrolment {
-                    email,
-                    invitation_ends,
-                },
-                registration,
-            ))
+            let revoked = state.store().access_revoked(&email).await?;
+            if revoked.is_some_and(|revoked| revoked >= invitation_sent) {
+                return Err(CeremonyError::Revoked);
+            }
+            let enrolment = Enrolment {
+                email,
+                invitation_ends,
+                invitation_sent,
+            };
+            Ok((enrolment, registration))
         }
         Ceremony::SignIn { .. } => Err(CeremonyError::Unknown),
     }
@@ -250,16 +264,19 @@ pub async fn finish_enrolment(
     if !super::is_listed(state, &enrolment.email) {
         return Err(CeremonyError::NotListed);
     }
-    state
-        .store()
-        .save_passkey(StoredPasskey {
-            coordinator: enrolment.email.clone(),
-            id: URL_SAFE_NO_PAD.encode(passkey.cred_id()),
-            name: name.to_string(),
-            created_at: state.received_now(),
-            data: serde_json::to_string(&passkey).map_err(|_| CeremonyError::Malformed)?,
-        })
-        .await?;
+    // Saved only if the address was not removed since the invitation was sent (the store
+    // checks it in the same write: a removal during the ceremony wins).
+    let stored = StoredPasskey {
+        coordinator: enrolment.email.clone(),
+        id: URL_SAFE_NO_PAD.encode(passkey.cred_id()),
+        name: name.to_string(),
+        created_at: state.received_now(),
+        data: serde_json::to_string(&passkey).map_err(|_| CeremonyError::Malformed)?,
+    };
+    let store = state.store();
+    if !store.add_passkey(stored, enrolment.invitation_sent).await? {
+        return Err(CeremonyError::Revoked);
+    }
     Ok(())
 }
 
@@ -275,13 +292,13 @@ pub async fn start_sign_in(state: &AppState, email: &str) -> Result<Started, Cer
             .start_passkey_authentication(&passkeys)
             .map_err(|err| CeremonyError::Refused(err.to_string()))?;
         let options = serde_json::to_value(&options).map_err(|_| CeremonyError::Malformed)?;
-        (options, Some(authentication))
+        (options, Some((email.to_string(), authentication)))
     } else {
         (decoy_options(&webauthn, state.config(), email)?, None)
     };
     let ceremony = Ceremony::SignIn {
-        email: email.to_string(),
-        state: authentication,
+        started: state.received_now(),
+        real: authentication,
     };
     Ok(Started {
         options: serde_json::to_string(&options).map_err(|_| CeremonyError::Malformed)?,
@@ -343,15 +360,26 @@ fn decoy_ids(config: &Config, email: &str) -> Result<Vec<Vec<u8>>, CeremonyError
     ])
 }
 
-/// Checks the browser's assertion for the sign-in ceremony `id`; returns the coordinator
-/// (whose passkey's counter is saved).
+/// A sign-in whose passkey was checked: the coordinator, and when the ceremony started (what
+/// the session is granted from).
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub email: String,
+    pub started: Timestamp,
+}
+
+/// Checks the browser's assertion for the sign-in ceremony `id`; the coordinator's passkey's
+/// counter is saved, only if no other sign-in moved it meanwhile.
 pub async fn finish_sign_in(
     state: &AppState,
     id: &str,
     credential: &str,
-) -> Result<String, CeremonyError> {
-    let (email, authentication) = match take(state, id).await? {
-        Ceremony::SignIn { email, state } => (email, state.ok_or(CeremonyError::NoPasskey)?),
+) -> Result<SignedIn, CeremonyError> {
+    let (started, email, authentication) = match take(state, id).await? {
+        Ceremony::SignIn { started, real } => {
+            let (email, authentication) = real.ok_or(CeremonyError::NoPasskey)?;
+            (started, email, authentication)
+        }
         Ceremony::Enrol { .. } => return Err(CeremonyError::Unknown),
     };
     let credential: PublicKeyCredential =
@@ -364,15 +392,23 @@ pub async fn finish_sign_in(
     }
     // The passkey still exists (not removed meanwhile); its counter moves.
     let stored = state.store().passkeys(&email).await?;
-    let mut found = stored.into_iter().find_map(|p| {
-        let passkey: Passkey = serde_json::from_str(&p.data).ok()?;
-        (passkey.cred_id() == result.cred_id()).then_some((p, passkey))
-    });
-    let (mut record, passkey) = found.take().ok_or(CeremonyError::NoPasskey)?;
-    let mut passkey = passkey;
+    let (record, mut passkey) = stored
+        .into_iter()
+        .find_map(|p| {
+            let passkey: Passkey = serde_json::from_str(&p.data).ok()?;
+            (passkey.cred_id() == result.cred_id()).then_some((p, passkey))
+        })
+        .ok_or(CeremonyError::NoPasskey)?;
     if passkey.update_credential(&result) == Some(true) {
-        record.data = serde_json::to_string(&passkey).map_err(|_| CeremonyError::Malformed)?;
-        state.store().save_passkey(record).await?;
+        let data = serde_json::to_string(&passkey).map_err(|_| CeremonyError::Malformed)?;
+        let store = state.store();
+        if !store
+            .update_passkey(&email, &record.id, &record.data, &data)
+            .await?
+        {
+            // Removed, or used by another sign-in since it was read: this one fails.
+            return Err(CeremonyError::NoPasskey);
+        }
     }
-    Ok(email)
+    Ok(SignedIn { email, started })
 }

@@ -17,9 +17,10 @@ pub struct TestSession {
 /// # Panics
 /// When the store fails (a test's store should not).
 pub async fn signed_in(state: &AppState, email: &str) -> TestSession {
-    let id = super::start_session(state, email)
+    let id = super::start_session(state, email, state.received_now())
         .await
-        .expect("the test store starts a session");
+        .expect("the test store starts a session")
+        .expect("the coordinator was not removed since now");
     TestSession {
         cookie: format!("{}={id}", super::SESSION_COOKIE),
         csrf: super::csrf_for_id(&id),

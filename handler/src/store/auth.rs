@@ -24,6 +24,10 @@ pub struct NewSession {
     pub created_at: Timestamp,
     /// The absolute end (`PASSERELLE_SESSION_MAX_HOURS` after `created_at`).
     pub expires_at: Timestamp,
+    /// When the proof that starts it began (the sign-in ceremony's start, the invitation's
+    /// sending): the session is not started if the coordinator was removed since
+    /// ([`AuthStore::revoke_access`]).
+    pub granted_at: Timestamp,
 }
 
 /// A stored session.
@@ -156,10 +160,13 @@ pub enum Activity {
 /// past its end is never returned, whether or not the backend has deleted it yet (DynamoDB's
 /// TTL takes a day or two).
 pub trait AuthStore: Send + Sync {
-    /// Starts a session.
-    fn create_session(&self, session: NewSession) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Starts a session, unless its coordinator's access was revoked at or after its
+    /// `granted_at` (checked in the same write): `false` then.
+    fn create_session(&self, session: NewSession) -> BoxFuture<'_, Result<bool, StoreError>>;
 
-    /// The session whose id hashes to `id_hash`, unless ended or past its absolute end.
+    /// The session whose id hashes to `id_hash`, unless ended, past its absolute end, or
+    /// started at or before its coordinator's access was revoked (read consistently, so a
+    /// session [`Self::end_sessions_of`] missed still fails).
     fn session<'a>(
         &'a self,
         id_hash: &'a str,
@@ -194,8 +201,40 @@ pub trait AuthStore: Send + Sync {
         now: Timestamp,
     ) -> BoxFuture<'a, Result<Option<String>, StoreError>>;
 
-    /// Adds a passkey (or replaces the one with the same coordinator and id).
-    fn save_passkey(&self, passkey: StoredPasskey) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Adds a passkey (or replaces the one with the same coordinator and id), unless the
+    /// coordinator's access was revoked at or after `granted_at` (when the invitation was
+    /// sent), checked in the same write: `false` then, and nothing saved.
+    fn add_passkey(
+        &self,
+        passkey: StoredPasskey,
+        granted_at: Timestamp,
+    ) -> BoxFuture<'_, Result<bool, StoreError>>;
+
+    /// Replaces a passkey's data (its counter moved) if it still exists and its data is still
+    /// `old_data`: `false` otherwise (removed, or changed by another sign-in meanwhile).
+    fn update_passkey<'a>(
+        &'a self,
+        coordinator: &'a str,
+        id: &'a str,
+        old_data: &'a str,
+        new_data: &'a str,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
+
+    /// Revokes, as of `at`, everything `coordinator` was given before: sessions, pending
+    /// invitations and ceremonies, and the right to add a passkey from them (removal). Only a
+    /// later invitation gives access again. A later `at` moves the mark; an earlier one is
+    /// ignored.
+    fn revoke_access<'a>(
+        &'a self,
+        coordinator: &'a str,
+        at: Timestamp,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// When `coordinator`'s access was last revoked, if ever (read consistently).
+    fn access_revoked<'a>(
+        &'a self,
+        coordinator: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Timestamp>, StoreError>>;
 
     /// The passkeys of `coordinator`, oldest first.
     fn passkeys<'a>(

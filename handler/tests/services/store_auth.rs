@@ -40,6 +40,8 @@ auth_cases!(
     passkeys_are_saved_listed_replaced_and_removed,
     attempts_are_counted_up_to_the_limit_of_their_window,
     the_activity_log_lists_the_newest_entries_first,
+    a_removal_revokes_what_was_granted_before_it_only,
+    a_passkeys_counter_update_is_conditional,
 );
 
 /// An entry expires (TTL) its retention after its time, and is no longer listed then.

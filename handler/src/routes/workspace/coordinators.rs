@@ -198,6 +198,9 @@ pub async fn remove(
     }
     let store = state.store();
     let removed = async {
+        // First: whatever was granted before now (sessions, invitations, ceremonies under
+        // way) no longer counts, even if it finishes after the deletions below.
+        store.revoke_access(&email, state.received_now()).await?;
         store.remove_passkeys(&email).await?;
         store.end_sessions_of(&email).await?;
         store

@@ -103,13 +103,14 @@ pub async fn start(
         Ok(taken) => taken,
         Err(err) => return session::unavailable(&err),
     };
-    let Some((email, ends)) = taken else {
+    let Some(taken) = taken else {
         session::refused("invitation-invalid");
         return invalid(&state, lang);
     };
     let enrolment = Enrolment {
-        email,
-        invitation_ends: ends,
+        email: taken.email,
+        invitation_ends: taken.ends,
+        invitation_sent: taken.sent,
     };
     passkey_step(&state, lang, &enrolment, false, "").await
 }
@@ -122,8 +123,7 @@ async fn passkey_step(
     failed: bool,
     name: &str,
 ) -> Response {
-    let started =
-        passkey::start_enrolment(state, &enrolment.email, enrolment.invitation_ends).await;
+    let started = passkey::start_enrolment(state, enrolment).await;
     match started {
         Ok(started) => {
             let view = EnrolView {
@@ -189,17 +189,11 @@ pub async fn finish(
     match finished {
         // Enrolling signs in: one line in the log says both.
         Ok(()) => {
-            session::start(
-                &state,
-                lang,
-                &headers,
-                &enrolment.email,
-                &[Activity::Enrolled],
-            )
-            .await
+            let granted = (enrolment.email.as_str(), enrolment.invitation_sent);
+            session::start(&state, lang, &headers, granted, &[Activity::Enrolled]).await
         }
-        Err(CeremonyError::NotListed) => {
-            session::refused("not-listed");
+        Err(err @ (CeremonyError::NotListed | CeremonyError::Revoked)) => {
+            session::refused(err.reason());
             invalid(&state, lang)
         }
         Err(err) => {

@@ -8,20 +8,23 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use model::Lang;
 
-/// Starts a session for `email` (after `actions`, logged with it) and leads to the inbox. A
+/// Starts a session for `email`, granted from `granted_at` (when its proof began: not if the
+/// coordinator was removed since), after `actions`, logged with it, and leads to the inbox. A
 /// session the browser still had (`headers`' cookie) ends: one browser, one session.
 pub async fn start(
     state: &AppState,
     lang: Lang,
     headers: &HeaderMap,
-    email: &str,
+    (email, granted_at): (&str, jiff::Timestamp),
     actions: &[Activity],
 ) -> Response {
     let started = async {
         if let Some(previous) = auth::session_hash_in(headers) {
             state.store().end_session(&previous).await?;
         }
-        let id = auth::start_session(state, email).await?;
+        let Some(id) = auth::start_session(state, email, granted_at).await? else {
+            return Ok(None);
+        };
         for action in actions {
             state
                 .store()
@@ -32,11 +35,19 @@ pub async fn start(
                 })
                 .await?;
         }
-        Ok::<_, crate::store::StoreError>(id)
+        Ok::<_, crate::store::StoreError>(Some(id))
     }
     .await;
     match started {
-        Ok(id) => (
+        Ok(None) => {
+            refused("revoked");
+            (
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, auth::url(lang, "sign-in"))],
+            )
+                .into_response()
+        }
+        Ok(Some(id)) => (
             StatusCode::SEE_OTHER,
             [
                 (header::LOCATION, auth::url(lang, "")),

@@ -170,7 +170,10 @@ pub async fn finish(
         return super::forbidden(&state, lang);
     }
     match passkey::finish_sign_in(&state, &form.ceremony, &form.credential).await {
-        Ok(email) => session::start(&state, lang, &headers, &email, &[Activity::SignedIn]).await,
+        Ok(signed) => {
+            let granted = (signed.email.as_str(), signed.started);
+            session::start(&state, lang, &headers, granted, &[Activity::SignedIn]).await
+        }
         Err(err) => {
             if let Some(response) = session::server_failure(&err) {
                 return response;

@@ -10,7 +10,7 @@ use crate::store::auth::{
 use jiff::{SignedDuration, Timestamp};
 
 /// Every auth case, in the order they are defined.
-pub const AUTH_CASES: [&str; 7] = [
+pub const AUTH_CASES: [&str; 9] = [
     "sessions_are_started_read_touched_and_ended",
     "a_session_past_its_absolute_end_is_gone",
     "removing_a_coordinator_ends_their_sessions_only",
@@ -18,6 +18,8 @@ pub const AUTH_CASES: [&str; 7] = [
     "passkeys_are_saved_listed_replaced_and_removed",
     "attempts_are_counted_up_to_the_limit_of_their_window",
     "the_activity_log_lists_the_newest_entries_first",
+    "a_removal_revokes_what_was_granted_before_it_only",
+    "a_passkeys_counter_update_is_conditional",
 ];
 
 fn minutes(n: i64) -> SignedDuration {
@@ -30,6 +32,17 @@ fn session(id_hash: &str, coordinator: &str) -> NewSession {
         coordinator: coordinator.into(),
         created_at: t0(),
         expires_at: t0() + SignedDuration::from_hours(12),
+        granted_at: t0(),
+    }
+}
+
+fn key_of(who: &str, id: &str, data: &str) -> StoredPasskey {
+    StoredPasskey {
+        coordinator: who.into(),
+        id: id.into(),
+        name: format!("key {id}"),
+        created_at: t0(),
+        data: data.into(),
     }
 }
 
@@ -146,18 +159,14 @@ pub async fn passkeys_are_saved_listed_replaced_and_removed(store: &impl AuthSto
         data: data.into(),
     };
     let alex = "alex@example.ca";
-    store
-        .save_passkey(passkey(alex, "b", t0() + minutes(1), "{\"n\":1}"))
-        .await
-        .unwrap();
-    store
-        .save_passkey(passkey(alex, "a", t0(), "{}"))
-        .await
-        .unwrap();
-    store
-        .save_passkey(passkey("robin@example.ca", "c", t0(), "{}"))
-        .await
-        .unwrap();
+    for (who, id, at, data) in [
+        (alex, "b", t0() + minutes(1), "{\"n\":1}"),
+        (alex, "a", t0(), "{}"),
+        ("robin@example.ca", "c", t0(), "{}"),
+    ] {
+        let added = store.add_passkey(passkey(who, id, at, data), t0()).await;
+        assert!(added.unwrap());
+    }
     let listed = store.passkeys(alex).await.unwrap();
     let ids: Vec<&str> = listed.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(ids, ["a", "b"], "oldest first");
@@ -168,7 +177,7 @@ pub async fn passkeys_are_saved_listed_replaced_and_removed(store: &impl AuthSto
     // Saved again (its counter moved): replaced, not added; its name and date kept.
     let mut updated = passkey(alex, "b", t0() + minutes(9), "{\"n\":2}");
     updated.name = "another name".into();
-    store.save_passkey(updated).await.unwrap();
+    assert!(store.add_passkey(updated, t0()).await.unwrap());
     let listed = store.passkeys(alex).await.unwrap();
     assert_eq!(listed.len(), 2);
     assert_eq!(listed[1].data, "{\"n\":2}");
@@ -260,4 +269,95 @@ pub async fn the_activity_log_lists_the_newest_entries_first(store: &impl AuthSt
     assert_eq!(listed[0].actor, "alex@example.ca");
     let newest_two = store.activity(2).await.unwrap();
     assert_eq!(newest_two, listed[..2]);
+}
+
+pub async fn a_removal_revokes_what_was_granted_before_it_only(store: &impl AuthStore) {
+    let (alex, robin) = ("alex@example.ca", "robin@example.ca");
+    assert!(store.create_session(session("h1", alex)).await.unwrap());
+    assert!(store.create_session(session("h2", robin)).await.unwrap());
+    assert_eq!(store.access_revoked(alex).await.unwrap(), None);
+    store.revoke_access(alex, t0() + minutes(1)).await.unwrap();
+    store.revoke_access(alex, t0()).await.unwrap();
+    assert_eq!(
+        store.access_revoked(alex).await.unwrap(),
+        Some(t0() + minutes(1))
+    );
+    // Review m2: a session ending_sessions_of missed fails all the same.
+    assert!(
+        store
+            .session("h1", t0() + minutes(2))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .session("h2", t0() + minutes(2))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Review M1/m3: a ceremony or invitation from before the removal that finishes after it
+    // starts no session and adds no passkey.
+    let late = NewSession {
+        created_at: t0() + minutes(2),
+        ..session("h3", alex)
+    };
+    assert!(!store.create_session(late).await.unwrap());
+    assert!(
+        store
+            .session("h3", t0() + minutes(2))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let added = store.add_passkey(key_of(alex, "a", "{}"), t0()).await;
+    assert!(!added.unwrap());
+    assert!(store.passkeys(alex).await.unwrap().is_empty());
+    // A new invitation, sent after the removal, works.
+    let granted = t0() + minutes(3);
+    assert!(
+        store
+            .add_passkey(key_of(alex, "b", "{}"), granted)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.passkeys(alex).await.unwrap().len(), 1);
+    let fresh = NewSession {
+        created_at: granted,
+        granted_at: granted,
+        ..session("h4", alex)
+    };
+    assert!(store.create_session(fresh).await.unwrap());
+    assert!(store.session("h4", granted).await.unwrap().is_some());
+    // Another coordinator is untouched.
+    assert!(
+        store
+            .add_passkey(key_of(robin, "c", "{}"), t0())
+            .await
+            .unwrap()
+    );
+}
+
+pub async fn a_passkeys_counter_update_is_conditional(store: &impl AuthStore) {
+    let alex = "alex@example.ca";
+    assert!(
+        store
+            .add_passkey(key_of(alex, "a", "{\"n\":1}"), t0())
+            .await
+            .unwrap()
+    );
+    let moved = store.update_passkey(alex, "a", "{\"n\":1}", "{\"n\":2}");
+    assert!(moved.await.unwrap());
+    // A second sign-in that read the same old counter loses (review m4).
+    let stale = store.update_passkey(alex, "a", "{\"n\":1}", "{\"n\":3}");
+    assert!(!stale.await.unwrap());
+    let listed = store.passkeys(alex).await.unwrap();
+    assert_eq!(listed[0].data, "{\"n\":2}");
+    assert_eq!(listed[0].name, "key a");
+    // A removed passkey is not brought back by a late update.
+    store.remove_passkeys(alex).await.unwrap();
+    let gone = store.update_passkey(alex, "a", "{\"n\":2}", "{\"n\":3}");
+    assert!(!gone.await.unwrap());
+    assert!(store.passkeys(alex).await.unwrap().is_empty());
 }

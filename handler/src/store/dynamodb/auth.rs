@@ -4,12 +4,16 @@
 //! |---|---|---|---|
 //! | session | `SESSION#<id hash>` | `SESSION` | `COORDINATOR#<email>` / `SESSION#<id hash>` |
 //! | passkey | `COORDINATOR#<email>` | `PASSKEY#<credential id>` | none |
+//! | access revoked (removal) | `COORDINATOR#<email>` | `REVOKED` | none |
 //! | single-use token | `TOKEN#<kind>#<hash>` | `TOKEN` | none |
 //! | attempt counter | `ATTEMPT#<hash>` | `ATTEMPT` | none |
 //! | activity entry | `ACTIVITY` | `<at ms, 15 digits>#<random>` | none |
 //!
-//! Every item but a passkey carries `expires_at` (the TTL); reads skip what is past its end.
-//! Ending a coordinator's sessions reads the index, which follows writes within a second or so.
+//! Every item but a passkey and a revocation carries `expires_at` (the TTL); reads skip what is
+//! past its end. Ending a coordinator's sessions reads the index, which follows writes within a
+//! second or so: a session it misses still fails, since reading a session also reads its
+//! coordinator's revocation, consistently. Starting a session and adding a passkey are
+//! transactions conditional on that revocation item.
 
 use super::{
     DynamoStore, EXPIRES_AT, GSI1PK, GSI1SK, Item, PK, SK, WRITES, condition_failed, get_n, get_s,
@@ -20,7 +24,9 @@ use crate::store::auth::{
     TokenKind,
 };
 use crate::store::{BoxFuture, StoreError};
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, ReturnValue, TransactWriteItem};
 use jiff::Timestamp;
 use std::collections::HashMap;
 
@@ -28,6 +34,7 @@ const SESSION_SK: &str = "SESSION";
 const TOKEN_SK: &str = "TOKEN";
 const ATTEMPT_SK: &str = "ATTEMPT";
 const ACTIVITY_PK: &str = "ACTIVITY";
+const REVOKED_SK: &str = "REVOKED";
 
 fn session_pk(id_hash: &str) -> String {
     format!("SESSION#{id_hash}")
@@ -87,6 +94,67 @@ fn random_suffix() -> String {
 }
 
 impl DynamoStore {
+    /// When `coordinator`'s access was last revoked, if ever (a consistent read).
+    async fn revoked_at(&self, coordinator: &str) -> Result<Option<Timestamp>, StoreError> {
+        let item = self
+            .client()
+            .await
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(&coordinator_pk(coordinator), REVOKED_SK)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| sdk("reading a revocation", err))?
+            .item;
+        item.as_ref().map(|item| at(item, "revoked_at")).transpose()
+    }
+
+    /// Writes `write` only if `coordinator`'s access was not revoked at or after
+    /// `granted_at`, in one transaction: `false` if it was.
+    async fn write_if_granted(
+        &self,
+        coordinator: &str,
+        granted_at: Timestamp,
+        write: TransactWriteItem,
+        doing: &str,
+    ) -> Result<bool, StoreError> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(&coordinator_pk(coordinator), REVOKED_SK)))
+            .condition_expression("attribute_not_exists(#rev) OR #rev < :granted")
+            .expression_attribute_names("#rev", "revoked_at")
+            .expression_attribute_values(":granted", n(granted_at.as_millisecond()))
+            .build()
+            .map_err(|err| StoreError::Backend(err.to_string()))?;
+        let _write = WRITES.lock().await;
+        let result = self
+            .client()
+            .await
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().condition_check(check).build())
+            .transact_items(write)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(service))
+                if matches!(
+                    service.err(),
+                    TransactWriteItemsError::TransactionCanceledException(cancelled)
+                        if cancelled.cancellation_reasons().first().and_then(|r| r.code())
+                            == Some("ConditionalCheckFailed")
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(err) => {
+                let code = err.code().unwrap_or("").to_string();
+                Err(sdk(&format!("{doing} ({code})"), err))
+            }
+        }
+    }
+
     async fn put(&self, item: Item, doing: &str) -> Result<(), StoreError> {
         let _write = WRITES.lock().await;
         self.client()
@@ -213,7 +281,7 @@ impl DynamoStore {
 }
 
 impl AuthStore for DynamoStore {
-    fn create_session(&self, session: NewSession) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn create_session(&self, session: NewSession) -> BoxFuture<'_, Result<bool, StoreError>> {
         Box::pin(async move {
             let mut item = key(&session_pk(&session.id_hash), SESSION_SK);
             item.extend([
@@ -225,7 +293,15 @@ impl AuthStore for DynamoStore {
                 ("ends_at".into(), n(session.expires_at.as_millisecond())),
                 (EXPIRES_AT.into(), ttl(session.expires_at)),
             ]);
-            self.put(item, "starting a session").await
+            let put = aws_sdk_dynamodb::types::Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .build()
+                .map_err(|err| StoreError::Backend(err.to_string()))?;
+            let write = TransactWriteItem::builder().put(put).build();
+            let (who, granted) = (&session.coordinator, session.granted_at);
+            self.write_if_granted(who, granted, write, "starting a session")
+                .await
         })
     }
 
@@ -247,7 +323,13 @@ impl AuthStore for DynamoStore {
                 .map_err(|err| sdk("reading a session", err))?
                 .item;
             let session = item.as_ref().map(to_session).transpose()?;
-            Ok(session.filter(|session| session.expires_at > now))
+            let Some(session) = session.filter(|session| session.expires_at > now) else {
+                return Ok(None);
+            };
+            let revoked = self.revoked_at(&session.coordinator).await?;
+            Ok(revoked
+                .is_none_or(|revoked| revoked < session.created_at)
+                .then_some(session))
         })
     }
 
@@ -344,18 +426,19 @@ impl AuthStore for DynamoStore {
         })
     }
 
-    fn save_passkey(&self, passkey: StoredPasskey) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn add_passkey(
+        &self,
+        passkey: StoredPasskey,
+        granted_at: Timestamp,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
         Box::pin(async move {
             let key = key(
                 &coordinator_pk(&passkey.coordinator),
                 &format!("PASSKEY#{}", passkey.id),
             );
-            // One update: a new passkey gets every attribute, a known one (its counter moved)
-            // only its data, keeping its name and date.
-            let _write = WRITES.lock().await;
-            self.client()
-                .await
-                .update_item()
+            // A new passkey gets every attribute, a known one only its data, keeping its name
+            // and date.
+            let update = aws_sdk_dynamodb::types::Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(key))
                 .update_expression(
@@ -372,11 +455,80 @@ impl AuthStore for DynamoStore {
                 .expression_attribute_values(":id", s(&passkey.id))
                 .expression_attribute_values(":name", s(&passkey.name))
                 .expression_attribute_values(":at", n(passkey.created_at.as_millisecond()))
-                .send()
+                .build()
+                .map_err(|err| StoreError::Backend(err.to_string()))?;
+            let write = TransactWriteItem::builder().update(update).build();
+            self.write_if_granted(&passkey.coordinator, granted_at, write, "adding a passkey")
                 .await
-                .map_err(|err| sdk("saving a passkey", err))?;
-            Ok(())
         })
+    }
+
+    fn update_passkey<'a>(
+        &'a self,
+        coordinator: &'a str,
+        id: &'a str,
+        old_data: &'a str,
+        new_data: &'a str,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move {
+            let _write = WRITES.lock().await;
+            let result = self
+                .client()
+                .await
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key(
+                    &coordinator_pk(coordinator),
+                    &format!("PASSKEY#{id}"),
+                )))
+                .update_expression("SET #data = :new")
+                .condition_expression("#data = :old")
+                .expression_attribute_names("#data", "data")
+                .expression_attribute_values(":old", s(old_data))
+                .expression_attribute_values(":new", s(new_data))
+                .send()
+                .await;
+            match result {
+                Ok(_) => Ok(true),
+                Err(err) if condition_failed(&err) => Ok(false),
+                Err(err) => Err(sdk("updating a passkey", err)),
+            }
+        })
+    }
+
+    fn revoke_access<'a>(
+        &'a self,
+        coordinator: &'a str,
+        at: Timestamp,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let _write = WRITES.lock().await;
+            let result = self
+                .client()
+                .await
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key(&coordinator_pk(coordinator), REVOKED_SK)))
+                .update_expression("SET #rev = :at")
+                .condition_expression("attribute_not_exists(#rev) OR #rev < :at")
+                .expression_attribute_names("#rev", "revoked_at")
+                .expression_attribute_values(":at", n(at.as_millisecond()))
+                .send()
+                .await;
+            match result {
+                // Revoked later already: that mark stands.
+                Ok(_) => Ok(()),
+                Err(err) if condition_failed(&err) => Ok(()),
+                Err(err) => Err(sdk("revoking access", err)),
+            }
+        })
+    }
+
+    fn access_revoked<'a>(
+        &'a self,
+        coordinator: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Timestamp>, StoreError>> {
+        Box::pin(self.revoked_at(coordinator))
     }
 
     fn passkeys<'a>(

@@ -37,6 +37,11 @@ CREATE TABLE IF NOT EXISTS passkeys (
     PRIMARY KEY (coordinator, id)
 ) WITHOUT ROWID;
 
+CREATE TABLE IF NOT EXISTS revocations (
+    coordinator TEXT PRIMARY KEY,
+    revoked_at  INTEGER NOT NULL            -- what was granted up to then no longer counts
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS attempts (
     key         TEXT PRIMARY KEY,           -- a hash naming an address or a client
     count       INTEGER NOT NULL,
@@ -81,12 +86,36 @@ fn row_to_session(
     })
 }
 
+/// When `coordinator`'s access was last revoked (milliseconds), if ever.
+fn revoked_at(connection: &Connection, coordinator: &str) -> Result<Option<i64>, StoreError> {
+    connection
+        .query_row(
+            "SELECT revoked_at FROM revocations WHERE coordinator = ?1",
+            params![coordinator],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(backend)
+}
+
+/// Whether what was granted to `coordinator` at `granted_at` still counts.
+fn still_granted(
+    connection: &Connection,
+    coordinator: &str,
+    granted_at: Timestamp,
+) -> Result<bool, StoreError> {
+    Ok(revoked_at(connection, coordinator)?.is_none_or(|revoked| revoked < millis(granted_at)))
+}
+
 impl AuthStore for SqliteStore {
-    fn create_session(&self, session: NewSession) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn create_session(&self, session: NewSession) -> BoxFuture<'_, Result<bool, StoreError>> {
         self.with(move |connection| {
             let tx = connection
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(backend)?;
+            if !still_granted(&tx, &session.coordinator, session.granted_at)? {
+                return Ok(false);
+            }
             // Sessions past their absolute end go as new ones start (DynamoDB: the TTL).
             tx.execute(
                 "DELETE FROM sessions WHERE expires_at <= ?1",
@@ -104,7 +133,8 @@ impl AuthStore for SqliteStore {
                 ],
             )
             .map_err(backend)?;
-            tx.commit().map_err(backend)
+            tx.commit().map_err(backend)?;
+            Ok(true)
         })
     }
 
@@ -118,7 +148,9 @@ impl AuthStore for SqliteStore {
             let row: Option<(String, i64, i64, i64)> = connection
                 .query_row(
                     "SELECT coordinator, created_at, last_seen, expires_at FROM sessions
-                     WHERE id_hash = ?1 AND expires_at > ?2",
+                     WHERE id_hash = ?1 AND expires_at > ?2 AND NOT EXISTS (
+                         SELECT 1 FROM revocations r WHERE r.coordinator = sessions.coordinator
+                         AND r.revoked_at >= sessions.created_at)",
                     params![id_hash, millis(now)],
                     |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
                 )
@@ -220,23 +252,84 @@ impl AuthStore for SqliteStore {
         })
     }
 
-    fn save_passkey(&self, passkey: StoredPasskey) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn add_passkey(
+        &self,
+        passkey: StoredPasskey,
+        granted_at: Timestamp,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
+        self.with(move |connection| {
+            let tx = connection
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            if !still_granted(&tx, &passkey.coordinator, granted_at)? {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO passkeys (coordinator, id, name, created_at, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (coordinator, id) DO UPDATE SET data = excluded.data",
+                params![
+                    passkey.coordinator,
+                    passkey.id,
+                    passkey.name,
+                    millis(passkey.created_at),
+                    passkey.data
+                ],
+            )
+            .map_err(backend)?;
+            tx.commit().map_err(backend)?;
+            Ok(true)
+        })
+    }
+
+    fn update_passkey<'a>(
+        &'a self,
+        coordinator: &'a str,
+        id: &'a str,
+        old_data: &'a str,
+        new_data: &'a str,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let (coordinator, id) = (coordinator.to_string(), id.to_string());
+        let (old_data, new_data) = (old_data.to_string(), new_data.to_string());
+        self.with(move |connection| {
+            let changed = connection
+                .execute(
+                    "UPDATE passkeys SET data = ?4 WHERE coordinator = ?1 AND id = ?2 AND data = ?3",
+                    params![coordinator, id, old_data, new_data],
+                )
+                .map_err(backend)?;
+            Ok(changed == 1)
+        })
+    }
+
+    fn revoke_access<'a>(
+        &'a self,
+        coordinator: &'a str,
+        at: Timestamp,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let coordinator = coordinator.to_string();
         self.with(move |connection| {
             connection
                 .execute(
-                    "INSERT INTO passkeys (coordinator, id, name, created_at, data)
-                     VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (coordinator, id) DO UPDATE SET data = excluded.data",
-                    params![
-                        passkey.coordinator,
-                        passkey.id,
-                        passkey.name,
-                        millis(passkey.created_at),
-                        passkey.data
-                    ],
+                    "INSERT INTO revocations (coordinator, revoked_at) VALUES (?1, ?2)
+                     ON CONFLICT (coordinator) DO UPDATE
+                     SET revoked_at = MAX(revoked_at, excluded.revoked_at)",
+                    params![coordinator, millis(at)],
                 )
                 .map_err(backend)?;
             Ok(())
+        })
+    }
+
+    fn access_revoked<'a>(
+        &'a self,
+        coordinator: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Timestamp>, StoreError>> {
+        let coordinator = coordinator.to_string();
+        self.with(move |connection| {
+            revoked_at(connection, &coordinator)?
+                .map(from_millis)
+                .transpose()
         })
     }
 
