@@ -321,7 +321,8 @@ mod inbox {
 
             #[test]
             fn every_inbox_case_runs_here() {
-                let here = [$(stringify!($case)),*, "anonymous_feedback_handled_keeps_its_day_only"];
+                let here = [$(stringify!($case)),*, "anonymous_feedback_handled_keeps_its_day_only",
+                    "deleting_now_leaves_nothing_that_names_the_submission"];
                 for case in INBOX_CASES.iter().chain(&INBOX_DUMP_CASES) {
                     assert!(here.contains(case), "{case} is not run against SQLite");
                 }
@@ -337,6 +338,7 @@ mod inbox {
         the_roster_lists_a_runs_people_in_order_of_arrival,
         a_submission_marked_done_is_deleted_after_its_days,
         a_registration_marked_done_early_keeps_its_place_until_its_deletion_day,
+        deleting_a_registration_withdrawn_first_frees_no_second_place,
     );
 
     #[tokio::test]
@@ -344,5 +346,12 @@ mod inbox {
         let (_dir, store) = fresh();
         let dump = SqliteDump(store.path().to_path_buf());
         inbox::anonymous_feedback_handled_keeps_its_day_only(&store, &dump).await;
+    }
+
+    #[tokio::test]
+    async fn deleting_now_leaves_nothing_that_names_the_submission() {
+        let (_dir, store) = fresh();
+        let dump = SqliteDump(store.path().to_path_buf());
+        inbox::deleting_now_leaves_nothing_that_names_the_submission(&store, &dump).await;
     }
 }

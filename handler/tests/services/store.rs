@@ -498,7 +498,8 @@ mod inbox {
 
             #[test]
             fn every_inbox_case_runs_against_dynamodb() {
-                let here = [$(stringify!($case)),*, "anonymous_feedback_handled_keeps_its_day_only"];
+                let here = [$(stringify!($case)),*, "anonymous_feedback_handled_keeps_its_day_only",
+                    "deleting_now_leaves_nothing_that_names_the_submission"];
                 for case in INBOX_CASES.iter().chain(&INBOX_DUMP_CASES) {
                     assert!(here.contains(case), "{case} is not run against DynamoDB");
                 }
@@ -514,6 +515,7 @@ mod inbox {
         the_roster_lists_a_runs_people_in_order_of_arrival,
         a_submission_marked_done_is_deleted_after_its_days,
         a_registration_marked_done_early_keeps_its_place_until_its_deletion_day,
+        deleting_a_registration_withdrawn_first_frees_no_second_place,
     );
 
     /// Marked done, every item of a submission (and its idempotency record) expires at the
@@ -574,5 +576,12 @@ mod inbox {
         let store = fresh("anonymous-handled").await;
         let dump = TableDump(store.table().to_string());
         inbox::anonymous_feedback_handled_keeps_its_day_only(&store, &dump).await;
+    }
+
+    #[tokio::test]
+    async fn deleting_now_leaves_nothing_that_names_the_submission() {
+        let store = fresh("deleted-now").await;
+        let dump = TableDump(store.table().to_string());
+        inbox::deleting_now_leaves_nothing_that_names_the_submission(&store, &dump).await;
     }
 }

@@ -413,7 +413,10 @@ pub async fn delete(
 
 /// A registration deleted before its cohort starts gives its place to the first person
 /// waiting, as a withdrawal does (crate::waiting_list; their news queued with it): the
-/// registration is withdrawn first, then deleted.
+/// registration is withdrawn first, then deleted. Two store operations, safe to do again:
+/// if the deletion fails after the withdrawal, the page says to try again, and the next try
+/// finds the registration withdrawn (no place to hand on; `delete_now` frees none for it);
+/// the withdrawal is `change_place`'s atomic step, which promotes exactly once.
 async fn give_back_place(
     state: &AppState,
     handled: &HandledSubmission,

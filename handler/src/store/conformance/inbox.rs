@@ -17,7 +17,7 @@ use model::forms::{Answer, Submission};
 use std::collections::BTreeMap;
 
 /// Every inbox case that needs only the store.
-pub const INBOX_CASES: [&str; 7] = [
+pub const INBOX_CASES: [&str; 8] = [
     "the_inbox_lists_a_forms_submissions_newest_first_with_counts",
     "a_submission_is_opened_with_its_handling",
     "deleting_now_removes_the_submission_its_notices_and_its_keys",
@@ -25,10 +25,14 @@ pub const INBOX_CASES: [&str; 7] = [
     "the_roster_lists_a_runs_people_in_order_of_arrival",
     "a_submission_marked_done_is_deleted_after_its_days",
     "a_registration_marked_done_early_keeps_its_place_until_its_deletion_day",
+    "deleting_a_registration_withdrawn_first_frees_no_second_place",
 ];
 
 /// Inbox cases that also read everything the backend keeps.
-pub const INBOX_DUMP_CASES: [&str; 1] = ["anonymous_feedback_handled_keeps_its_day_only"];
+pub const INBOX_DUMP_CASES: [&str; 2] = [
+    "anonymous_feedback_handled_keeps_its_day_only",
+    "deleting_now_leaves_nothing_that_names_the_submission",
+];
 
 fn toronto() -> TimeZone {
     TimeZone::get("America/Toronto").expect("the program's time zone")
@@ -199,10 +203,105 @@ pub async fn deleting_a_registration_frees_its_place(store: &impl Store) {
     let mut waiting = new_submission("Robin", "k2");
     waiting.place = place("english", 1, cohort_start());
     assert_eq!(stored(store, waiting).await.1, Status::Waitlisted);
+    store
+        .add_withdrawal_link("hash-deleted", &first, t0(), cohort_start())
+        .await
+        .unwrap();
     assert!(store.delete_now(&first).await.unwrap());
+    assert!(
+        store
+            .withdrawal_link("hash-deleted")
+            .await
+            .unwrap()
+            .is_none(),
+        "its withdrawal link goes with it"
+    );
     let mut next = new_submission("Sam", "k3");
     next.place = place("english", 1, cohort_start());
     assert_eq!(stored(store, next).await.1, Status::Registered);
+    let mut last = new_submission("Kim", "k4");
+    last.place = place("english", 1, cohort_start());
+    assert_eq!(
+        stored(store, last).await.1,
+        Status::Waitlisted,
+        "freed once"
+    );
+}
+
+/// The workspace deletes a registration in two steps (its place handed on through
+/// `change_place`, then `delete_now`); done again after the first step alone (the second
+/// failed), the deletion frees no second place: the withdrawn registration holds none.
+pub async fn deleting_a_registration_withdrawn_first_frees_no_second_place(store: &impl Store) {
+    let mut people = Vec::new();
+    for (minute, (name, key)) in [("Alex", "k1"), ("Robin", "k2"), ("Sam", "k3")]
+        .into_iter()
+        .enumerate()
+    {
+        let mut person = new_submission(name, key);
+        person.received_at = at_minute(minute as i64);
+        person.place = place("english", 1, cohort_start());
+        people.push(stored(store, person).await);
+    }
+    let statuses: Vec<Status> = people.iter().map(|(_, status)| *status).collect();
+    assert_eq!(
+        statuses,
+        [Status::Registered, Status::Waitlisted, Status::Waitlisted]
+    );
+    let change = crate::store::places::PlaceChange {
+        reference: people[0].0.clone(),
+        action: crate::store::places::PlaceAction::Withdraw,
+        group_size: 1,
+        promote: true,
+        at: t0() + SignedDuration::from_hours(1),
+        notices: super::places::notices(),
+    };
+    store.change_place(change).await.unwrap();
+    assert!(store.delete_now(&people[0].0).await.unwrap());
+    let roster = store
+        .roster("registration", &cohort("english", cohort_start()))
+        .await
+        .unwrap();
+    let registered: Vec<_> = roster.registered.iter().map(|p| &p.reference).collect();
+    assert_eq!(
+        registered,
+        [&people[1].0],
+        "the first waiting got the place"
+    );
+    let mut late = new_submission("Kim", "k4");
+    late.place = place("english", 1, cohort_start());
+    assert_eq!(
+        stored(store, late).await.1,
+        Status::Waitlisted,
+        "no second place"
+    );
+}
+
+/// Delete now leaves nothing that names the submission: not its item or row, its notices,
+/// its idempotency record, its withdrawal link, nor its handling.
+pub async fn deleting_now_leaves_nothing_that_names_the_submission(
+    store: &impl Store,
+    dump: &impl Dump,
+) {
+    let mut person = new_submission("Alex", "the-key");
+    person.place = place("english", 2, cohort_start());
+    let (gone, status) = stored(store, person).await;
+    assert_eq!(status, Status::Registered);
+    store
+        .add_withdrawal_link("hash-gone", &gone, t0(), cohort_start())
+        .await
+        .unwrap();
+    store
+        .set_handling(&gone, Handling::InProgress)
+        .await
+        .unwrap();
+    assert!(store.delete_now(&gone).await.unwrap());
+    let traces: Vec<_> = dump
+        .dump()
+        .await
+        .into_iter()
+        .filter(|r| r.values().any(|v| v.contains(gone.as_str())))
+        .collect();
+    assert!(traces.is_empty(), "{traces:?}");
 }
 
 /// A cohort's roster: the registered and the waiting, each in order of arrival, and the places

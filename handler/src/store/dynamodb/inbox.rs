@@ -4,6 +4,9 @@
 //! `delete_at`; none: new). Marking a submission done moves the TTL (`expires_at`) of each of
 //! its items, and of its idempotency records, to the start of its deletion day (never later
 //! than its retention); marking it back moves them back to its retention from arrival.
+//! Deleting a submission now is one `TransactWriteItems` (the submission, its notifications,
+//! its idempotency records, its withdrawal links, its place in the counter), read and tried
+//! again if the submission changed meanwhile.
 //! The inbox and rosters read the form's partition of `gsi1` (`FORM#<form>`), without the
 //! answers (a projection).
 
@@ -205,58 +208,6 @@ impl DynamoStore {
         }
     }
 
-    /// Deletes the idempotency record `pk` if it still names `reference`.
-    async fn delete_idempotency(&self, pk: &str, reference: &str) -> Result<(), StoreError> {
-        let _write = WRITES.lock().await;
-        let result = self
-            .client()
-            .await
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key(pk, "IDEM")))
-            .condition_expression("#ref = :ref")
-            .expression_attribute_names("#ref", "reference")
-            .expression_attribute_values(":ref", s(reference))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if condition_failed(&err) => Ok(()),
-            Err(err) => Err(sdk("deleting an idempotency record", err)),
-        }
-    }
-
-    /// Frees the place a deleted registration held in its cohort's counter.
-    async fn free_place(&self, submission: &Item) -> Result<(), StoreError> {
-        let (Ok(offering), Ok(cohort_key)) =
-            (get_s(submission, "offering"), get_s(submission, COHORT_KEY))
-        else {
-            return Ok(());
-        };
-        if get_s(submission, "status")? != Status::Registered.as_str() {
-            return Ok(());
-        }
-        let _write = WRITES.lock().await;
-        let result = self
-            .client()
-            .await
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(&offering_pk(offering), &cohort_sk(cohort_key))))
-            .update_expression("SET #reg = #reg - :one")
-            .condition_expression("#reg > :zero")
-            .expression_attribute_names("#reg", "registered")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":zero", n(0))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if condition_failed(&err) => Ok(()),
-            Err(err) => Err(sdk("freeing a place", err)),
-        }
-    }
-
     /// Writes `handling` on the submission and its items' new expiry, in one transaction.
     async fn write_handling(
         &self,
@@ -328,39 +279,246 @@ impl DynamoStore {
             Err(err) => Err(sdk("setting a submission's progress", err)),
         }
     }
+}
 
-    /// Deletes every item of a partition (the submission and its notifications) at once.
-    async fn delete_items(&self, items: &[Item]) -> Result<(), StoreError> {
+/// The most items DynamoDB takes in one `TransactWriteItems`.
+const TRANSACTION_ITEMS: usize = 100;
+/// How many times a deletion is read and tried again when the submission changed meanwhile.
+const DELETE_ATTEMPTS: u32 = 10;
+
+/// The withdrawal links issued for a submission (their `WITHDRAW#<hash>` keys), listed on its
+/// item as each is added ([`DynamoStore::list_link`]), so that deleting it now deletes them
+/// in the same transaction. Links added before the list was kept expire with their
+/// registration (TTL).
+pub(super) const WITHDRAW_LINKS: &str = "withdraw_links";
+
+/// A string set's members (an absent attribute: none).
+fn string_set(item: &Item, name: &str) -> Vec<String> {
+    match item.get(name) {
+        Some(AttributeValue::Ss(set)) => set.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// A delete of `pk`/`sk`, as one item of a transaction; `guard` (a condition on `#pk`,
+/// `#ref`, `#status` and the values given) when what was read must still hold.
+fn delete_item(
+    table: &str,
+    pk: AttributeValue,
+    sk: AttributeValue,
+    guard: Option<(&str, Vec<(&str, AttributeValue)>)>,
+) -> Result<TransactWriteItem, StoreError> {
+    let mut delete = Delete::builder().table_name(table).key(PK, pk).key(SK, sk);
+    if let Some((condition, values)) = guard {
+        delete = delete.condition_expression(condition);
+        for (name, attribute) in [("#pk", PK), ("#ref", "reference"), ("#status", "status")] {
+            if condition.contains(name) {
+                delete = delete.expression_attribute_names(name, attribute);
+            }
+        }
+        for (name, value) in values {
+            delete = delete.expression_attribute_values(name, value);
+        }
+    }
+    Ok(TransactWriteItem::builder()
+        .delete(delete.build().map_err(build_error)?)
+        .build())
+}
+
+impl DynamoStore {
+    /// The update, for the transaction that adds a withdrawal link, that lists the link's key
+    /// on its registration's item ([`WITHDRAW_LINKS`]), if that item is still there.
+    pub(super) fn list_link(
+        &self,
+        reference: &Reference,
+        link_pk: &str,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let update = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(&submission_pk(reference.as_str()), SUBMISSION_SK)))
+            .update_expression("ADD #links :link")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#links", WITHDRAW_LINKS)
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":link", AttributeValue::Ss(vec![link_pk.to_string()]))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// An item read consistently, expired or not.
+    async fn read_item(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
+        self.client()
+            .await
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map(|out| out.item)
+            .map_err(|err| sdk("reading an item", err))
+    }
+
+    /// The deletes of the submission's idempotency records that still name it (a record may
+    /// have expired and been taken by another submission since).
+    async fn idempotency_deletes(
+        &self,
+        submission: &Item,
+        reference: &str,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let mut deletes = Vec::new();
+        for pk in idempotency_pks(submission) {
+            let Some(record) = self.read_item(&pk, "IDEM").await? else {
+                continue;
+            };
+            if get_s(&record, "reference").ok() == Some(reference) {
+                let guard = ("#ref = :ref", vec![(":ref", s(reference))]);
+                deletes.push(delete_item(&self.table, s(pk), s("IDEM"), Some(guard))?);
+            }
+        }
+        Ok(deletes)
+    }
+
+    /// The update that frees the place a registered submission holds in its cohort's counter,
+    /// if it holds one and the counter counts it.
+    async fn place_freed(
+        &self,
+        submission: &Item,
+    ) -> Result<Option<TransactWriteItem>, StoreError> {
+        let (Ok(offering), Ok(cohort_key)) =
+            (get_s(submission, "offering"), get_s(submission, COHORT_KEY))
+        else {
+            return Ok(None);
+        };
+        if get_s(submission, "status")? != Status::Registered.as_str() {
+            return Ok(None);
+        }
+        let (pk, sk) = (offering_pk(offering), cohort_sk(cohort_key));
+        let counted = match self.read_item(&pk, &sk).await? {
+            Some(counter) => get_n(&counter, "registered").unwrap_or(0),
+            None => 0,
+        };
+        if counted <= 0 {
+            return Ok(None);
+        }
+        let update = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(&pk, &sk)))
+            .update_expression("SET #reg = #reg - :one")
+            .condition_expression("#reg > :zero")
+            .expression_attribute_names("#reg", "registered")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":zero", n(0))
+            .build()
+            .map_err(build_error)?;
+        Ok(Some(TransactWriteItem::builder().update(update).build()))
+    }
+
+    /// Every write that deletes the submission now, as read in `items` (its partition): first
+    /// what must go together (the submission, only while its status is the one read, which
+    /// decides its place; its place freed; its idempotency records; its withdrawal links),
+    /// then its other items (notifications).
+    async fn deletion(
+        &self,
+        reference: &str,
+        items: &[Item],
+        submission: Option<&Item>,
+    ) -> Result<(Vec<TransactWriteItem>, Vec<TransactWriteItem>), StoreError> {
+        let mut together = Vec::new();
+        if let Some(submission) = submission {
+            let status = s(get_s(submission, "status")?);
+            let guard = ("#status = :status", vec![(":status", status)]);
+            together.push(delete_item(
+                &self.table,
+                s(submission_pk(reference)),
+                s(SUBMISSION_SK),
+                Some(guard),
+            )?);
+            together.extend(self.place_freed(submission).await?);
+            together.extend(self.idempotency_deletes(submission, reference).await?);
+            for link in string_set(submission, WITHDRAW_LINKS) {
+                let guard = (
+                    "attribute_not_exists(#pk) OR #ref = :ref",
+                    vec![(":ref", s(reference))],
+                );
+                together.push(delete_item(
+                    &self.table,
+                    s(link),
+                    s("WITHDRAW"),
+                    Some(guard),
+                )?);
+            }
+        }
+        let mut rest = Vec::new();
         for item in items {
             let (Some(pk), Some(sk)) = (item.get(PK), item.get(SK)) else {
                 continue;
             };
-            deletes.push(
-                TransactWriteItem::builder()
-                    .delete(
-                        Delete::builder()
-                            .table_name(&self.table)
-                            .key(PK, pk.clone())
-                            .key(SK, sk.clone())
-                            .build()
-                            .map_err(build_error)?,
-                    )
-                    .build(),
-            );
+            let is_submission = matches!(sk, AttributeValue::S(sk) if sk == SUBMISSION_SK);
+            if !(is_submission && submission.is_some()) {
+                rest.push(delete_item(&self.table, pk.clone(), sk.clone(), None)?);
+            }
         }
-        if deletes.is_empty() {
-            return Ok(());
+        Ok((together, rest))
+    }
+
+    /// Applies a deletion's writes: in one transaction when they fit (always, but for a
+    /// submission with some hundred notifications); otherwise notifications first, in
+    /// transactions of their own, and the rest with the submission last, so that a failure
+    /// leaves it there to delete again. `false` when a condition failed (the submission
+    /// changed meanwhile: read again).
+    async fn apply_deletion(
+        &self,
+        mut together: Vec<TransactWriteItem>,
+        mut rest: Vec<TransactWriteItem>,
+    ) -> Result<bool, StoreError> {
+        while together.len() + rest.len() > TRANSACTION_ITEMS && !rest.is_empty() {
+            let chunk = rest.split_off(rest.len().saturating_sub(TRANSACTION_ITEMS));
+            if !self.transact(chunk).await? {
+                return Ok(false);
+            }
         }
+        together.append(&mut rest);
+        if together.is_empty() {
+            return Ok(true);
+        }
+        self.transact(together).await
+    }
+
+    /// One `TransactWriteItems`; `false` when DynamoDB cancelled it.
+    async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<bool, StoreError> {
         let _write = WRITES.lock().await;
-        self.client()
+        let result = self
+            .client()
             .await
             .transact_write_items()
-            .set_transact_items(Some(deletes))
+            .set_transact_items(Some(writes))
             .send()
-            .await
-            .map_err(|err| sdk("deleting a submission", err))?;
-        Ok(())
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if err.code() == Some("TransactionCanceledException") => Ok(false),
+            Err(err) => Err(sdk("deleting a submission", err)),
+        }
+    }
+
+    /// Deletes the submission now ([`InboxStore::delete_now`]): read its partition, then
+    /// write the whole deletion at once, again from the start if it changed meanwhile.
+    async fn delete_submission_now(&self, reference: &Reference) -> Result<bool, StoreError> {
+        for _ in 0..DELETE_ATTEMPTS {
+            let items = self.partition(reference).await?;
+            let submission = self.submission_of(&items);
+            let (together, rest) = self
+                .deletion(reference.as_str(), &items, submission)
+                .await?;
+            if self.apply_deletion(together, rest).await? {
+                return Ok(submission.is_some());
+            }
+        }
+        Err(StoreError::Backend(format!(
+            "DynamoDB, deleting a submission: still changing after {DELETE_ATTEMPTS} attempts"
+        )))
     }
 }
 
@@ -439,19 +597,7 @@ impl InboxStore for DynamoStore {
         &'a self,
         reference: &'a Reference,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move {
-            let items = self.partition(reference).await?;
-            let submission = self.submission_of(&items).cloned();
-            self.delete_items(&items).await?;
-            let Some(submission) = submission else {
-                return Ok(false);
-            };
-            for pk in idempotency_pks(&submission) {
-                self.delete_idempotency(&pk, reference.as_str()).await?;
-            }
-            self.free_place(&submission).await?;
-            Ok(true)
-        })
+        Box::pin(self.delete_submission_now(reference))
     }
 
     fn roster<'a>(

@@ -607,7 +607,7 @@ impl DynamoStore {
         valid_until: Timestamp,
     ) -> Result<(), StoreError> {
         // The link expires (TTL) with its registration, and `handler purge` finds it by the
-        // registration's received time. One write: the notifier budgets a store call for it.
+        // registration's received time. One call: the notifier budgets a store call for it.
         let record = Item::from([
             (PK.to_string(), s(link_pk(token_hash))),
             (SK.to_string(), s(LINK_SK)),
@@ -616,16 +616,31 @@ impl DynamoStore {
             ("received_at".to_string(), n(received_at.as_millisecond())),
             (EXPIRES_AT.to_string(), n(self.expires_at(received_at))),
         ]);
-        let _write = WRITES.lock().await;
-        self.client()
-            .await
-            .put_item()
+        // Listed on its registration's item in the same transaction, so that deleting the
+        // registration now deletes the link with it (inbox.rs, `WITHDRAW_LINKS`).
+        let put = Put::builder()
             .table_name(self.table())
             .set_item(Some(record))
-            .send()
+            .build()
+            .map_err(build_error)?;
+        let writes = vec![
+            TransactWriteItem::builder().put(put).build(),
+            self.list_link(reference, &link_pk(token_hash))?,
+        ];
+        let _write = WRITES.lock().await;
+        let result = self
+            .client()
             .await
-            .map_err(|err| sdk("storing a withdrawal link", err))?;
-        Ok(())
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // The registration was deleted meanwhile: no link to a registration gone.
+            Err(err) if err.code() == Some("TransactionCanceledException") => Ok(()),
+            Err(err) => Err(sdk("storing a withdrawal link", err)),
+        }
     }
 }
 
