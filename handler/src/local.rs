@@ -18,7 +18,7 @@ use crate::store::sqlite::SqliteStore;
 use anyhow::{Context as _, anyhow};
 use jiff::Zoned;
 use jiff::tz::TimeZone;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Where the local handler finds the site and keeps its data.
@@ -58,6 +58,11 @@ impl LocalOptions {
 pub async fn app(options: LocalOptions) -> anyhow::Result<axum::Router> {
     let state = state(&options, true)?;
     notifier::spawn(state.delivery().clone());
+    if let Some(origin) = &options.public_origin {
+        // For `handler invite`, whose links must lead here (the port this server uses).
+        let file = options.data_dir.join(SERVED_AT);
+        std::fs::write(&file, origin).with_context(|| format!("writing {}", file.display()))?;
+    }
     let config = state.config();
     tracing::info!(
         store = %describe_store(&config.store),
@@ -65,6 +70,42 @@ pub async fn app(options: LocalOptions) -> anyhow::Result<axum::Router> {
         "form handler ready"
     );
     Ok(router(state))
+}
+
+/// The file in the data folder where a local server (`site serve`, `handler serve`) writes
+/// the address it is used at, for `handler invite`.
+pub const SERVED_AT: &str = "served-at";
+
+/// Where `handler invite`'s link leads: `given` (`--origin`); else, with the local outbox,
+/// the address the local server of this data folder was last started at (its [`SERVED_AT`]
+/// file); else the site's public origin. With the outbox and neither, an error that says
+/// what to give.
+pub fn invitation_origin(
+    given: Option<String>,
+    outbox: bool,
+    data_dir: &Path,
+    site_origin: Option<&str>,
+) -> anyhow::Result<String> {
+    if let Some(origin) = given {
+        return Ok(origin);
+    }
+    if outbox {
+        let served = std::fs::read_to_string(data_dir.join(SERVED_AT)).ok();
+        return served
+            .map(|origin| origin.trim().to_string())
+            .filter(|origin| !origin.is_empty())
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no local server has run with the data folder {}: start `site serve` \
+                     first, or give --origin http://localhost:PORT (the address the workspace \
+                     is used at)",
+                    data_dir.display()
+                )
+            });
+    }
+    site_origin
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("PASSERELLE_SITE_ORIGIN names no origin: give --origin"))
 }
 
 /// The handler's state for `options`, without the notifier. `local` also allows posts whose
@@ -214,6 +255,29 @@ pub fn parse_now(text: &str, tz: &TimeZone) -> anyhow::Result<Zoned> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_invitation_leads_to_where_the_local_server_runs_or_asks_for_origin() {
+        use super::{SERVED_AT, invitation_origin};
+        let dir = tempfile::tempdir().unwrap();
+        let site = Some("https://peer-support.example.ca");
+        let missing = invitation_origin(None, true, dir.path(), site).unwrap_err();
+        assert!(
+            missing
+                .to_string()
+                .contains("--origin http://localhost:PORT")
+        );
+        std::fs::write(dir.path().join(SERVED_AT), "http://localhost:4242").unwrap();
+        let served = invitation_origin(None, true, dir.path(), site).unwrap();
+        assert_eq!(served, "http://localhost:4242");
+        let given = Some("http://localhost:9".to_string());
+        assert_eq!(
+            invitation_origin(given, true, dir.path(), site).unwrap(),
+            "http://localhost:9"
+        );
+        let smtp = invitation_origin(None, false, dir.path(), site).unwrap();
+        assert_eq!(smtp, "https://peer-support.example.ca");
+    }
+
     use super::*;
 
     #[test]

@@ -83,8 +83,9 @@ enum Command {
     /// outbox (file:), the message lands there and the link is printed too.
     Invite {
         email: String,
-        /// Where the link leads: the site's public origin (PASSERELLE_SITE_ORIGIN) by default,
-        /// or http://localhost:1111 with the local outbox (`site serve`'s default port).
+        /// Where the link leads: the site's public origin (PASSERELLE_SITE_ORIGIN) by default;
+        /// with the local outbox, the address `site serve` (or `handler serve`) last ran at
+        /// with this data folder, or an error asking for --origin.
         #[arg(long)]
         origin: Option<String>,
         #[arg(long, default_value = ".")]
@@ -284,13 +285,9 @@ async fn invite(options: LocalOptions, email: &str, origin: Option<String>) -> a
         handler::config::MailConfig::File(dir) => Some(dir.clone()),
         handler::config::MailConfig::Smtp(_) => None,
     };
-    let origin = match (origin, &outbox) {
-        (Some(origin), _) => origin,
-        (None, Some(_)) => "http://localhost:1111".to_string(),
-        (None, None) => config.site_origins.first().cloned().ok_or_else(|| {
-            anyhow::anyhow!("PASSERELLE_SITE_ORIGIN names no origin: give --origin")
-        })?,
-    };
+    let site_origin = config.site_origins.first().map(String::as_str);
+    let origin =
+        local::invitation_origin(origin, outbox.is_some(), &options.data_dir, site_origin)?;
     let invited = handler::auth::invitation::invite(&state, email, &origin, "operator").await?;
     match outbox {
         Some(dir) => {

@@ -556,14 +556,15 @@ async fn a_coordinator_invites_another_from_the_page() {
         .await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     let stranger = format!("csrf={}&email=stranger%40example.ca", alex.csrf);
-    let refused = site
+    let unlisted = site
         .send(post(
             "/coordination/en/coordinators/invite",
             &stranger,
             Some(&alex.cookie),
         ))
         .await;
-    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    // The same answer as for a listed address (review m6), but no email.
+    assert_eq!(unlisted.status(), StatusCode::SEE_OTHER);
     assert_eq!(site.outbox().len(), 1);
 }
 
@@ -733,4 +734,62 @@ async fn a_sign_in_ceremony_keeps_no_address_that_is_not_a_coordinators() {
     assert_eq!(values.len(), 1);
     assert!(!values[0].contains(typed), "{}", values[0]);
     assert!(!values[0].contains("someone.else"));
+}
+
+#[tokio::test]
+async fn too_many_enrolment_attempts_say_so_not_that_the_link_is_broken() {
+    // Review m5.
+    let site = site();
+    let token = invitation(&site, ROBIN).await;
+    let attempt = |lang: &str, body: String| {
+        Request::post(format!("/coordination/{lang}/enrol"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("cloudfront-viewer-address", "198.51.100.7:5000")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    for i in 0..30 {
+        let forged = format!("token={i:064x}");
+        site.send(attempt("en", forged)).await;
+    }
+    for (lang, words) in [("en", "Too many attempts"), ("fr", "Trop de tentatives")] {
+        let refused = site.send(attempt(lang, format!("token={token}"))).await;
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        let page = text(refused).await;
+        assert!(page.contains(words), "{page}");
+        assert!(!page.contains("does not work") && !page.contains("ne fonctionne pas"));
+    }
+    // The link was not spent: from another client it still works.
+    let other = Request::post("/coordination/en/enrol")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("cloudfront-viewer-address", "198.51.100.8:5000")
+        .body(Body::from(format!("token={token}")))
+        .unwrap();
+    assert_eq!(site.send(other).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn inviting_an_unlisted_address_from_the_page_looks_like_inviting_a_listed_one() {
+    // Review m6: a bare, wordless 400 told a listed address from an unlisted one.
+    let site = site();
+    let alex = signed_in(&site.state, ALEX).await;
+    let before = site.outbox().len();
+    let mut locations = Vec::new();
+    for email in ["stranger%40example.org", "robin%40example.ca"] {
+        let body = format!("csrf={}&email={email}", alex.csrf);
+        let done = site
+            .send(post(
+                "/coordination/en/coordinators/invite",
+                &body,
+                Some(&alex.cookie),
+            ))
+            .await;
+        assert_eq!(done.status(), StatusCode::SEE_OTHER);
+        locations.push(location(&done));
+    }
+    assert_eq!(locations[0], locations[1]);
+    assert_eq!(locations[0], "/coordination/en/coordinators?done=invited");
+    let sent = site.outbox();
+    assert_eq!(sent.len(), before + 1, "only the listed address gets mail");
+    assert!(!sent.iter().any(|m| m.contains("stranger@example.org")));
 }

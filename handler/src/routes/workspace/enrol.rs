@@ -95,7 +95,7 @@ pub async fn start(
         Ok(true) => {}
         Ok(false) => {
             session::refused("rate-limited");
-            return invalid(&state, lang);
+            return too_many(&state, lang);
         }
         Err(err) => return session::unavailable(&err),
     }
@@ -204,6 +204,22 @@ pub async fn finish(
             passkey_step(&state, lang, &enrolment, true, &name).await
         }
     }
+}
+
+/// 429: too many enrolment attempts from the client (the invitation is not spent).
+fn too_many(state: &AppState, lang: Lang) -> Response {
+    page::message(
+        state,
+        lang,
+        "enrol",
+        None,
+        StatusCode::TOO_MANY_REQUESTS,
+        "workspace_too_many_title",
+        page::Message {
+            text_key: "workspace_enrol_too_many_text",
+            link: None,
+        },
+    )
 }
 
 /// "This invitation link does not work", whatever the cause (expired, used, forged).
