@@ -487,6 +487,16 @@ statements = [s for p in resources["ApiRole"]["Properties"]["Policies"]
               for s in p["PolicyDocument"]["Statement"]]
 if not any("dynamodb:DeleteItem" in repr(s.get("Action")) for s in statements):
     problems.append("the api may not delete items (delete now, sign-out, a used withdrawal link)")
+# The notifier may do what its code does (handler/src/delivery, waiting_list.rs's sweep fill:
+# TransactWriteItems of UpdateItem and PutItem), nothing more.
+notifier_statements = [s for p in resources["NotifierRole"]["Properties"]["Policies"]
+                       for s in p["PolicyDocument"]["Statement"]]
+notifier_table = sorted(a for s in notifier_statements
+                        for a in (s.get("Action") if isinstance(s.get("Action"), list) else [s.get("Action")])
+                        if a.startswith("dynamodb:") and "Stream" not in a and a != "dynamodb:GetRecords"
+                        and a != "dynamodb:GetShardIterator" and a != "dynamodb:ListStreams")
+if notifier_table != ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]:
+    problems.append(f"the notifier's table actions are not what its code does: {notifier_table}")
 
 # The firewall: a per-IP rule on /coordination/, a stricter one on sign-in and enrolment.
 [acl] = [r for r in waf["Resources"].values() if r["Type"] == "AWS::WAFv2::WebACL"]

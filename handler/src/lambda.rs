@@ -4,8 +4,9 @@
 //!   `lambda_http` (API Gateway HTTP API, payload 2.0).
 //! - `notifier`: invoked by the table's stream (batches of records) and by a schedule every 5
 //!   minutes (EventBridge's "Scheduled Event"). A stream record that shows a pending
-//!   notification is sent at once; the sweep sends whatever is still due (after a mail outage,
-//!   or a stream batch given up on). Both claim each notification with a conditional update
+//!   notification is sent at once; the sweep gives the free places of cohorts not started yet
+//!   to the people waiting (crate::waiting_list::fill_open_cohorts), then sends whatever is
+//!   still due (after a mail outage, or a stream batch given up on). Both claim each notification with a conditional update
 //!   first, so they never both send one. Stream records the store could not be reached for are
 //!   reported in `batchItemFailures`, and Lambda retries from there.
 //!
@@ -180,8 +181,9 @@ pub async fn notify(
 }
 
 /// One notifier invocation: a stream batch (answered with `batchItemFailures`) or a sweep
-/// (answered with how many were sent; an error makes Lambda retry the invocation). The sweep
-/// also logs the backlog's age (crate::delivery::notifier::BACKLOG_EVENT), which an alarm watches.
+/// (answered with how many were sent; an error makes Lambda retry the
+/// invocation). The sweep first gives free places of cohorts not started yet to the people
+/// waiting ([`notifier::fill_waiting_lists`]), and also logs the backlog's age (crate::delivery::notifier::BACKLOG_EVENT), which an alarm watches.
 /// Nothing is started that could not finish within `budget`.
 pub async fn notify_within(
     delivery: &Delivery,
@@ -192,6 +194,10 @@ pub async fn notify_within(
     match event.get("Records").and_then(Value::as_array) {
         Some(records) => Ok(stream_batch(delivery, records, now, budget).await),
         None => {
+            // Free places first, so the promoted people's news goes out in this sweep.
+            if budget.fits_one() {
+                notifier::fill_waiting_lists(delivery, now).await?;
+            }
             let sweep = notifier::drain_within(delivery, now, budget).await?;
             notifier::report_backlog(delivery, now).await?;
             Ok(json!({ "sent": sweep.sent }))

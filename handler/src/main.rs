@@ -186,9 +186,12 @@ async fn serve(mut options: LocalOptions, port: u16, now: Option<String>) -> any
     Ok(())
 }
 
-/// `handler notify`: sends what is due, once, and logs the backlog's age.
+/// `handler notify`: gives free places to the people waiting, sends what is due, once, and
+/// logs the backlog's age.
 async fn notify(options: LocalOptions) -> anyhow::Result<()> {
     let state = local::state(&options, false)?;
+    let delivery = state.delivery();
+    handler::delivery::notifier::fill_waiting_lists(delivery, delivery.now()).await?;
     let sent = handler::delivery::notifier::drain(state.delivery()).await?;
     handler::delivery::notifier::report_backlog(state.delivery(), jiff::Timestamp::now()).await?;
     println!("{sent} notification(s) sent");

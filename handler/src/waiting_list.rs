@@ -8,12 +8,18 @@
 //!   they chose email (the form's `[acknowledgement] only_when`, as for the acknowledgement);
 //!   otherwise each coordinator, asked to call them. Decided from their stored record inside
 //!   the store's change, so it is always about the person actually promoted.
-//! - A raised group size: the new places go to the people waiting on the next registration
-//!   for that cohort, before the newcomer is counted ([`fill_before_registering`]), so nobody
-//!   who arrives later takes a place ahead of someone waiting.
+//! - Places free while people wait (an editor raised the group size, or on DynamoDB a
+//!   withdrawal that found nobody waiting freed its place while a simultaneous registrant
+//!   joined the waiting list): they go to the people waiting on the next registration for that
+//!   cohort, before the newcomer is counted ([`fill_before_registering`]), so nobody who
+//!   arrives later takes a place ahead of someone waiting; and at the notifier's sweep (every
+//!   poll of the local loop, the notifier Lambda's scheduled run, `handler notify`) for every
+//!   cohort whose first session has not started ([`fill_open_cohorts`]), so a cohort that
+//!   nobody registers for any more (closed, past its deadline) still advances.
 
 use crate::config::Config;
 use crate::content::Content;
+use crate::reference::Reference;
 use crate::registration::PlaceRequest;
 use crate::store::places::{CohortPlaces, PlaceAction, PlaceChange, PromotionNotices};
 use crate::store::{NewNotification, NotificationKind, Store, StoreError, StoredSubmission};
@@ -104,7 +110,7 @@ pub async fn fill_before_registering(
     form: &str,
     place: &PlaceRequest,
     at: Timestamp,
-) -> Result<Vec<crate::reference::Reference>, StoreError> {
+) -> Result<Vec<Reference>, StoreError> {
     let cohort = CohortPlaces {
         form: form.to_string(),
         offering: place.offering.clone(),
@@ -115,4 +121,58 @@ pub async fn fill_before_registering(
     store
         .fill_places(&cohort, at, promotion_notices(config, Arc::clone(content)))
         .await
+}
+
+/// Gives the free places of every cohort whose first session is after `offerings_now` (the
+/// moment offerings are seen at) to the people waiting for it, in order, each with their
+/// notifications due at `at` (the real time: a preview's fixed clock must not delay mail).
+/// One [`crate::store::PlaceStore::fill_places`] per form with a cohort field and cohort:
+/// each as atomic as a withdrawal's promotion. Returns who was promoted.
+pub async fn fill_open_cohorts(
+    store: &dyn Store,
+    content: &Arc<Content>,
+    config: &Config,
+    offerings_now: Timestamp,
+    at: Timestamp,
+) -> Result<Vec<Reference>, StoreError> {
+    let notices = promotion_notices(config, Arc::clone(content));
+    let mut promoted = Vec::new();
+    for form in content.forms.iter().filter(|f| f.cohort_field().is_some()) {
+        for cohort in open_cohorts(content, &form.id, offerings_now) {
+            let filled = store.fill_places(&cohort, at, Arc::clone(&notices)).await?;
+            promoted.extend(filled);
+        }
+    }
+    Ok(promoted)
+}
+
+/// The cohorts with places (a group size) whose first session is after `now`, as registrations
+/// through `form` count them.
+fn open_cohorts(content: &Content, form: &str, now: Timestamp) -> Vec<CohortPlaces> {
+    let mut open = Vec::new();
+    for offering in content.offerings.iter().filter(|o| o.group_size > 0) {
+        for cohort in &offering.cohorts {
+            let Some(starts) = cohort.sessions.first().map(|s| s.start.timestamp()) else {
+                continue;
+            };
+            if starts <= now {
+                continue;
+            }
+            let place = PlaceRequest {
+                offering: offering.id.clone(),
+                cohort: cohort.id.clone(),
+                starts,
+                group_size: offering.group_size,
+                waiting_list: true,
+            };
+            open.push(CohortPlaces {
+                form: form.to_string(),
+                offering: place.offering.clone(),
+                cohort: place.cohort.clone(),
+                cohort_key: place.cohort_key(),
+                group_size: place.group_size,
+            });
+        }
+    }
+    open
 }

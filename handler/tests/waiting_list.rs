@@ -186,3 +186,34 @@ async fn a_person_promoted_who_asked_for_a_call_is_announced_to_the_coordinators
         "and no email to the person"
     );
 }
+
+#[tokio::test]
+async fn the_scheduled_sweep_fills_free_places_on_sqlite() {
+    let site = TestSite::new(OPEN);
+    the_sweep_fills_free_places(&site.state, &site.options.root).await;
+}
+
+/// The local server's loop fills on its own (every poll), with no registration to set it off.
+#[tokio::test]
+async fn the_local_loop_fills_a_raised_group_size() {
+    let site = TestSite::new(OPEN);
+    register(&site, "workshop:english", 0, 11).await;
+    let file = site.options.root.join("content/offerings/workshop.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("group_size = 10", "group_size = 11")).unwrap();
+    let intervals = notifier::Intervals {
+        poll: std::time::Duration::from_millis(50),
+        purge_every: std::time::Duration::from_secs(3600),
+    };
+    let task = notifier::spawn_with(site.state.delivery().clone(), intervals);
+    let mut status = Status::Waitlisted;
+    for _ in 0..100 {
+        status = statuses_by_email(&site.state).await["person10@example.ca"];
+        if status == Status::Registered {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    task.abort();
+    assert_eq!(status, Status::Registered);
+}

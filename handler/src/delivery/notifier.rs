@@ -290,6 +290,27 @@ pub async fn report_backlog(delivery: &Delivery, now: Timestamp) -> Result<i64, 
     Ok(age)
 }
 
+/// Gives the free places of the cohorts not started yet to the people waiting
+/// ([`crate::waiting_list::fill_open_cohorts`]: a raised group size, or a place a withdrawal
+/// freed while someone joined the waiting list), their news queued to send; returns how many
+/// were promoted. Part of every sweep (the local loop's polls, the Lambda's schedule,
+/// `handler notify`), before sending, so the news (due at `now`, the sweep's real time) goes
+/// out in the same sweep.
+pub async fn fill_waiting_lists(delivery: &Delivery, now: Timestamp) -> Result<usize, StoreError> {
+    let promoted = crate::waiting_list::fill_open_cohorts(
+        delivery.store(),
+        &delivery.content(),
+        delivery.config(),
+        delivery.offerings_now(),
+        now,
+    )
+    .await?;
+    if !promoted.is_empty() {
+        tracing::info!(promoted = promoted.len(), "waiting_list_advanced");
+    }
+    Ok(promoted.len())
+}
+
 /// Sends until nothing is due (several rounds if needed); returns how many were sent.
 pub async fn drain(delivery: &Delivery) -> Result<usize, StoreError> {
     drain_at(delivery, delivery.now()).await
@@ -462,14 +483,15 @@ impl Default for Intervals {
 }
 
 /// Runs forever: sends what is due whenever woken (after each stored submission) or every
-/// [`POLL`], and purges expired submissions every [`PURGE_EVERY`].
+/// [`POLL`], gives free places to the people waiting every [`POLL`]
+/// ([`fill_waiting_lists`]), and purges expired submissions every [`PURGE_EVERY`].
 pub fn spawn(delivery: Delivery) -> tokio::task::JoinHandle<()> {
     spawn_with(delivery, Intervals::default())
 }
 
 /// [`spawn`] with other intervals (tests).
 ///
-/// Purging keeps its own clock, apart from the wakes: a purge set off by the wake a submission
+/// Purging and filling keep their own clocks, apart from the wakes: a purge set off by the wake a submission
 /// sends would log "expired submissions deleted" at the moment anonymous feedback arrives. For
 /// the same reason this loop writes no backlog line (the Lambda's scheduled sweep and `handler
 /// notify` do), and a wake for feedback sends nothing (its notice waits for the morning).
@@ -477,6 +499,8 @@ pub fn spawn_with(delivery: Delivery, intervals: Intervals) -> tokio::task::Join
     tokio::spawn(async move {
         let mut purge = tokio::time::interval(intervals.purge_every);
         purge.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut fill = tokio::time::interval(intervals.poll);
+        fill.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             if let Err(err) = drain(&delivery).await {
                 tracing::error!("the notifier could not read the outbox: {err}");
@@ -485,6 +509,11 @@ pub fn spawn_with(delivery: Delivery, intervals: Intervals) -> tokio::task::Join
                 () = delivery.woken() => {}
                 () = tokio::time::sleep(intervals.poll) => {}
                 _ = purge.tick() => purge_expired(&delivery).await,
+                _ = fill.tick() => {
+                    if let Err(err) = fill_waiting_lists(&delivery, delivery.now()).await {
+                        tracing::error!("filling the waiting lists' free places failed: {err}");
+                    }
+                }
             }
         }
     })

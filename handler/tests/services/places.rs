@@ -59,3 +59,15 @@ cases!(
     concurrent_withdrawals_promote_the_first_people_waiting_in_order,
     concurrent_withdrawals_and_registrations_never_exceed_the_group_size,
 );
+
+/// The notifier's scheduled sweep fills free places on DynamoDB too (review M4), and heals a
+/// place a withdrawal left free while someone joined the waiting list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scheduled_sweep_fills_free_places_on_dynamodb() {
+    let store = crate::env::table("sweep_fill", 90).await;
+    let outbox = tempfile::tempdir().unwrap();
+    let mailer =
+        std::sync::Arc::new(handler::delivery::mail::FileMailer::new(outbox.path()).unwrap());
+    let site = crate::env::Site::new(crate::support::OPEN, std::sync::Arc::new(store), mailer);
+    crate::support::the_sweep_fills_free_places(&site.state, site._dir.path()).await;
+}

@@ -424,3 +424,104 @@ pub fn pairs(owned: &[(String, String)]) -> Vec<(&str, &str)> {
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect()
 }
+
+/// The notifier Lambda's scheduled event (EventBridge), which runs the sweep.
+pub const SCHEDULED_EVENT: &str = r#"{"version":"0","id":"53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2025-06-01T16:05:00Z","region":"ca-central-1","resources":["arn:aws:events:ca-central-1:123456789012:rule/sweep"],"detail":{}}"#;
+
+/// Each registration's status, by the person's email address.
+pub async fn statuses_by_email(
+    state: &AppState,
+) -> std::collections::BTreeMap<String, handler::store::Status> {
+    state
+        .store()
+        .list("registration")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| {
+            (
+                s.submission.email().unwrap_or_default().to_string(),
+                s.status,
+            )
+        })
+        .collect()
+}
+
+/// One scheduled sweep of the notifier Lambda; returns how many notifications it sent.
+pub async fn scheduled_sweep(state: &AppState) -> u64 {
+    let event: serde_json::Value = serde_json::from_str(SCHEDULED_EVENT).unwrap();
+    let answer = handler::lambda::notify(state.delivery(), &event, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    answer["sent"].as_u64().unwrap()
+}
+
+/// The notifier's scheduled sweep gives a cohort's free places to the people waiting, in
+/// order, each told once, on any store (review M4): places an editor added by raising the
+/// group size (in `root`'s offering file), and a place a withdrawal freed without promoting
+/// anyone (DynamoDB: it found nobody waiting while a simultaneous registrant joined the list).
+pub async fn the_sweep_fills_free_places(state: &AppState, root: &Path) {
+    use handler::store::Status::{Registered, Waitlisted, Withdrawn};
+    let router = handler::router(state.clone());
+    for i in 0..12 {
+        let mut answers = registration("workshop:english", &format!("person{i}@example.ca"));
+        answers.push(("waitlist".into(), "yes".into()));
+        let request = form_request("registration", &pairs(&answers));
+        let response = router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), axum::http::StatusCode::SEE_OTHER);
+    }
+    handler::delivery::notifier::run_once(state.delivery())
+        .await
+        .unwrap();
+    let before = statuses_by_email(state).await;
+    assert_eq!(before["person10@example.ca"], Waitlisted);
+    assert_eq!(
+        scheduled_sweep(state).await,
+        0,
+        "nothing to fill, nothing to send"
+    );
+    assert_eq!(statuses_by_email(state).await, before);
+
+    // The editor raises the group size from 10 to 11: the sweep gives the new place to the
+    // first person waiting, and sends them their news.
+    let file = root.join("content/offerings/workshop.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("group_size = 10", "group_size = 11")).unwrap();
+    assert_eq!(scheduled_sweep(state).await, 1, "the promotion email");
+    let after = statuses_by_email(state).await;
+    assert_eq!(after["person10@example.ca"], Registered);
+    assert_eq!(after["person11@example.ca"], Waitlisted);
+    assert_eq!(scheduled_sweep(state).await, 0, "told once");
+    assert_eq!(statuses_by_email(state).await, after);
+
+    // A withdrawal frees a place without promoting anyone (what DynamoDB's race leaves): the
+    // next sweep gives it to the person waiting.
+    let content = state.content();
+    let first = state
+        .store()
+        .list("registration")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.submission.email() == Some("person0@example.ca"))
+        .unwrap();
+    let mut change = handler::waiting_list::change_for(
+        &content,
+        state.config(),
+        &first,
+        handler::store::places::PlaceAction::Withdraw,
+        jiff::Timestamp::now(),
+    );
+    change.promote = false;
+    state.store().change_place(change).await.unwrap();
+    assert_eq!(
+        statuses_by_email(state).await["person11@example.ca"],
+        Waitlisted
+    );
+    scheduled_sweep(state).await;
+    let healed = statuses_by_email(state).await;
+    assert_eq!(healed["person0@example.ca"], Withdrawn);
+    assert_eq!(healed["person11@example.ca"], Registered);
+    let registered = healed.values().filter(|s| **s == Registered).count();
+    assert_eq!(registered, 11, "never more than the group size");
+}
