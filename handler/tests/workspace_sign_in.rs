@@ -793,3 +793,28 @@ async fn inviting_an_unlisted_address_from_the_page_looks_like_inviting_a_listed
     assert_eq!(sent.len(), before + 1, "only the listed address gets mail");
     assert!(!sent.iter().any(|m| m.contains("stranger@example.org")));
 }
+
+#[tokio::test]
+async fn the_invitation_email_comes_from_the_email_templates_in_both_languages() {
+    // Review m12: the invitation was a plain text built in auth/, apart from the other emails.
+    let site = site();
+    let token = invitation(&site, ROBIN).await;
+    let message = site
+        .outbox()
+        .into_iter()
+        .map(|m| quoted_printable(&m))
+        .find(|m| m.contains(&token))
+        .unwrap();
+    assert!(message.contains("Content-Type: text/html"), "{message}");
+    assert!(message.contains("Auto-Submitted: auto-generated"));
+    for lang in ["en", "fr"] {
+        let link = format!("http://localhost:1111/coordination/{lang}/enrol?token={token}");
+        assert!(
+            message.contains(&format!("<a href=\"{link}\">")),
+            "{message}"
+        );
+        assert!(message.contains(&format!("lang=\"{lang}\"")));
+    }
+    assert!(message.contains("Votre invitation à l’espace de travail de la coordination"));
+    assert!(!message.contains("{program}"));
+}

@@ -8,8 +8,6 @@ use crate::store::auth::{Activity, ActivityEntry, NewToken, TokenKind};
 use anyhow::{Context as _, anyhow, bail};
 use jiff::{SignedDuration, Timestamp};
 use lettre::Message;
-use lettre::message::Mailbox;
-use lettre::message::header::ContentType;
 use model::Lang;
 
 /// How long an invitation link works.
@@ -104,36 +102,14 @@ pub async fn invite(
     })
 }
 
-/// The invitation email: plain text, English then French, each with its link.
+/// The invitation email (crate::delivery::invitation): English then French, each with its
+/// link.
 fn message(state: &AppState, email: &str, origin: &str, token: &str) -> anyhow::Result<Message> {
     let content = state.content();
-    let words = content.words();
-    let body: Vec<String> = Lang::ALL
-        .iter()
-        .map(|&lang| {
-            words
-                .get("workspace_invitation_text", lang)
-                .replace("{link}", &link(origin, lang, token))
-        })
-        .collect();
-    let subject = Lang::ALL
-        .iter()
-        .map(|&lang| words.get("workspace_invitation_subject", lang))
-        .collect::<Vec<_>>()
-        .join(" / ");
-    let to: Mailbox = email
-        .parse()
-        .with_context(|| format!("`{email}` is not an email address"))?;
-    let config = state.config();
-    let mut builder = Message::builder()
-        .from(config.mail_from.clone())
-        .to(to)
-        .subject(subject)
-        .header(ContentType::TEXT_PLAIN);
-    if let Some(set) = &config.ses_configuration_set {
-        builder = builder.header(crate::delivery::mail::SesConfigurationSet(set.clone()));
-    }
-    Ok(builder.body(body.join("\n\n---\n\n"))?)
+    let built =
+        crate::delivery::invitation::invitation_email(&content, |lang| link(origin, lang, token))?;
+    crate::delivery::invitation::invitation_message(&built, state.config(), email)
+        .with_context(|| format!("`{email}` is not an email address"))
 }
 
 /// Takes the invitation `token` (once), or `None` when it is unknown, used, expired, or sent

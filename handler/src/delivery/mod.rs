@@ -9,6 +9,7 @@
 //! smtp.rs) never imports the router or its state.
 
 pub mod emails;
+pub mod invitation;
 pub mod mail;
 pub mod notifier;
 pub mod smtp;
