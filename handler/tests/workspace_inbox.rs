@@ -756,3 +756,19 @@ async fn a_registration_marked_done_before_its_cohort_is_over_stays_until_30_day
     );
     assert_eq!(store.purge_done(mark.delete_at).await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn workspace_pages_load_the_workspace_stylesheet_and_public_pages_do_not() {
+    let site = site();
+    let session = signed_in(&site.state, ALEX).await;
+    let link = format!(r#"<link rel="stylesheet" href="{WORKSPACE_CSS}">"#);
+    for uri in ["/coordination/en/", "/coordination/fr/activity"] {
+        assert!(page(&site, uri, &session).await.contains(&link), "{uri}");
+    }
+    let sign_in = text(get(&site, "/coordination/en/sign-in", None).await).await;
+    assert!(sign_in.contains(&link), "signed out too");
+    // A public page the handler draws: the form with its errors.
+    let public = text(site.post_form("intake", &[]).await).await;
+    assert!(public.contains("ps-error-summary"), "{public}");
+    assert!(!public.contains("workspace."), "{public}");
+}

@@ -507,3 +507,56 @@ fn new_dates_the_page_in_the_sites_time_zone_not_the_machines() {
         "{machine_zone}: {text}"
     );
 }
+
+/// The classes `text` names: `ps-...` words (a template's `class=""` or a stylesheet's rules).
+fn ps_classes(text: &str) -> std::collections::BTreeSet<String> {
+    let name = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    text.match_indices("ps-")
+        .filter(|(at, _)| *at == 0 || !name(text[..*at].chars().next_back().unwrap()))
+        .map(|(at, _)| text[at..].chars().take_while(|c| name(*c)).collect())
+        .collect()
+}
+
+#[test]
+fn workspace_rules_live_in_their_own_stylesheet_that_public_pages_never_load() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let read = |path: &Path| std::fs::read_to_string(path).unwrap();
+    let mut workspace_only = std::collections::BTreeSet::new();
+    let mut elsewhere = std::collections::BTreeSet::new();
+    for entry in walkdir::WalkDir::new(root.join("templates")) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let classes = ps_classes(&read(entry.path()));
+            if entry
+                .path()
+                .components()
+                .any(|c| c.as_os_str() == "workspace")
+            {
+                workspace_only.extend(classes);
+            } else {
+                elsewhere.extend(classes);
+            }
+        }
+    }
+    workspace_only.retain(|class| !elsewhere.contains(class));
+    let site_css = ps_classes(&read(&root.join("static/site.css")));
+    let workspace_css = ps_classes(&read(&root.join("static/workspace.css")));
+    for class in &workspace_only {
+        assert!(!site_css.contains(class), ".{class} is styled in site.css");
+    }
+    assert!(workspace_css.contains("ps-workspace-nav") && workspace_css.contains("ps-table"));
+
+    let output = build::generate(&root, &options("2026-11-30T12:00")).unwrap();
+    let stylesheet = output
+        .files
+        .iter()
+        .map(|(p, _)| p.display().to_string())
+        .find(|p| p.starts_with("assets/workspace.") && p.ends_with(".css"))
+        .expect("a fingerprinted workspace stylesheet");
+    for (path, bytes) in &output.files {
+        if path.extension().is_some_and(|e| e == "html") {
+            let html = std::str::from_utf8(bytes).unwrap();
+            assert!(!html.contains(&stylesheet), "{} loads it", path.display());
+        }
+    }
+}

@@ -261,6 +261,8 @@ pub fn copy_tree(from: &Path, to: &Path) {
 
 /// The fingerprinted address of the enhancement script in the test site's frames.
 pub const FORM_JS: &str = "/assets/form.0123abcd.js";
+/// The workspace's stylesheet as the built pages name it.
+pub const WORKSPACE_CSS: &str = "/assets/workspace.4567cdef.css";
 
 /// What the build would write for the [`PAGES`]: each page's frame, with "Before the form." as
 /// its content and the language toggle leading to the other language's home page.
@@ -269,7 +271,10 @@ pub fn form_pages(root: &Path) -> render::FormPages {
     let path = root.join("content/strings.toml");
     let strings: std::collections::BTreeMap<String, model::Localized> =
         model::front_matter::parse(&path, &std::fs::read_to_string(&path).unwrap(), 1).unwrap();
-    let assets = std::collections::BTreeMap::from([("form.js".to_string(), FORM_JS.to_string())]);
+    let assets = std::collections::BTreeMap::from([
+        ("form.js".to_string(), FORM_JS.to_string()),
+        ("workspace.css".to_string(), WORKSPACE_CSS.to_string()),
+    ]);
     let mut pages = render::FormPages::default();
     for (form, lang, url, title) in PAGES {
         let lang = model::Lang::from_code(lang).unwrap();

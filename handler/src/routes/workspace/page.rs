@@ -73,7 +73,8 @@ fn frame(state: &AppState, lang: Lang, page: Page<'_>) -> PageFrame {
 
 /// The page, rendered with `context` (its fields are top-level names in the template), with
 /// `status`; `who` (when signed in) adds `signed_in` ([`Account`]: the sign-out button).
-/// Workspace pages are never cached (`Cache-Control: no-store`).
+/// Workspace pages are never cached (`Cache-Control: no-store`) and load the workspace's
+/// stylesheet (`workspace_css`) after the site's.
 pub fn render_page<C: Serialize>(
     state: &AppState,
     lang: Lang,
@@ -84,6 +85,10 @@ pub fn render_page<C: Serialize>(
 ) -> Response {
     let frame = frame(state, lang, page);
     let mut full = frame.context();
+    // The workspace's own rules (static/workspace.css), which public pages never load.
+    if let Some(css) = state.pages().assets().get("workspace.css") {
+        full.insert("workspace_css", css);
+    }
     if let Some(who) = who {
         full.insert(
             "signed_in",
