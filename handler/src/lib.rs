@@ -38,6 +38,7 @@ pub mod reference;
 pub mod registration;
 pub mod reveal;
 pub mod routes;
+pub mod secret;
 pub mod staleness;
 pub mod state;
 pub mod store;

@@ -10,7 +10,6 @@
 //! registration, after which every link of that registration says it was used.
 
 use model::Lang;
-use sha2::{Digest, Sha256};
 
 /// The path of the withdrawal page (GET shows what will be cancelled, POST does it).
 pub const PATH: &str = "/api/withdraw";
@@ -22,8 +21,7 @@ pub struct WithdrawalToken(String);
 impl WithdrawalToken {
     /// A fresh token from the operating system's random source.
     pub fn generate() -> WithdrawalToken {
-        let bytes: [u8; 32] = rand::random();
-        WithdrawalToken(bytes.iter().map(|b| format!("{b:02x}")).collect())
+        WithdrawalToken(crate::secret::random_hex::<32>())
     }
 
     /// A token as a link carries it; `None` for anything that could not have been issued
@@ -38,10 +36,7 @@ impl WithdrawalToken {
 
     /// What the store keeps: the SHA-256 of the token, in hexadecimal.
     pub fn hash(&self) -> String {
-        Sha256::digest(self.0.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::secret::sha256_hex(&self.0)
     }
 
     /// The token itself, for the link (never logged, never stored).

@@ -26,7 +26,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use model::Lang;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 /// The session cookie's name. `__Host-`: the browser keeps it only if it is Secure, has
@@ -42,13 +42,12 @@ pub const CSRF_FIELD: &str = "csrf";
 /// SHA-256 of a secret (a session id, an invitation token, a ceremony id), in hex: what the
 /// store keeps instead of the secret.
 pub fn hash(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
+    crate::secret::sha256_hex(secret)
 }
 
 /// A new secret: 32 random bytes, in hex (256 bits; guessing one is hopeless).
 pub fn new_secret() -> String {
-    let bytes: [u8; 32] = rand::random();
-    hex(&bytes)
+    crate::secret::random_hex::<32>()
 }
 
 /// A keyed hash (HMAC-SHA-256) of `text` for `purpose`, under a key derived from the
@@ -63,11 +62,7 @@ pub fn keyed_hash(config: &crate::config::Config, purpose: &str, text: &str) -> 
 
 /// [`keyed_hash`] in hex.
 pub fn keyed_hash_hex(config: &crate::config::Config, purpose: &str, text: &str) -> String {
-    hex(&keyed_hash(config, purpose, text))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::secret::hex(&keyed_hash(config, purpose, text))
 }
 
 /// The CSRF token of the session `id`.
@@ -187,16 +182,13 @@ impl SignedIn {
     }
 }
 
-/// A change refused by [`SignedIn::check_change`]: a 403 page once turned into a response.
+/// A change refused by [`SignedIn::check_change`]: a 403 page once turned into a response
+/// (its `IntoResponse` is the router's, in routes/workspace/session.rs: auth never imports
+/// the routes).
 pub struct Refused {
-    state: AppState,
-    lang: Lang,
-}
-
-impl IntoResponse for Refused {
-    fn into_response(self) -> Response {
-        crate::routes::workspace::forbidden(&self.state, self.lang)
-    }
+    pub(crate) state: AppState,
+    /// The language of the request's path.
+    pub lang: Lang,
 }
 
 /// Why there is no coordinator.
@@ -361,6 +353,20 @@ mod tests {
             HeaderValue::from_static("passerelle-session=abc"),
         );
         assert_eq!(session_cookie(&headers), None);
+    }
+
+    #[test]
+    fn auth_does_not_depend_on_the_routes() {
+        // The dependency points routes -> auth (review d1).
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/auth");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let found = text.lines().any(|line| {
+                !line.trim_start().starts_with("//") && line.contains(concat!("crate::", "routes"))
+            });
+            assert!(!found, "{} uses the routes", path.display());
+        }
     }
 
     #[test]

@@ -92,3 +92,11 @@ pub fn unavailable(err: &dyn std::fmt::Display) -> Response {
     )
         .into_response()
 }
+
+/// A change [`auth::SignedIn::check_change`] refused: the workspace's 403 page, in the
+/// language of the request's path.
+impl IntoResponse for auth::Refused {
+    fn into_response(self) -> Response {
+        super::forbidden(&self.state, self.lang)
+    }
+}

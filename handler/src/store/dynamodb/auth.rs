@@ -89,8 +89,7 @@ fn to_entry(item: &Item) -> Result<ActivityEntry, StoreError> {
 
 /// A random suffix that keeps two entries of the same millisecond apart.
 fn random_suffix() -> String {
-    let bytes: [u8; 8] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::secret::random_hex::<8>()
 }
 
 impl DynamoStore {

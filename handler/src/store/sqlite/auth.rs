@@ -68,8 +68,7 @@ fn json_error(err: serde_json::Error) -> StoreError {
 
 /// A random id for an activity row (hex of 16 random bytes).
 fn random_id() -> String {
-    let bytes: [u8; 16] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::secret::random_hex::<16>()
 }
 
 fn row_to_session(
