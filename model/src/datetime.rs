@@ -192,6 +192,18 @@ pub fn format_session(start: &Zoned, end: &Zoned, lang: Lang, style: ZoneLabel) 
     }
 }
 
+/// A moment as people read it: "Monday, June 2, 2025, 8:15 am ET" /
+/// "le lundi 2 juin 2025, 8 h 15 (HE)" (a received time, an activity log entry).
+pub fn format_moment(at: &Zoned, lang: Lang, style: ZoneLabel) -> String {
+    let date = format_date_with_weekday(at.date(), lang);
+    let time = format_time(at.time(), lang);
+    let zone = zone_label(at, lang, style);
+    match lang {
+        Lang::En => format!("{date}, {time} {zone}"),
+        Lang::Fr => format!("{date}, {time} ({zone})"),
+    }
+}
+
 /// A moment for machines: `2025-07-10T17:00:00-04:00`, for `<time datetime>` and sorting.
 pub fn iso8601(at: &Zoned) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
@@ -272,6 +284,19 @@ mod tests {
             &time_zone("America/Toronto").unwrap(),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_moment_reads_with_its_day_time_and_zone_in_both_languages() {
+        let at = toronto(2025, 6, 2, 8, 15);
+        assert_eq!(
+            format_moment(&at, Lang::En, ZoneLabel::Generic),
+            "Monday, June 2, 2025, 8:15 am ET"
+        );
+        assert_eq!(
+            format_moment(&at, Lang::Fr, ZoneLabel::Generic),
+            "le lundi 2 juin 2025, 8 h 15 (HE)"
+        );
     }
 
     #[test]
