@@ -772,3 +772,37 @@ async fn workspace_pages_load_the_workspace_stylesheet_and_public_pages_do_not()
     assert!(public.contains("ps-error-summary"), "{public}");
     assert!(!public.contains("workspace."), "{public}");
 }
+
+#[tokio::test]
+async fn a_malformed_address_gets_the_workspaces_page_in_its_language_not_plain_text() {
+    let site = site();
+    let session = signed_in(&site.state, ALEX).await;
+    for (uri, words) in [
+        (
+            "/coordination/en/?form=intake&form=feedback",
+            "This address does not work",
+        ),
+        (
+            "/coordination/fr/export?form=intake&form=feedback",
+            "Cette adresse ne fonctionne pas",
+        ),
+        (
+            "/coordination/en/submissions/K7MW4XTA?saved=true&saved=no",
+            "This address does not work",
+        ),
+    ] {
+        let response = get(&site, uri, Some(&session.cookie)).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{uri}");
+        let kind = response.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(kind.starts_with("text/html"), "{uri}: {kind}");
+        let html = text(response).await;
+        assert!(html.contains(words), "{uri}: {html}");
+        assert!(
+            html.contains("ps-workspace-nav") || html.contains("workspace"),
+            "{html}"
+        );
+    }
+}

@@ -5,11 +5,11 @@
 
 use super::LangSegment;
 use super::page::{self, Page};
-use super::views::{self, Choice, ErrorLink, SummaryWords};
+use super::views::{self, Choice, ErrorLink, PageQuery, SummaryWords};
 use crate::auth::SignedIn;
 use crate::state::AppState;
 use crate::store::auth::Activity;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use model::Lang;
@@ -39,7 +39,7 @@ pub async fn export(
     State(state): State<AppState>,
     Path(LangSegment(lang)): Path<LangSegment>,
     who: SignedIn,
-    Query(query): Query<ExportQuery>,
+    PageQuery(query): PageQuery<ExportQuery>,
 ) -> Response {
     if query.form.is_empty() && query.offering.is_empty() {
         return page(&state, lang, &who, &query, Vec::new());

@@ -4,12 +4,14 @@
 
 use super::LangSegment;
 use super::page::{self, Page};
-use super::views::{self, Choice, Deletion, ErrorLink, ProgressView, SummaryWords, When};
+use super::views::{
+    self, Choice, Deletion, ErrorLink, PageQuery, ProgressView, SummaryWords, When,
+};
 use crate::auth::{self, SignedIn};
 use crate::reference::Reference;
 use crate::state::AppState;
 use crate::store::inbox::{FormInbox, Progress, SubmissionSummary};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use model::forms::FormDef;
@@ -67,7 +69,7 @@ pub async fn inbox(
     State(state): State<AppState>,
     Path(LangSegment(lang)): Path<LangSegment>,
     who: SignedIn,
-    Query(query): Query<InboxQuery>,
+    PageQuery(query): PageQuery<InboxQuery>,
 ) -> Response {
     let content = state.content();
     let words = content.words();

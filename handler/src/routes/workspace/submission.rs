@@ -6,7 +6,9 @@
 
 use super::LangSegment;
 use super::page::{self, Page};
-use super::views::{self, Choice, Deletion, ErrorLink, ProgressView, SummaryWords, When};
+use super::views::{
+    self, Choice, Deletion, ErrorLink, PageQuery, ProgressView, SummaryWords, When,
+};
 use crate::auth::{self, SignedIn};
 use crate::reference::Reference;
 use crate::reveal::reveal;
@@ -16,7 +18,7 @@ use crate::store::auth::Activity;
 use crate::store::inbox::{HandledSubmission, Handling, Progress};
 use crate::store::places::{PlaceAction, PlaceOutcome};
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use model::Lang;
@@ -100,7 +102,7 @@ pub async fn show(
     State(state): State<AppState>,
     Path((LangSegment(lang), reference)): Path<(LangSegment, String)>,
     who: SignedIn,
-    Query(query): Query<ShowQuery>,
+    PageQuery(query): PageQuery<ShowQuery>,
 ) -> Response {
     let (reference, handled, def) = match find(&state, lang, &reference).await {
         Ok(found) => found,

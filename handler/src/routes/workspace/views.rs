@@ -8,7 +8,9 @@ use crate::store::Status;
 use crate::store::auth::{Activity, ActivityEntry};
 use crate::store::inbox::{self, Handling, Progress};
 use crate::words::{Words, status_key};
+use axum::extract::{FromRequestParts, Query};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::Response;
 use jiff::Timestamp;
 use model::typography::in_lang;
@@ -26,21 +28,14 @@ pub struct When {
 /// `date_only` (anonymous feedback, and days of deletion), so nothing shown is finer.
 pub fn when(at: Timestamp, site: &SiteConfig, lang: Lang, date_only: bool) -> When {
     let zoned = at.to_zoned(site.tz());
-    let date = datetime::format_date_with_weekday(zoned.date(), lang);
     if date_only {
         return When {
-            text: date,
+            text: datetime::format_date_with_weekday(zoned.date(), lang),
             iso: datetime::iso_date(zoned.date()),
         };
     }
-    let time = datetime::format_time(zoned.time(), lang);
-    let zone = datetime::zone_label(&zoned, lang, site.zone_label);
-    let text = match lang {
-        Lang::En => format!("{date}, {time} {zone}"),
-        Lang::Fr => format!("{date}, {time} ({zone})"),
-    };
     When {
-        text,
+        text: datetime::format_moment(&zoned, lang, site.zone_label),
         iso: datetime::iso8601(&zoned),
     }
 }
@@ -231,4 +226,45 @@ pub fn unavailable(
             link: Some((crate::auth::url(lang, ""), "workspace_back_to_inbox")),
         },
     )
+}
+
+/// A workspace page's query string, read as axum's `Query` reads it; one it cannot read (a
+/// name given twice, `?form=a&form=b`) gets the workspace's 400 page in the address's
+/// language, not axum's plain-text rejection.
+#[derive(Debug, Clone)]
+pub struct PageQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send> FromRequestParts<AppState> for PageQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(query)) => Ok(PageQuery(query)),
+            Err(_) => {
+                // `/coordination/{lang}/...`: the route matched, so the segment is a language.
+                let lang = parts
+                    .uri
+                    .path()
+                    .split('/')
+                    .nth(2)
+                    .and_then(Lang::from_code)
+                    .unwrap_or(Lang::En);
+                Err(super::page::message(
+                    state,
+                    lang,
+                    "",
+                    None,
+                    StatusCode::BAD_REQUEST,
+                    "workspace_bad_address_title",
+                    super::page::Message {
+                        text_key: "workspace_bad_address_text",
+                        link: Some((crate::auth::url(lang, ""), "workspace_back_to_inbox")),
+                    },
+                ))
+            }
+        }
+    }
 }
