@@ -90,17 +90,29 @@ async fn without_a_session_a_page_redirects_to_sign_in_and_anything_else_gets_40
     .await;
     assert_eq!(forged.status(), StatusCode::SEE_OTHER);
 
-    // The sign-out route itself (a POST) gets a 401, never a redirect.
-    let post = site
-        .send(
-            Request::post("/coordination/en/sign-out")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::ACCEPT, HTML)
-                .body(Body::from("csrf=x"))
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(post.status(), StatusCode::UNAUTHORIZED);
+    // A 401 says so in the path's language, in the words of content/strings.toml.
+    let french = get_page(&router, "/coordination/fr/probe", None, "application/json").await;
+    assert_eq!(french.status(), StatusCode::UNAUTHORIZED);
+    let body = text(french).await;
+    assert!(body.contains("Ouvrez d’abord une session"), "{body}");
+    assert!(!body.contains("Sign in first"), "{body}");
+
+    // Signing out with a session already over (expired, ended) leads to the sign-in page,
+    // not to a bare 401, and forgets the cookie.
+    for cookie in [None, Some("__Host-passerelle-session=0000")] {
+        let mut request = Request::post("/coordination/en/sign-out")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, HTML)
+            .header("sec-fetch-site", "same-origin");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let post = site.send(request.body(Body::from("csrf=x")).unwrap()).await;
+        assert_eq!(post.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&post), "/coordination/en/sign-in?signed-out=1");
+        let cleared = post.headers()[header::SET_COOKIE].to_str().unwrap();
+        assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    }
 }
 
 #[tokio::test]

@@ -37,6 +37,7 @@ pub const WORKSPACE_SIGN_IN_KEYS: &[&str] = &[
     "workspace_invitation_invalid_text",
     "workspace_invitation_subject_both",
     "workspace_enrol_too_many_text",
+    "workspace_sign_in_first",
     "workspace_invitation_text",
     "workspace_go_to_sign_in",
     "workspace_email_missing",

@@ -560,3 +560,14 @@ fn workspace_rules_live_in_their_own_stylesheet_that_public_pages_never_load() {
         }
     }
 }
+
+#[test]
+fn robots_keep_crawlers_out_of_the_api_and_the_coordinators_workspace() {
+    let robots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../templates/robots.txt");
+    let text = std::fs::read_to_string(robots).unwrap();
+    let disallowed: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("Disallow: "))
+        .collect();
+    assert_eq!(disallowed, ["/api/", "/coordination/"], "{text}");
+}

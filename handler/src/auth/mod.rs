@@ -208,8 +208,13 @@ impl FromRequestParts<AppState> for SignedIn {
                 lang: lang_of_path(parts.uri.path()),
                 ..signed_in
             }),
-            Err(NoSession::SignedOut) => Err(signed_out(parts)),
-            Err(NoSession::Unavailable) => Err(StatusCode::SERVICE_UNAVAILABLE.into_response()),
+            Err(NoSession::SignedOut) => Err(signed_out(parts, state)),
+            Err(NoSession::Unavailable) => Err(plain(
+                state,
+                parts,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "workspace_unavailable_text",
+            )),
         }
     }
 }
@@ -265,7 +270,7 @@ pub fn normalize_email(email: &str) -> String {
 }
 
 /// A 303 to the sign-in page for a GET of an HTML page; a 401 otherwise.
-fn signed_out(parts: &Parts) -> Response {
+fn signed_out(parts: &Parts, state: &AppState) -> Response {
     let wants_page = parts
         .headers
         .get(header::ACCEPT)
@@ -281,10 +286,23 @@ fn signed_out(parts: &Parts) -> Response {
         )
             .into_response();
     }
-    (
+    plain(
+        state,
+        parts,
         StatusCode::UNAUTHORIZED,
+        "workspace_sign_in_first",
+    )
+}
+
+/// A short plain-text answer in the language of the request's path, in the words of
+/// content/strings.toml (`key`): for what is not a page (the pages are the routes').
+fn plain(state: &AppState, parts: &Parts, status: StatusCode, key: &str) -> Response {
+    let lang = lang_of_path(parts.uri.path());
+    let words = state.content().words().get(key, lang);
+    (
+        status,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "Sign in first. / Ouvrez d’abord une session.\n",
+        format!("{words}\n"),
     )
         .into_response()
 }

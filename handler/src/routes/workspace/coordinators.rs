@@ -82,7 +82,7 @@ async fn render(
         let email = auth::normalize_email(listed);
         let passkeys = match state.store().passkeys(&email).await {
             Ok(passkeys) => passkeys,
-            Err(err) => return session::unavailable(&err),
+            Err(err) => return session::unavailable(state, lang, "coordinators", &err),
         };
         coordinators.push(Coordinator {
             is_you: email == who.coordinator,
@@ -178,7 +178,7 @@ pub async fn invite(
     let origin = link_origin(&state, &headers);
     match invitation::invite(&state, &email, &origin, &who.coordinator).await {
         Ok(_) => back(lang, "invited"),
-        Err(err) => session::unavailable(&err),
+        Err(err) => session::unavailable(&state, lang, "coordinators", &err),
     }
 }
 
@@ -223,6 +223,6 @@ pub async fn remove(
     match removed {
         // Removing oneself ends one's own session too: the next page is sign-in.
         Ok(()) => back(lang, "removed"),
-        Err(err) => session::unavailable(&err),
+        Err(err) => session::unavailable(&state, lang, "coordinators", &err),
     }
 }

@@ -97,11 +97,11 @@ pub async fn start(
             session::refused("rate-limited");
             return too_many(&state, lang);
         }
-        Err(err) => return session::unavailable(&err),
+        Err(err) => return session::unavailable(&state, lang, "enrol", &err),
     }
     let taken = match invitation::take(&state, form.token.trim()).await {
         Ok(taken) => taken,
-        Err(err) => return session::unavailable(&err),
+        Err(err) => return session::unavailable(&state, lang, "enrol", &err),
     };
     let Some(taken) = taken else {
         session::refused("invitation-invalid");
@@ -147,7 +147,8 @@ async fn passkey_step(
             };
             page::render_page(state, lang, PAGE, None, status, &view)
         }
-        Err(err) => session::server_failure(&err).unwrap_or_else(|| invalid(state, lang)),
+        Err(err) => session::server_failure(state, lang, "enrol", &err)
+            .unwrap_or_else(|| invalid(state, lang)),
     }
 }
 
@@ -177,7 +178,7 @@ pub async fn finish(
     let (enrolment, registration) = match passkey::take_enrolment(&state, &form.ceremony).await {
         Ok(taken) => taken,
         Err(err) => {
-            if let Some(response) = session::server_failure(&err) {
+            if let Some(response) = session::server_failure(&state, lang, "enrol", &err) {
                 return response;
             }
             session::refused(err.reason());
@@ -197,7 +198,7 @@ pub async fn finish(
             invalid(&state, lang)
         }
         Err(err) => {
-            if let Some(response) = session::server_failure(&err) {
+            if let Some(response) = session::server_failure(&state, lang, "enrol", &err) {
                 return response;
             }
             session::refused(err.reason());

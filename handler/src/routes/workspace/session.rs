@@ -61,7 +61,7 @@ pub async fn start(
             ],
         )
             .into_response(),
-        Err(err) => unavailable(&err),
+        Err(err) => unavailable(state, lang, "", &err),
     }
 }
 
@@ -71,26 +71,43 @@ pub fn refused(reason: &str) {
     tracing::warn!(reason, "workspace_sign_in_refused");
 }
 
-/// A ceremony that failed for a reason of the server's own (the store, the settings): 503.
-pub fn server_failure(err: &CeremonyError) -> Option<Response> {
+/// A ceremony that failed for a reason of the server's own (the store, the settings): the
+/// 503 page ([`unavailable`]).
+pub fn server_failure(
+    state: &AppState,
+    lang: Lang,
+    path: &str,
+    err: &CeremonyError,
+) -> Option<Response> {
     match err {
         CeremonyError::Store(_) | CeremonyError::Config(_) => {
-            tracing::error!("a passkey ceremony failed: {err}");
-            Some(StatusCode::SERVICE_UNAVAILABLE.into_response())
+            Some(unavailable(state, lang, path, err))
         }
         _ => None,
     }
 }
 
-/// The store failed: 503, logged.
-pub fn unavailable(err: &dyn std::fmt::Display) -> Response {
+/// The store failed: logged (the error names no person), a 503 page in `lang` at `path`,
+/// the same page as the other workspace pages' (views::unavailable), leading to sign-in.
+pub fn unavailable(
+    state: &AppState,
+    lang: Lang,
+    path: &str,
+    err: &dyn std::fmt::Display,
+) -> Response {
     tracing::error!("the workspace's store failed: {err}");
-    (
+    super::page::message(
+        state,
+        lang,
+        path,
+        None,
         StatusCode::SERVICE_UNAVAILABLE,
-        "The workspace is unavailable. Try again in a few minutes. / L’espace de travail est \
-         indisponible. Réessayez dans quelques minutes.\n",
+        "workspace_unavailable_title",
+        super::page::Message {
+            text_key: "workspace_unavailable_text",
+            link: Some((auth::url(lang, "sign-in"), "workspace_go_to_sign_in")),
+        },
     )
-        .into_response()
 }
 
 /// A change [`auth::SignedIn::check_change`] refused: the workspace's 403 page, in the

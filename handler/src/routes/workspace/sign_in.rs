@@ -103,7 +103,7 @@ pub async fn start(
             session::refused("rate-limited");
             return too_many(&state, lang);
         }
-        Err(err) => return session::unavailable(&err),
+        Err(err) => return session::unavailable(&state, lang, "sign-in", &err),
     }
     match passkey::start_sign_in(&state, &email).await {
         Ok(started) => {
@@ -121,7 +121,8 @@ pub async fn start(
             };
             page::render_page(&state, lang, PAGE, None, StatusCode::OK, &view)
         }
-        Err(err) => session::server_failure(&err).unwrap_or_else(|| failed(&state, lang)),
+        Err(err) => session::server_failure(&state, lang, "sign-in", &err)
+            .unwrap_or_else(|| failed(&state, lang)),
     }
 }
 
@@ -175,7 +176,7 @@ pub async fn finish(
             session::start(&state, lang, &headers, granted, &[Activity::SignedIn]).await
         }
         Err(err) => {
-            if let Some(response) = session::server_failure(&err) {
+            if let Some(response) = session::server_failure(&state, lang, "sign-in", &err) {
                 return response;
             }
             session::refused(err.reason());

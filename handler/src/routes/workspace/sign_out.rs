@@ -18,14 +18,22 @@ pub struct SignOutForm {
     csrf: String,
 }
 
-/// Ends the session (after the origin and CSRF check) and logs it.
+/// Ends the session (after the origin and CSRF check) and logs it. A session already over
+/// (expired, ended elsewhere) leads to the sign-in page all the same: there is nothing to end.
 pub async fn sign_out(
     State(state): State<AppState>,
     Path(LangSegment(lang)): Path<LangSegment>,
-    signed_in: SignedIn,
+    signed_in: Result<SignedIn, Response>,
     headers: HeaderMap,
     Form(form): Form<SignOutForm>,
 ) -> Response {
+    let signed_in = match signed_in {
+        Ok(signed_in) => signed_in,
+        Err(rejection) if rejection.status() == StatusCode::UNAUTHORIZED => {
+            return to_sign_in(lang);
+        }
+        Err(rejection) => return rejection,
+    };
     if let Err(refused) = signed_in.check_change(&headers, &form.csrf) {
         return refused.into_response();
     }
@@ -39,9 +47,13 @@ pub async fn sign_out(
         })
         .await;
     if let Err(err) = ended.and(logged) {
-        tracing::error!("signing out failed: {err}");
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        return super::session::unavailable(&state, lang, "", &err);
     }
+    to_sign_in(lang)
+}
+
+/// The sign-in page with "You are signed out", the cookie forgotten.
+fn to_sign_in(lang: model::Lang) -> Response {
     (
         StatusCode::SEE_OTHER,
         [
