@@ -22,7 +22,9 @@ use crate::content::Content;
 use crate::reference::Reference;
 use crate::registration::PlaceRequest;
 use crate::store::places::{CohortPlaces, PlaceAction, PlaceChange, PromotionNotices};
-use crate::store::{NewNotification, NotificationKind, Store, StoreError, StoredSubmission};
+use crate::store::{
+    NewNotification, NotificationKind, Status, Store, StoreError, StoredSubmission,
+};
 use jiff::Timestamp;
 use std::sync::Arc;
 
@@ -75,9 +77,14 @@ pub fn change_for(
     }
 }
 
-/// Who is told that a person waiting got a place: the person, by email, when their form's
-/// acknowledgement goes to them (they chose email and gave an address); otherwise every
-/// coordinator, asked to call them.
+/// Who is told of a registration's move, by the person's new status (the store calls this
+/// inside the change):
+/// - a person waiting got a place (`registered`): the person, by email, when their form's
+///   acknowledgement goes to them (they chose email and gave an address); otherwise every
+///   coordinator, asked to call them;
+/// - a person withdrew or was withdrawn (`withdrawn`): every coordinator (a notice without
+///   personal data, as the others) and, when they chose email, the person (a confirmation);
+/// - anything else (not attending): nobody.
 pub fn promotion_notices(config: &Config, content: Arc<Content>) -> PromotionNotices {
     let coordinators = config.coordinators.clone();
     Arc::new(move |stored: &StoredSubmission| {
@@ -85,18 +92,31 @@ pub fn promotion_notices(config: &Config, content: Arc<Content>) -> PromotionNot
         let by_email = content
             .form(&submission.form)
             .is_some_and(|def| def.sends_acknowledgement(|name| submission.text(name)));
-        match submission.email().filter(|_| by_email) {
-            Some(email) => vec![NewNotification {
-                kind: NotificationKind::Promotion,
-                recipient: email.to_string(),
-            }],
-            None => coordinators
+        let email = submission.email().filter(|_| by_email);
+        let to_coordinators = |kind| {
+            coordinators
                 .iter()
-                .map(|address| NewNotification {
-                    kind: NotificationKind::PromotionCall,
+                .map(move |address| NewNotification {
+                    kind,
                     recipient: address.clone(),
                 })
-                .collect(),
+                .collect::<Vec<_>>()
+        };
+        let to_person = |kind, email: &str| NewNotification {
+            kind,
+            recipient: email.to_string(),
+        };
+        match (stored.status, email) {
+            (Status::Registered, Some(email)) => {
+                vec![to_person(NotificationKind::Promotion, email)]
+            }
+            (Status::Registered, None) => to_coordinators(NotificationKind::PromotionCall),
+            (Status::Withdrawn, email) => {
+                let mut notes = to_coordinators(NotificationKind::Withdrawal);
+                notes.extend(email.map(|e| to_person(NotificationKind::WithdrawalConfirmation, e)));
+                notes
+            }
+            _ => Vec::new(),
         }
     })
 }

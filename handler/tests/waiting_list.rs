@@ -136,7 +136,10 @@ async fn a_person_promoted_who_asked_for_a_call_is_announced_to_the_coordinators
         .await
         .unwrap()
         .unwrap();
-    let queued = notices(&stored);
+    // The store asks once the person has the place (their new status).
+    let mut promoted = stored.clone();
+    promoted.status = Status::Registered;
+    let queued = notices(&promoted);
     assert_eq!(queued.len(), 1);
     assert_eq!(
         queued[0].kind,
@@ -216,4 +219,97 @@ async fn the_local_loop_fills_a_raised_group_size() {
     }
     task.abort();
     assert_eq!(status, Status::Registered);
+}
+
+fn of_kind<'a>(outbox: &'a [String], kind: &str) -> Vec<&'a String> {
+    outbox
+        .iter()
+        .filter(|m| m.contains(&format!("X-Passerelle-Kind: {kind}\r\n")))
+        .collect()
+}
+
+/// A promotion is not sent to a person who withdrew since it was queued (review m11); a
+/// withdrawal tells the coordinators (no personal data) and confirms to a person who chose
+/// email (m13).
+#[tokio::test]
+async fn withdrawals_are_told_and_a_promotion_since_withdrawn_is_dropped() {
+    let site = TestSite::new(OPEN);
+    register(&site, "workshop:english", 0, 11).await;
+    notifier::run_once(site.state.delivery()).await.unwrap();
+    let before = site.outbox();
+    let content = site.state.content();
+    let at = site.state.now(&content).timestamp();
+    let withdraw = |email: &'static str| {
+        let site = &site;
+        let content = &content;
+        async move {
+            let stored = site
+                .state
+                .store()
+                .list("registration")
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|s| s.submission.email() == Some(email))
+                .unwrap();
+            let change = waiting_list::change_for(
+                content,
+                site.state.config(),
+                &stored,
+                handler::store::places::PlaceAction::Withdraw,
+                at,
+            );
+            site.state.store().change_place(change).await.unwrap()
+        }
+    };
+    // person0 withdraws: person10 gets the place; person10 withdraws before the email goes.
+    let outcome = withdraw("person0@example.ca").await;
+    assert!(
+        format!("{outcome:?}").contains("promoted: Some"),
+        "{outcome:?}"
+    );
+    withdraw("person10@example.ca").await;
+    notifier::run_once(site.state.delivery()).await.unwrap();
+    let new: Vec<String> = site
+        .outbox()
+        .into_iter()
+        .filter(|m| !before.contains(m))
+        .collect();
+    let new = &new[..];
+    assert!(of_kind(new, "promotion").is_empty(), "no promotion email");
+    assert!(
+        site.state
+            .store()
+            .failed_notifications()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let notices = of_kind(new, "withdrawal");
+    assert_eq!(notices.len(), 2, "one notice per withdrawal");
+    for notice in &notices {
+        assert!(notice.contains("To: coordinators@passerelle.localhost"));
+        assert!(notice.contains("A registration was cancelled"), "{notice}");
+        assert!(
+            !notice.contains("@example.ca") && !notice.contains("Robin"),
+            "no personal data: {notice}"
+        );
+    }
+    let confirmations = of_kind(new, "withdrawal-confirmation");
+    assert_eq!(confirmations.len(), 2);
+    for (confirmation, to) in confirmations.iter().zip(["person0", "person10"]) {
+        assert!(
+            confirmation.contains(&format!("To: {to}@example.ca")),
+            "{confirmation}"
+        );
+        assert!(
+            confirmation.contains("Your place is cancelled"),
+            "{confirmation}"
+        );
+        assert!(
+            !confirmation.contains("/api/withdraw"),
+            "no link to withdraw again"
+        );
+    }
+    assert_eq!(notifier::run_once(site.state.delivery()).await.unwrap(), 0);
 }

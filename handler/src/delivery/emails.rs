@@ -53,6 +53,9 @@ pub struct RegistrationNews {
     /// The email tells a person who was waiting that a place is now theirs: its own title and
     /// first paragraph instead of the acknowledgement's.
     pub promotion: bool,
+    /// The email confirms to the person that their place (or place on the waiting list) is
+    /// cancelled: its own subject, title and paragraph, and no next steps.
+    pub withdrawn: bool,
 }
 
 #[derive(Serialize)]
@@ -98,12 +101,7 @@ pub fn person_email(
         ),
         None => format!(
             "{} ({})",
-            typeset(
-                form.acknowledgement
-                    .as_ref()
-                    .map_or(&form.title, |a| &a.subject)
-                    .get(lang)
-            ),
+            typeset(&news_subject(content, form, news, lang)),
             stored.reference
         ),
     };
@@ -151,6 +149,22 @@ pub fn person_email(
     })
 }
 
+/// The subject of a person's email without discretion: the form's acknowledgement subject,
+/// or the promotion's or the withdrawal's own (neutral: no program, no offering named).
+fn news_subject(content: &Content, form: &FormDef, news: &RegistrationNews, lang: Lang) -> String {
+    let words = content.words();
+    match (news.promotion, news.withdrawn) {
+        (true, _) => words.get("promotion_email_subject", lang),
+        (_, true) => words.get("withdrawal_email_subject", lang),
+        _ => form
+            .acknowledgement
+            .as_ref()
+            .map_or(&form.title, |a| &a.subject)
+            .get(lang)
+            .to_string(),
+    }
+}
+
 /// A registration's news in the person's email: a promotion's title and first paragraph, and
 /// the withdrawal link with the words for the person's status.
 fn insert_news(
@@ -160,10 +174,18 @@ fn insert_news(
     news: &RegistrationNews,
     lang: Lang,
 ) {
-    let intro = news.promotion.then(|| {
-        context.insert("title", &words.get("promotion_email_title", lang));
-        words.get("promotion_email_text", lang)
-    });
+    let intro = match (news.promotion, news.withdrawn) {
+        (true, _) => {
+            context.insert("title", &words.get("promotion_email_title", lang));
+            Some(words.get("promotion_email_text", lang))
+        }
+        (_, true) => {
+            context.insert("title", &words.get("withdrawal_email_title", lang));
+            context.insert("next_steps", &Vec::<String>::new());
+            Some(words.get("withdrawal_email_text", lang))
+        }
+        _ => None,
+    };
     context.insert("intro", &intro);
     let line = match stored.status {
         Status::Registered => Some("withdraw_email_line"),
@@ -266,7 +288,40 @@ pub fn coordinator_notice(
     stored: &StoredSubmission,
     settings: NoticeSettings<'_>,
 ) -> Result<Email, tera::Error> {
-    notice(content, form, stored, settings, false)
+    notice(content, form, stored, settings, NoticeFor::New)
+}
+
+/// The coordinators' notice that a registration or a place on a waiting list was withdrawn
+/// (by the person's link or by a coordinator): the same notice, headed by what happened.
+pub fn withdrawal_notice(
+    content: &Content,
+    form: &FormDef,
+    stored: &StoredSubmission,
+    settings: NoticeSettings<'_>,
+) -> Result<Email, tera::Error> {
+    notice(content, form, stored, settings, NoticeFor::Withdrawal)
+}
+
+/// What a coordinators' notice is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NoticeFor {
+    /// A new submission.
+    New,
+    /// A person waiting got a place: call them.
+    Call,
+    /// A registration was withdrawn.
+    Withdrawal,
+}
+
+impl NoticeFor {
+    /// The key of its heading and of its action line, when it has its own.
+    fn keys(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            NoticeFor::New => None,
+            NoticeFor::Call => Some(("promotion_call_heading", "promotion_call_text")),
+            NoticeFor::Withdrawal => Some(("withdrawal_notice_heading", "withdrawal_notice_text")),
+        }
+    }
 }
 
 /// The coordinators' notice that a person who was waiting, and chose not to be emailed, now
@@ -278,7 +333,7 @@ pub fn promotion_call_notice(
     stored: &StoredSubmission,
     settings: NoticeSettings<'_>,
 ) -> Result<Email, tera::Error> {
-    notice(content, form, stored, settings, true)
+    notice(content, form, stored, settings, NoticeFor::Call)
 }
 
 fn notice(
@@ -286,21 +341,21 @@ fn notice(
     form: &FormDef,
     stored: &StoredSubmission,
     settings: NoticeSettings<'_>,
-    call: bool,
+    about: NoticeFor,
 ) -> Result<Email, tera::Error> {
     let words = content.words();
     let sections: Vec<NoticeSection> = Lang::ALL
         .into_iter()
-        .map(|lang| notice_section(content, form, stored, settings, call, lang))
+        .map(|lang| notice_section(content, form, stored, settings, about, lang))
         .collect();
-    let subject = match call {
-        true => format!(
+    let subject = match about.keys() {
+        Some((heading, _)) => format!(
             "{} / {} ({})",
-            words.get("promotion_call_heading", Lang::En),
-            words.get("promotion_call_heading", Lang::Fr),
+            words.get(heading, Lang::En),
+            words.get(heading, Lang::Fr),
             stored.reference
         ),
-        false => format!(
+        None => format!(
             "{} / {} ({})",
             form.title.en, form.title.fr, stored.reference
         ),
@@ -322,7 +377,7 @@ fn notice_section(
     form: &FormDef,
     stored: &StoredSubmission,
     settings: NoticeSettings<'_>,
-    call: bool,
+    about: NoticeFor,
     lang: Lang,
 ) -> NoticeSection {
     let words = content.words();
@@ -350,13 +405,13 @@ fn notice_section(
     let status = words.get(status_key(stored.status), lang);
     NoticeSection {
         lang,
-        heading: match call {
-            true => words.get("promotion_call_heading", lang),
-            false => words
+        heading: match about.keys() {
+            Some((heading, _)) => words.get(heading, lang),
+            None => words
                 .get("notice_heading", lang)
                 .replace("{form}", form.title.get(lang)),
         },
-        action: call.then(|| words.get("promotion_call_text", lang)),
+        action: about.keys().map(|(_, action)| words.get(action, lang)),
         reference_line: words
             .get("notice_reference", lang)
             .replace("{reference}", stored.reference.as_str()),

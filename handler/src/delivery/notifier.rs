@@ -145,6 +145,9 @@ pub fn backoff(attempts: u32) -> SignedDuration {
 
 /// What went wrong with one notification.
 enum Failure {
+    /// It is no longer true (a promotion whose person has withdrawn since, or was deleted):
+    /// dropped quietly, recorded as done without sending.
+    Moot,
     /// Try again later (up to the attempt cap).
     Retry(String),
     /// It can never be sent.
@@ -250,6 +253,14 @@ pub async fn send_claimed(
                 .await?;
             tracing::warn!(reference, kind, attempts, %reason, "notification not sent; will retry");
             return Ok(Outcome::Retrying);
+        }
+        Err(Failure::Moot) => {
+            delivery
+                .store()
+                .mark_sent(&notification.id, delivery.now())
+                .await?;
+            tracing::info!(reference, kind, "notification dropped: no longer true");
+            return Ok(Outcome::NotClaimed);
         }
         Err(Failure::Retry(reason)) => format!("gave up after {attempts} attempts: {reason}"),
         Err(Failure::Abandon(reason)) => reason,
@@ -360,8 +371,21 @@ async fn deliver(delivery: &Delivery, notification: &PendingNotification) -> Res
         .store()
         .get(&notification.reference)
         .await
-        .map_err(|err| Failure::Retry(err.to_string()))?
-        .ok_or_else(|| Failure::Abandon("the submission is no longer kept".into()))?;
+        .map_err(|err| Failure::Retry(err.to_string()))?;
+    let promotion = matches!(
+        notification.kind,
+        NotificationKind::Promotion | NotificationKind::PromotionCall
+    );
+    // A promotion is sent only while the person still has the place (they may have withdrawn,
+    // or been withdrawn or deleted, since it was queued).
+    let stored = match stored {
+        Some(stored) if promotion && stored.status != Status::Registered => {
+            return Err(Failure::Moot);
+        }
+        None if promotion => return Err(Failure::Moot),
+        Some(stored) => stored,
+        None => return Err(Failure::Abandon("the submission is no longer kept".into())),
+    };
     let content = delivery.content();
     let form = content
         .form(&stored.submission.form)
@@ -373,6 +397,14 @@ async fn deliver(delivery: &Delivery, notification: &PendingNotification) -> Res
         }
         NotificationKind::PromotionCall => {
             emails::promotion_call_notice(&content, form, &stored, notice)
+        }
+        NotificationKind::Withdrawal => emails::withdrawal_notice(&content, form, &stored, notice),
+        NotificationKind::WithdrawalConfirmation => {
+            let news = emails::RegistrationNews {
+                withdrawn: true,
+                ..Default::default()
+            };
+            emails::person_email(&content, form, &stored, &news)
         }
         NotificationKind::Acknowledgement | NotificationKind::Promotion => {
             let news = registration_news(delivery, &content, &stored, notification.kind).await?;
@@ -430,6 +462,7 @@ async fn registration_news(
         return Ok(emails::RegistrationNews {
             withdraw_url: None,
             promotion,
+            withdrawn: false,
         });
     };
     let token = WithdrawalToken::generate();
@@ -447,6 +480,7 @@ async fn registration_news(
     Ok(emails::RegistrationNews {
         withdraw_url: Some(crate::withdrawal::link(origin, lang, &token)),
         promotion,
+        withdrawn: false,
     })
 }
 

@@ -224,9 +224,8 @@ pub(super) async fn withdraw(
         Ok(PlaceOutcome::Changed { promoted, .. }) => {
             // No reference in the log: the line says only that the waiting list moved.
             tracing::info!(promoted = promoted.is_some(), "withdrawal");
-            if promoted.is_some() {
-                state.wake_notifier();
-            }
+            // Its notices (the coordinators', the person's confirmation) were queued with it.
+            state.wake_notifier();
             Said::Done { waiting }
         }
         Ok(PlaceOutcome::AlreadyDone { .. }) => Said::Used,

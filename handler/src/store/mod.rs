@@ -92,16 +92,24 @@ pub enum NotificationKind {
     /// A coordinator: a person who was waiting, and asked not to be emailed, now has a place;
     /// call them to tell them.
     PromotionCall,
+    /// A coordinator: a registration or a place on a waiting list was withdrawn (by its
+    /// link or by a coordinator). Queued with the withdrawal (crate::store::places).
+    Withdrawal,
+    /// The person, who chose email: their place (or place on the waiting list) is cancelled.
+    WithdrawalConfirmation,
 }
 
 impl NotificationKind {
-    /// `coordinator`, `acknowledgement`, `promotion` or `promotion-call`.
+    /// `coordinator`, `acknowledgement`, `promotion`, `promotion-call`, `withdrawal` or
+    /// `withdrawal-confirmation`.
     pub fn as_str(self) -> &'static str {
         match self {
             NotificationKind::Coordinator => "coordinator",
             NotificationKind::Acknowledgement => "acknowledgement",
             NotificationKind::Promotion => "promotion",
             NotificationKind::PromotionCall => "promotion-call",
+            NotificationKind::Withdrawal => "withdrawal",
+            NotificationKind::WithdrawalConfirmation => "withdrawal-confirmation",
         }
     }
 
@@ -112,6 +120,8 @@ impl NotificationKind {
             NotificationKind::Acknowledgement,
             NotificationKind::Promotion,
             NotificationKind::PromotionCall,
+            NotificationKind::Withdrawal,
+            NotificationKind::WithdrawalConfirmation,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)
@@ -121,7 +131,9 @@ impl NotificationKind {
     pub fn to_person(self) -> bool {
         matches!(
             self,
-            NotificationKind::Acknowledgement | NotificationKind::Promotion
+            NotificationKind::Acknowledgement
+                | NotificationKind::Promotion
+                | NotificationKind::WithdrawalConfirmation
         )
     }
 }

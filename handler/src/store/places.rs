@@ -17,10 +17,13 @@ use crate::reference::Reference;
 use jiff::Timestamp;
 use std::sync::Arc;
 
-/// The notifications to queue for a person who gets a place from the waiting list, decided
-/// from their stored record by the caller (their way to be contacted: an email to them, or a
-/// notice asking coordinators to call). The store calls it inside the change, for whoever the
-/// change promotes, so what is queued is exactly who was promoted.
+/// The notifications to queue for a person whose registration a change moved, decided from
+/// their stored record (with its new status) by the caller: for a person who gets a place
+/// from the waiting list (`registered`), their way to be contacted (an email to them, or a
+/// notice asking coordinators to call); for a person withdrawn (`withdrawn`), the
+/// coordinators' notice and, if they chose email, their confirmation. The store calls it
+/// inside the change, for whoever the change promotes or withdraws, so what is queued is
+/// exactly what happened, with it.
 pub type PromotionNotices = Arc<dyn Fn(&StoredSubmission) -> Vec<NewNotification> + Send + Sync>;
 
 /// One cohort's places, as its offering's file has them now.

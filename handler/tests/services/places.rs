@@ -54,7 +54,8 @@ cases!(
     a_withdrawal_link_works_once_and_until_the_cohort_starts,
     a_place_freed_by_someone_waiting_or_after_the_start_goes_to_no_one,
     a_coordinator_promotes_out_of_turn_and_marks_people_not_attending,
-    a_raised_group_size_gives_its_new_places_to_the_people_waiting_in_order;
+    a_raised_group_size_gives_its_new_places_to_the_people_waiting_in_order,
+    a_withdrawal_queues_its_notices_with_it;
     races:
     concurrent_withdrawals_promote_the_first_people_waiting_in_order,
     concurrent_withdrawals_and_registrations_never_exceed_the_group_size,

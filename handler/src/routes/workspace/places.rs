@@ -89,9 +89,8 @@ pub async fn change(
     };
     let query = match outcome {
         PlaceOutcome::Changed { status, promoted } => {
-            if promoted.is_some() {
-                state.wake_notifier();
-            }
+            // A withdrawal's notices, or a promotion's, were queued with the change.
+            state.wake_notifier();
             let logged = activity(&place_action, reference.clone(), promoted.clone());
             if let Err(err) = views::log(&state, &who.coordinator, logged, false).await {
                 return views::unavailable(&state, lang, "registrations", &err);

@@ -428,13 +428,22 @@ async fn give_back_place(
     }
     let content = state.content();
     let at = state.now(&content).timestamp();
-    let change = crate::waiting_list::change_for(
+    let mut change = crate::waiting_list::change_for(
         &content,
         state.config(),
         &handled.stored,
         PlaceAction::Withdraw,
         at,
     );
+    // The submission is deleted next: no withdrawal notice about it (the person promoted in
+    // its place is still told).
+    let notices = change.notices.clone();
+    change.notices = std::sync::Arc::new(move |moved: &crate::store::StoredSubmission| match moved
+        .status
+    {
+        Status::Withdrawn => Vec::new(),
+        _ => notices(moved),
+    });
     if let PlaceOutcome::Changed {
         promoted: Some(_), ..
     } = state.store().change_place(change).await?

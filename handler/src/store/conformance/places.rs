@@ -16,12 +16,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The cases on one store handle, in the order they are defined.
-pub const CASES: [&str; 5] = [
+pub const CASES: [&str; 6] = [
     "a_withdrawal_gives_the_place_to_the_first_person_waiting",
     "a_withdrawal_link_works_once_and_until_the_cohort_starts",
     "a_place_freed_by_someone_waiting_or_after_the_start_goes_to_no_one",
     "a_coordinator_promotes_out_of_turn_and_marks_people_not_attending",
     "a_raised_group_size_gives_its_new_places_to_the_people_waiting_in_order",
+    "a_withdrawal_queues_its_notices_with_it",
 ];
 
 /// The cases that run on several handles at once (as several processes would).
@@ -53,12 +54,18 @@ fn cohort(group_size: u32) -> CohortPlaces {
     }
 }
 
-/// The notices a promoted person gets here: one email to them.
+/// The notices queued here: a promoted person gets one email; a withdrawal, one notice to
+/// the coordinators.
 pub fn notices() -> PromotionNotices {
-    Arc::new(|_: &StoredSubmission| {
+    Arc::new(|moved: &StoredSubmission| {
+        let (kind, recipient) = match moved.status {
+            Status::Registered => (NotificationKind::Promotion, "person@example.ca"),
+            Status::Withdrawn => (NotificationKind::Withdrawal, "coordinators@example.ca"),
+            _ => return Vec::new(),
+        };
         vec![NewNotification {
-            kind: NotificationKind::Promotion,
-            recipient: "person@example.ca".into(),
+            kind,
+            recipient: recipient.into(),
         }]
     })
 }
@@ -363,6 +370,52 @@ pub async fn a_raised_group_size_gives_its_new_places_to_the_people_waiting_in_o
 }
 
 /// 10 places taken, 5 waiting; 3 withdrawals by link at once, on different handles.
+/// A withdrawal queues what its notices decide for the person withdrawn (review m13), in the
+/// same step, once: registered or waiting, by link or by a coordinator; not attending and a
+/// withdrawal that finds nothing to do queue nothing.
+pub async fn a_withdrawal_queues_its_notices_with_it(store: &impl Store) {
+    let (a, _) = register(store, "Alex", 0, 1).await;
+    let (b, status) = register(store, "Blake", 1, 1).await;
+    assert_eq!(status, Status::Waitlisted);
+    let (c, _) = register(store, "Casey", 2, 1).await;
+    let later = t0() + SignedDuration::from_hours(2);
+    let lease = SignedDuration::from_mins(5);
+    // The registrations' own notifications, out of the way.
+    store.claim_due(later, lease, 1000).await.expect("claimed");
+    let withdrawn_by = |reference: &Reference, action| {
+        let change = change(reference, action, 1);
+        async move { store.change_place(change).await.expect("changed") }
+    };
+    // Blake, waiting, withdraws; Alex is marked not attending (Casey gets the place); Alex,
+    // not attending, cannot withdraw; Casey is withdrawn by a coordinator.
+    let outcome = withdrawn_by(&b, PlaceAction::Withdraw).await;
+    assert!(
+        matches!(outcome, PlaceOutcome::Changed { .. }),
+        "{outcome:?}"
+    );
+    withdrawn_by(&a, PlaceAction::NotAttending).await;
+    let outcome = withdrawn_by(&a, PlaceAction::Withdraw).await;
+    assert!(
+        matches!(outcome, PlaceOutcome::AlreadyDone { .. }),
+        "{outcome:?}"
+    );
+    withdrawn_by(&c, PlaceAction::Withdraw).await;
+    withdrawn_by(&c, PlaceAction::Withdraw).await;
+    let claimed = store.claim_due(later, lease, 1000).await.expect("claimed");
+    let mut queued: Vec<(String, NotificationKind)> = claimed
+        .into_iter()
+        .map(|n| (n.reference.to_string(), n.kind))
+        .collect();
+    queued.sort_by_key(|(reference, kind)| (reference.clone(), kind.as_str()));
+    let mut expected = vec![
+        (b.to_string(), NotificationKind::Withdrawal),
+        (c.to_string(), NotificationKind::Promotion),
+        (c.to_string(), NotificationKind::Withdrawal),
+    ];
+    expected.sort_by_key(|(reference, kind)| (reference.clone(), kind.as_str()));
+    assert_eq!(queued, expected);
+}
+
 pub async fn concurrent_withdrawals_promote_the_first_people_waiting_in_order<S: Store + Clone>(
     handles: &[S],
 ) {

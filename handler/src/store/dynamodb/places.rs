@@ -77,6 +77,13 @@ struct Candidate {
     received_at: i64,
 }
 
+/// A registration as moved (its new status), with what its notifications share with it.
+struct Moved<'a> {
+    stored: &'a crate::store::StoredSubmission,
+    received_at: i64,
+    expires_at: i64,
+}
+
 /// A registration's item, as a change needs it.
 struct Person {
     status: Status,
@@ -254,23 +261,40 @@ impl DynamoStore {
         );
         let mut stored = candidate.stored.clone();
         stored.status = Status::Registered;
-        let first = self.next_note(&candidate.reference).await?;
+        let moved = Moved {
+            stored: &stored,
+            received_at: candidate.received_at,
+            expires_at: candidate.expires_at,
+        };
+        self.note_writes(&moved, at, notices, writes).await
+    }
+
+    /// The notifications `notices` decides for a moved registration, into `writes`.
+    async fn note_writes(
+        &self,
+        moved: &Moved<'_>,
+        at: Timestamp,
+        notices: &PromotionNotices,
+        writes: &mut Writes,
+    ) -> Result<(), StoreError> {
+        let reference = moved.stored.reference.as_str();
+        let first = self.next_note(reference).await?;
         let due = at.as_millisecond();
-        for (offset, notification) in notices(&stored).iter().enumerate() {
-            let id = notification_id(&candidate.reference, first + offset);
+        for (offset, notification) in notices(moved.stored).iter().enumerate() {
+            let id = notification_id(reference, first + offset);
             let record = Item::from([
-                (PK.to_string(), s(submission_pk(&candidate.reference))),
+                (PK.to_string(), s(submission_pk(reference))),
                 (SK.to_string(), s(note_sk(first + offset))),
                 (GSI1PK.to_string(), s(PENDING)),
                 (GSI1SK.to_string(), s(format!("{}#{id}", time_key(due)))),
-                ("reference".to_string(), s(&candidate.reference)),
+                ("reference".to_string(), s(reference)),
                 ("notification".to_string(), s(notification.kind.as_str())),
                 ("recipient".to_string(), s(&notification.recipient)),
                 ("attempts".to_string(), n(0)),
                 ("due_at".to_string(), n(due)),
                 ("queued_at".to_string(), n(due)),
-                ("received_at".to_string(), n(candidate.received_at)),
-                (EXPIRES_AT.to_string(), n(candidate.expires_at)),
+                ("received_at".to_string(), n(moved.received_at)),
+                (EXPIRES_AT.to_string(), n(moved.expires_at)),
             ]);
             let put = Put::builder()
                 .table_name(self.table())
@@ -504,6 +528,17 @@ impl DynamoStore {
             }));
         };
         self.status_write(&change.reference, person.status, status, &mut writes)?;
+        if status == Status::Withdrawn {
+            let mut stored = to_submission(&item)?;
+            stored.status = status;
+            let moved = Moved {
+                stored: &stored,
+                received_at: get_n(&item, "received_at")?,
+                expires_at: get_n(&item, EXPIRES_AT)?,
+            };
+            self.note_writes(&moved, change.at, &change.notices, &mut writes)
+                .await?;
+        }
         let candidate = match frees && change.promote {
             true => self.successor(&person, change.group_size, passed).await?,
             false => None,

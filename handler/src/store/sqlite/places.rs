@@ -12,7 +12,7 @@ use crate::store::places::{
     CohortPlaces, PlaceAction, PlaceChange, PlaceOutcome, PlaceStore, PromotionNotices,
     WithdrawalLink,
 };
-use crate::store::{BoxFuture, Status, StoreError};
+use crate::store::{BoxFuture, Status, StoreError, StoredSubmission};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
@@ -144,6 +144,18 @@ fn promote_next(
     .map_err(backend)?;
     let stored =
         super::row_to_submission(reference.clone(), "registered".into(), received_at, json)?;
+    queue(tx, &stored, at, notices)?;
+    Ok(Some(stored.reference))
+}
+
+/// Queues the notifications `notices` decides for `stored` (as moved), due at `at`.
+fn queue(
+    tx: &Transaction<'_>,
+    stored: &StoredSubmission,
+    at: Timestamp,
+    notices: &PromotionNotices,
+) -> Result<(), StoreError> {
+    let reference = stored.reference.as_str();
     let next: i64 = tx
         .query_row(
             "SELECT COALESCE(MAX(idx) + 1, 0) FROM notifications WHERE reference = ?1",
@@ -151,7 +163,7 @@ fn promote_next(
             |row| row.get(0),
         )
         .map_err(backend)?;
-    for (offset, notification) in notices(&stored).iter().enumerate() {
+    for (offset, notification) in notices(stored).iter().enumerate() {
         tx.execute(
             "INSERT INTO notifications (reference, idx, kind, recipient, due_at, queued_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
@@ -165,7 +177,24 @@ fn promote_next(
         )
         .map_err(backend)?;
     }
-    Ok(Some(stored.reference))
+    Ok(())
+}
+
+/// The withdrawn person's record as it is now (with its new status), for their notifications.
+fn withdrawn(tx: &Transaction<'_>, reference: &str) -> Result<StoredSubmission, StoreError> {
+    let (received_at, json): (i64, String) = tx
+        .query_row(
+            "SELECT received_at, submission FROM submissions WHERE reference = ?1",
+            params![reference],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .map_err(backend)?;
+    super::row_to_submission(
+        reference.to_string(),
+        Status::Withdrawn.as_str().into(),
+        received_at,
+        json,
+    )
 }
 
 /// [`PlaceStore::change_place`] inside its transaction.
@@ -193,6 +222,9 @@ fn change(tx: &Transaction<'_>, change: &PlaceChange) -> Result<PlaceOutcome, St
         params![millis(change.at), reference],
     )
     .map_err(backend)?;
+    if status == Status::Withdrawn {
+        queue(tx, &withdrawn(tx, reference)?, change.at, &change.notices)?;
+    }
     let promoted = match (frees && change.promote, row.offering, row.cohort) {
         (true, Some(offering), Some(cohort)) => {
             let cohort_key = row.cohort_key.unwrap_or_default();
