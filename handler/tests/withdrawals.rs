@@ -141,10 +141,31 @@ async fn withdraw_in(lang: &str, cohort: &str, words: [&str; 5]) {
         "a GET changes nothing"
     );
 
-    // Confirmed: done, and the first person waiting has the place.
-    let (code, page) = post_withdraw(&site, lang, token_of(&link), "same-origin").await;
-    assert_eq!(code, StatusCode::OK, "{page}");
-    assert!(page.contains(done), "{page}");
+    // Confirmed: done (after a redirect, so reloading the page says done again, not "used"),
+    // and the first person waiting has the place.
+    let body = serde_urlencoded::to_string([("token", token_of(&link)), ("lang", lang)]).unwrap();
+    let response = site
+        .send(
+            Request::post("/api/withdraw")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header("sec-fetch-site", "same-origin")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let done_url = location(&response);
+    assert_eq!(
+        done_url,
+        format!("/api/withdraw?lang={lang}&done=registered")
+    );
+    for _reload in 0..2 {
+        let response = site.get(&done_url).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let page = text(response).await;
+        assert!(page.contains(done), "{page}");
+        assert!(!page.contains(used), "{page}");
+    }
     assert_eq!(status(&site, &people[0]).await, Status::Withdrawn);
     assert_eq!(status(&site, &people[10]).await, Status::Registered);
     notifier::run_once(site.state.delivery()).await.unwrap();
@@ -208,8 +229,9 @@ async fn leaving_the_waiting_list_promotes_no_one() {
     let page = text(site.get(&link).await).await;
     assert!(page.contains("Leave the waiting list?"), "{page}");
     assert!(page.contains("Yes, take me off the waiting list"));
-    let (code, page) = post_withdraw(&site, "en", token_of(&link), "same-origin").await;
-    assert_eq!(code, StatusCode::OK);
+    let (code, _) = post_withdraw(&site, "en", token_of(&link), "same-origin").await;
+    assert_eq!(code, StatusCode::SEE_OTHER);
+    let page = text(site.get("/api/withdraw?lang=en&done=waiting").await).await;
     assert!(page.contains("You are off the waiting list"));
     notifier::run_once(site.state.delivery()).await.unwrap();
     assert!(mail(&site, "person11@example.ca", "promotion").is_empty());

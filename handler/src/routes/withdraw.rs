@@ -18,8 +18,8 @@ use crate::withdrawal::{PATH, WithdrawalToken};
 use crate::words;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use model::Lang;
 use model::typography::in_lang;
 use render::{PageContext, PageFrame, SiteContext, TranslationContext, error_chain};
@@ -30,6 +30,9 @@ use serde::{Deserialize, Serialize};
 pub(super) struct LinkParams {
     lang: Option<String>,
     token: Option<String>,
+    /// The done page a confirmed withdrawal is redirected to (`registered` or `waiting`:
+    /// what was cancelled), so a reload shows it again instead of "already used".
+    done: Option<String>,
 }
 
 impl LinkParams {
@@ -174,6 +177,10 @@ pub(super) async fn show(
     Query(params): Query<LinkParams>,
 ) -> Response {
     let lang = params.lang();
+    if let Some(done) = params.done.as_deref() {
+        let waiting = done == "waiting";
+        return page(&state, lang, &params, Said::Done { waiting }, None);
+    }
     match find(&state, &params).await {
         Ok(found) => {
             let waiting = found.stored.status == Status::Waitlisted;
@@ -226,7 +233,10 @@ pub(super) async fn withdraw(
             tracing::info!(promoted = promoted.is_some(), "withdrawal");
             // Its notices (the coordinators', the person's confirmation) were queued with it.
             state.wake_notifier();
-            Said::Done { waiting }
+            // Post, redirect, get: a reload of the done page does not post again.
+            let done = if waiting { "waiting" } else { "registered" };
+            let location = format!("{PATH}?lang={}&done={done}", lang.code());
+            return (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
         }
         Ok(PlaceOutcome::AlreadyDone { .. }) => Said::Used,
         Ok(PlaceOutcome::LinkExpired) => Said::Expired,
@@ -302,6 +312,10 @@ fn page(
     let url = |lang: Lang| match (&params.token, said) {
         (Some(token), Said::Confirm { .. }) => {
             format!("{PATH}?lang={}&token={}", lang.code(), urlencode(token))
+        }
+        (_, Said::Done { waiting }) => {
+            let done = if waiting { "waiting" } else { "registered" };
+            format!("{PATH}?lang={}&done={done}", lang.code())
         }
         _ => format!("{PATH}?lang={}", lang.code()),
     };
