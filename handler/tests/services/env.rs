@@ -2,6 +2,7 @@
 
 use crate::support::build_site;
 use aws_config::BehaviorVersion;
+use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use axum::Router;
@@ -37,22 +38,50 @@ pub fn required(name: &str) -> String {
     }
 }
 
-/// A DynamoDB client for `endpoint`, with the SDK's usual configuration otherwise.
-pub async fn client_for(endpoint: &str) -> Client {
+/// A DynamoDB client for `endpoint` with `timeouts`, the SDK's usual configuration otherwise.
+pub async fn client_for(endpoint: &str, timeouts: TimeoutConfig) -> Client {
     for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"] {
         required(name);
     }
     let config = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint)
-        .timeout_config(handler::aws::timeouts())
+        .timeout_config(timeouts)
         .load()
         .await;
     Client::new(&config)
 }
 
+/// The test server's timeouts: production's (handler::aws::timeouts, 3 s an attempt, 8 s in
+/// all) are sized for DynamoDB, which answers in milliseconds. moto is one Python process
+/// (one core, under the GIL) that deep-copies a table for each item of a transaction; on a
+/// loaded machine, with the other tests' requests in its queue, one `TransactWriteItems` of
+/// a 50-person race ran out of all three attempts (8 s). An attempt cut at 3 s is still carried
+/// out by moto while the SDK sends it again, so each timeout adds to moto's queue, and the race
+/// test failed with a 503 (or a timeout) that says nothing about the store. These tests prove what the store does, not how fast moto is; the outage tests keep
+/// production's timeouts (unreachable_store).
+fn test_server_timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .operation_attempt_timeout(Duration::from_secs(60))
+        .operation_timeout(Duration::from_secs(120))
+        .build()
+}
+
 /// A client for the test DynamoDB server.
 pub async fn dynamodb() -> Client {
-    client_for(&required("PASSERELLE_TEST_DYNAMODB_ENDPOINT")).await
+    client_for(
+        &required("PASSERELLE_TEST_DYNAMODB_ENDPOINT"),
+        test_server_timeouts(),
+    )
+    .await
+}
+
+/// Runs the 50-person races one at a time: they share one moto (and the store's per-process
+/// write lock), so four at once only lengthen each other's queues. Hold the guard for the
+/// test's length.
+pub async fn one_race_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static RACES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    RACES.lock().await
 }
 
 /// A name no other test (or run) uses.
@@ -93,7 +122,8 @@ pub fn free_port() -> u16 {
 /// A store whose DynamoDB refuses every connection (the server is stopped).
 pub async fn unreachable_store() -> DynamoStore {
     let endpoint = format!("http://127.0.0.1:{}", free_port());
-    DynamoStore::new(client_for(&endpoint).await, "unreachable", 90)
+    let client = client_for(&endpoint, handler::aws::timeouts()).await;
+    DynamoStore::new(client, "unreachable", 90)
 }
 
 /// An SMTP mailer for `url` (no credentials: local servers).

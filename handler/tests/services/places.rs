@@ -1,7 +1,7 @@
 //! The conformance cases of registrations that move (handler::store::conformance::places)
 //! against DynamoDB (moto), the same the SQLite store passes (tests/store_places.rs).
 
-use crate::env::{dynamodb, table};
+use crate::env::{dynamodb, one_race_at_a_time, table};
 use handler::store::conformance::places::{self, CASES, RACE_CASES};
 use handler::store::conformance::t0;
 use handler::store::dynamodb::DynamoStore;
@@ -32,6 +32,7 @@ macro_rules! cases {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $race() {
+                let _race = one_race_at_a_time().await;
                 let handles = handles(stringify!($race)).await;
                 places::$race(&handles).await;
             }

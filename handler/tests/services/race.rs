@@ -1,7 +1,7 @@
 //! The registration race through the whole handler: 50 people post at once for a session of
 //! 10 places, the handler backed by DynamoDB.
 
-use crate::env::{Site, table};
+use crate::env::{Site, one_race_at_a_time, table};
 use crate::support::{OPEN, location, pairs, registration};
 use axum::http::StatusCode;
 use handler::delivery::mail::FileMailer;
@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_people_race_for_ten_places_and_exactly_ten_get_one() {
+    let _race = one_race_at_a_time().await;
     let outbox = tempfile::tempdir().unwrap();
     let store = table("race", 90).await;
     let site = Arc::new(Site::new(

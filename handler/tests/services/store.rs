@@ -1,7 +1,7 @@
 //! The store conformance suite (the same cases the SQLite store passes) against DynamoDB, and
 //! what only DynamoDB has: the table's design, TTL, and its cancellation reasons.
 
-use crate::env::{dynamodb, table};
+use crate::env::{dynamodb, one_race_at_a_time, table};
 use aws_sdk_dynamodb::types::{
     AttributeValue, KeyType, ProjectionType, StreamViewType, TimeToLiveStatus,
 };
@@ -64,6 +64,7 @@ conformance_cases!(
 /// Five clients (as five Lambda instances would have), fifty people at once, ten places.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_registrations_never_exceed_the_group_size() {
+    let _race = one_race_at_a_time().await;
     let first = fresh("concurrent").await;
     let mut handles = vec![first.clone()];
     for _ in 0..4 {
