@@ -246,9 +246,11 @@ pub struct Config {
     pub auth: AuthSettings,
     /// Whether the coordinators' notice carries the answers (`PASSERELLE_NOTICE_ANSWERS`).
     pub notice_answers: NoticeAnswers,
-    /// Where coordinators open the workspace, for the notice's link: the first of
-    /// `site_origins` (production: the site's public address), or the address a local server
-    /// is used at ([`crate::local::LocalOptions::public_origin`]).
+    /// The origin of every link the handler writes (the coordinators' notices, withdrawal
+    /// links, invitations): the first of `site_origins` (production: the site's public
+    /// address), or the address a local server is used at
+    /// ([`crate::local::LocalOptions::public_origin`]). The only one: nothing builds a link
+    /// from `site_origins` or a request's `Host`.
     pub public_origin: String,
 }
 

@@ -78,13 +78,13 @@ pub const SERVED_AT: &str = "served-at";
 
 /// Where `handler invite`'s link leads: `given` (`--origin`); else, with the local outbox,
 /// the address the local server of this data folder was last started at (its [`SERVED_AT`]
-/// file); else the site's public origin. With the outbox and neither, an error that says
-/// what to give.
+/// file); else `public_origin` ([`Config::public_origin`]). With the outbox and neither, an
+/// error that says what to give.
 pub fn invitation_origin(
     given: Option<String>,
     outbox: bool,
     data_dir: &Path,
-    site_origin: Option<&str>,
+    public_origin: &str,
 ) -> anyhow::Result<String> {
     if let Some(origin) = given {
         return Ok(origin);
@@ -103,9 +103,7 @@ pub fn invitation_origin(
                 )
             });
     }
-    site_origin
-        .map(str::to_string)
-        .ok_or_else(|| anyhow::anyhow!("PASSERELLE_SITE_ORIGIN names no origin: give --origin"))
+    Ok(public_origin.to_string())
 }
 
 /// The handler's state for `options`, without the notifier. `local` also allows posts whose
@@ -259,7 +257,7 @@ mod tests {
     fn an_invitation_leads_to_where_the_local_server_runs_or_asks_for_origin() {
         use super::{SERVED_AT, invitation_origin};
         let dir = tempfile::tempdir().unwrap();
-        let site = Some("https://peer-support.example.ca");
+        let site = "https://peer-support.example.ca";
         let missing = invitation_origin(None, true, dir.path(), site).unwrap_err();
         assert!(
             missing

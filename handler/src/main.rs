@@ -288,9 +288,12 @@ async fn invite(options: LocalOptions, email: &str, origin: Option<String>) -> a
         handler::config::MailConfig::File(dir) => Some(dir.clone()),
         handler::config::MailConfig::Smtp(_) => None,
     };
-    let site_origin = config.site_origins.first().map(String::as_str);
-    let origin =
-        local::invitation_origin(origin, outbox.is_some(), &options.data_dir, site_origin)?;
+    let origin = local::invitation_origin(
+        origin,
+        outbox.is_some(),
+        &options.data_dir,
+        &config.public_origin,
+    )?;
     let invited = handler::auth::invitation::invite(&state, email, &origin, "operator").await?;
     match outbox {
         Some(dir) => {

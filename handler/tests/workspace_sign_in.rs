@@ -540,7 +540,9 @@ async fn a_coordinator_invites_another_from_the_page() {
     assert_eq!(outbox.len(), 1);
     let message = quoted_printable(&outbox[0]);
     assert!(
-        message.contains("http://localhost:1111/coordination/en/enrol?token="),
+        // Config::public_origin: this test's site is not served anywhere, so the public one
+        // (tests/link_origin.rs has a local server's).
+        message.contains("https://peer-support.example.ca/coordination/en/enrol?token="),
         "{message}"
     );
     assert!(message.contains("To: robin@example.ca"));

@@ -162,9 +162,20 @@ function mailTo(to, kind) {
   }, 30_000);
 }
 
-/** The withdrawal link's path and query in a message. */
+/** The withdrawal link in a message, whole (origin, path and query). */
 function linkIn(message) {
-  return message.match(/\/api\/withdraw\?lang=[a-z]{2}&token=[0-9a-f]{64}/)?.[0];
+  return message.match(/https?:\/\/[^\s"<>/]+\/api\/withdraw\?lang=[a-z]{2}&token=[0-9a-f]{64}/)?.[0];
+}
+
+/**
+ * The path and query of a withdrawal link, once its origin is checked: the address `site serve`
+ * is used at (localhost, the name passkeys need, on the test's port), never the site's public
+ * address (review M5).
+ */
+function servedPath(link) {
+  const url = new URL(link);
+  assert.equal(url.origin, base.replace('://127.0.0.1', '://localhost'), link);
+  return url.pathname + url.search;
 }
 
 /** Opens `path` on the test's server at `width`, with the CSP watched and live reload off. */
@@ -242,8 +253,9 @@ for (const lang of ['en', 'fr']) {
       assert.equal(full.status, 'waitlisted', 'the group is full: the last person waits');
 
       const acknowledgement = await mailTo(person, 'acknowledgement');
-      const link = linkIn(acknowledgement);
-      assert.ok(link, 'the acknowledgement carries the personal link');
+      const whole = linkIn(acknowledgement);
+      assert.ok(whole, 'the acknowledgement carries the personal link');
+      const link = servedPath(whole);
       assert.ok(link.startsWith(`/api/withdraw?lang=${lang}&`), link);
 
       const problems = [];
@@ -270,6 +282,7 @@ for (const lang of ['en', 'fr']) {
       const promotion = await mailTo(waiting, 'promotion');
       assert.ok(promotion.includes(words.promoted), promotion);
       assert.ok(linkIn(promotion), 'with a link of their own');
+      servedPath(linkIn(promotion));
 
       // The link again: it has been used.
       await checkPage(link, `${lang} used`, problems, sources);

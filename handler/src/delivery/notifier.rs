@@ -457,8 +457,7 @@ async fn registration_news(
     let withdrawable = matches!(stored.status, Status::Registered | Status::Waitlisted);
     let cohort = crate::waiting_list::cohort_of(content, stored)
         .filter(|cohort| withdrawable && delivery.offerings_now() < cohort.starts);
-    let origin = delivery.config().site_origins.first();
-    let (Some(cohort), Some(origin)) = (cohort, origin) else {
+    let Some(cohort) = cohort else {
         return Ok(emails::RegistrationNews {
             withdraw_url: None,
             promotion,
@@ -478,7 +477,11 @@ async fn registration_news(
         .map_err(|err| Failure::Retry(err.to_string()))?;
     let lang = stored.submission.reply_lang();
     Ok(emails::RegistrationNews {
-        withdraw_url: Some(crate::withdrawal::link(origin, lang, &token)),
+        withdraw_url: Some(crate::withdrawal::link(
+            &delivery.config().public_origin,
+            lang,
+            &token,
+        )),
         promotion,
         withdrawn: false,
     })

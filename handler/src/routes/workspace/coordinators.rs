@@ -143,21 +143,6 @@ fn back(lang: Lang, done: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
 }
 
-/// The origin invitation links use: the site's public origin, or this local server's own.
-fn link_origin(state: &AppState, headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    match (state.config().allow_host_origin, host) {
-        // A local server answers only to its loopback names (crate::origin checked it).
-        (true, Some(host)) => format!("http://{host}"),
-        _ => state
-            .config()
-            .site_origins
-            .first()
-            .cloned()
-            .unwrap_or_default(),
-    }
-}
-
 /// `POST /coordination/{lang}/coordinators/invite`.
 pub async fn invite(
     State(state): State<AppState>,
@@ -175,8 +160,10 @@ pub async fn invite(
         tracing::warn!("workspace invitation for an unlisted address not sent");
         return back(lang, "invited");
     };
-    let origin = link_origin(&state, &headers);
-    match invitation::invite(&state, &email, &origin, &who.coordinator).await {
+    // The same origin as every other link (a local server's own address, whatever host name
+    // the request came by: passkeys need the one it is used at).
+    let origin = &state.config().public_origin;
+    match invitation::invite(&state, &email, origin, &who.coordinator).await {
         Ok(_) => back(lang, "invited"),
         Err(err) => session::unavailable(&state, lang, "coordinators", &err),
     }
