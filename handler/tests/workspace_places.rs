@@ -87,7 +87,6 @@ async fn coordinators_withdraw_mark_not_attending_and_give_places_from_the_roste
         people[0]
     )));
     assert!(html.contains("value=\"not-attending\"") && html.contains("value=\"give-place\""));
-    assert!(html.contains(&format!("name=\"csrf\" value=\"{}\"", session.csrf)));
 
     // Withdraw person 0: person 10, first waiting, gets the place.
     let (code, location) = act(
@@ -254,4 +253,66 @@ async fn a_cross_site_post_or_a_wrong_token_changes_nothing() {
         .unwrap();
     assert_eq!(site.send(request).await.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(status(&site, &person).await, Status::Registered);
+}
+
+/// A roster action asks first (review m16): the roster's buttons lead (GET, no token in the
+/// address) to a page saying what will happen, whose form posts the action; the question
+/// changes nothing, in both languages.
+#[tokio::test]
+async fn each_roster_action_is_confirmed_before_it_is_done() {
+    let site = TestSite::with_settings(OPEN, &[("PASSERELLE_COORDINATORS", ALEX)]);
+    let session = signed_in(&site.state, ALEX).await;
+    let person = register(&site, 0).await;
+    let html = roster(&site, "en", &session, "").await;
+    let url = format!("/coordination/en/registrations/{person}");
+    assert!(
+        html.contains(&format!("<form method=\"get\" action=\"{url}\"")),
+        "{html}"
+    );
+    assert!(
+        !html.contains(&format!("method=\"post\" action=\"{url}\"")),
+        "no one-click change: {html}"
+    );
+    for (lang, action, question) in [
+        ("en", "withdraw", "Withdraw this person?"),
+        ("en", "not-attending", "Mark this person as not attending?"),
+        (
+            "fr",
+            "withdraw",
+            "Annuler l’inscription de cette personne\u{202f}?",
+        ),
+    ] {
+        let page_url = format!("/coordination/{lang}/registrations/{person}?action={action}");
+        let request = Request::get(&page_url)
+            .header(header::ACCEPT, HTML)
+            .header(header::COOKIE, &session.cookie)
+            .body(Body::empty())
+            .unwrap();
+        let response = site.send(request).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let page = text(response).await;
+        assert!(page.contains(question), "{page}");
+        assert!(page.contains(person.as_str()));
+        let post = format!(
+            "<form class=\"ps-form\" method=\"post\" action=\"/coordination/{lang}/registrations/{person}\">"
+        );
+        assert!(page.contains(&post), "{page}");
+        assert!(page.contains(&format!("name=\"action\" value=\"{action}\"")));
+        assert!(page.contains(&session.csrf));
+        let stored = site.state.store().get(&person).await.unwrap().unwrap();
+        assert_eq!(stored.status, Status::Registered, "a GET changes nothing");
+    }
+    // The confirmed action is done.
+    let (code, _) = act(
+        &site,
+        &session,
+        &person,
+        "withdraw",
+        &session.csrf,
+        "same-origin",
+    )
+    .await;
+    assert_eq!(code, StatusCode::SEE_OTHER);
+    let stored = site.state.store().get(&person).await.unwrap().unwrap();
+    assert_eq!(stored.status, Status::Withdrawn);
 }

@@ -332,16 +332,28 @@ describe('the roster, as a coordinator acts on it', () => {
     const sources = [];
     const { context, page, csp, external } = await openWorkspace(session, '/coordination/en/registrations', 1280);
     try {
+      // Each action asks first (a page saying what will happen); confirming posts it.
+      let asked = false;
+      const confirmed = async (button) => {
+        await Promise.all([page.waitForNavigation(), button.click()]);
+        assert.match(page.url(), /\/registrations\/[A-Z0-9]+\?action=/);
+        if (!asked) {
+          asked = true;
+          problems.push(...formatAxeViolations('en roster question', 1280, await runAxe(page)));
+          sources.push({ path: 'en roster question', html: await page.content() });
+        }
+        await Promise.all([page.waitForNavigation(), page.locator('form.ps-form button[type=submit]').click()]);
+      };
       const give = page.getByRole('button', { name: /^Give a place now/ }).first();
-      await Promise.all([page.waitForNavigation(), give.click()]);
+      await confirmed(give);
       const notice = await page.locator('.ps-notice').textContent();
       assert.match(notice, /: Registered/, notice);
       // Eleven registered in ten places: the first withdrawal frees no place for anyone...
       const withdraw = () => page.getByRole('button', { name: /^Withdraw/ }).first();
-      await Promise.all([page.waitForNavigation(), withdraw().click()]);
+      await confirmed(withdraw());
       assert.match(await page.locator('.ps-notice').textContent(), /: Withdrawn\.$/);
       // ...the second does: it goes to the next person waiting.
-      await Promise.all([page.waitForNavigation(), withdraw().click()]);
+      await confirmed(withdraw());
       assert.match(await page.locator('.ps-notice').textContent(), /Withdrawn\. The place went to/);
       assert.deepEqual(csp, []);
       assert.deepEqual(external, []);

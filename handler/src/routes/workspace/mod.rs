@@ -84,7 +84,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/coordination/{lang}/registrations/{reference}",
-            post(places::change),
+            get(places::confirm).post(places::change),
         )
         .route(
             "/coordination/{lang}/submissions/{reference}/delete",

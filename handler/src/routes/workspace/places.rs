@@ -1,4 +1,7 @@
-//! `POST /coordination/{lang}/registrations/{reference}`: a coordinator's action on the roster
+//! `GET /coordination/{lang}/registrations/{reference}?action=`: what a roster action will do,
+//! asked before it is done (the roster's buttons lead here: a mis-click removes no one), with
+//! the form that posts it. `POST /coordination/{lang}/registrations/{reference}`: a
+//! coordinator's action on the roster
 //! (issue 13): withdraw a person (registered or waiting), mark a registered person as not
 //! attending, or give a person waiting a place by hand. A freed place goes to the first person
 //! waiting in the same step (crate::store::places), who is told by their chosen way. Checked
@@ -6,6 +9,7 @@
 //! answered with a 303 back to the roster, which says what happened.
 
 use super::LangSegment;
+use super::page::{self, Page};
 use super::views;
 use crate::auth::{self, SignedIn};
 use crate::reference::Reference;
@@ -14,10 +18,10 @@ use crate::store::auth::Activity;
 use crate::store::places::{PlaceAction, PlaceOutcome};
 use crate::waiting_list;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The roster's action form: its CSRF token and the action (`withdraw`, `not-attending`,
 /// `give-place`).
@@ -37,6 +41,87 @@ fn action(name: &str) -> Option<PlaceAction> {
         "give-place" => Some(PlaceAction::Promote),
         _ => None,
     }
+}
+
+/// The question's address: the action asked about.
+#[derive(Debug, Deserialize)]
+pub struct ConfirmQuery {
+    #[serde(default)]
+    action: String,
+}
+
+/// What the confirmation page shows.
+#[derive(Serialize)]
+struct ConfirmContext {
+    reference: String,
+    submission_url: String,
+    text: String,
+    button: String,
+    action: String,
+    csrf: String,
+    post_url: String,
+    cancel: String,
+}
+
+/// The keys of an action's question: its title, what will happen, its button.
+fn confirm_keys(action: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    match action {
+        "withdraw" => Some((
+            "place_confirm_withdraw_title",
+            "place_confirm_withdraw_text",
+            "workspace_action_withdraw",
+        )),
+        "not-attending" => Some((
+            "place_confirm_not_attending_title",
+            "place_confirm_not_attending_text",
+            "workspace_action_not_attending",
+        )),
+        "give-place" => Some((
+            "place_confirm_give_place_title",
+            "place_confirm_give_place_text",
+            "workspace_action_give_place",
+        )),
+        _ => None,
+    }
+}
+
+/// Asks to confirm a roster action; an unknown action or reference leads back to the roster.
+pub async fn confirm(
+    State(state): State<AppState>,
+    Path((LangSegment(lang), reference)): Path<(LangSegment, String)>,
+    Query(query): Query<ConfirmQuery>,
+    who: SignedIn,
+) -> Response {
+    let roster = auth::url(lang, "registrations");
+    let (Some(reference), Some((title_key, text_key, button_key))) =
+        (Reference::parse(&reference), confirm_keys(&query.action))
+    else {
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, roster)]).into_response();
+    };
+    match state.store().get(&reference).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return (StatusCode::SEE_OTHER, [(header::LOCATION, roster)]).into_response(),
+        Err(err) => return views::unavailable(&state, lang, "registrations", &err),
+    }
+    let content = state.content();
+    let words = content.words();
+    let path = format!("registrations/{reference}?action={}", query.action);
+    let context = ConfirmContext {
+        reference: reference.to_string(),
+        submission_url: auth::url(lang, &format!("submissions/{reference}")),
+        text: words.get(text_key, lang),
+        button: words.get(button_key, lang),
+        action: query.action.clone(),
+        csrf: who.csrf().to_string(),
+        post_url: auth::url(lang, &format!("registrations/{reference}")),
+        cancel: roster,
+    };
+    let page = Page {
+        template: "workspace/place-action.html",
+        title_key,
+        path: &path,
+    };
+    page::render_page(&state, lang, page, Some(&who), StatusCode::OK, &context)
 }
 
 /// What the activity log says of an action done.
