@@ -55,6 +55,7 @@ async fn the_activity_log_forgets_entries_past_its_retention() {
     let entry = |days: i64| ActivityEntry {
         at: t0() + jiff::SignedDuration::from_hours(24 * days),
         actor: "alex@example.ca".into(),
+        date_only: false,
         action: Activity::SignedIn,
     };
     store.log_activity(entry(0)).await.unwrap();

@@ -656,6 +656,7 @@ async fn the_activity_log_names_whom_a_coordinator_invited_or_removed() {
         let entry = handler::store::auth::ActivityEntry {
             at: site.state.received_now(),
             actor: ALEX.into(),
+            date_only: false,
             action,
         };
         site.state.store().log_activity(entry).await.unwrap();
@@ -805,4 +806,25 @@ async fn a_malformed_address_gets_the_workspaces_page_in_its_language_not_plain_
             "{html}"
         );
     }
+}
+
+#[tokio::test]
+async fn an_entry_logged_at_midnight_keeps_its_time_unless_marked_date_only() {
+    let site = site();
+    let session = signed_in(&site.state, ALEX).await;
+    let midnight = jiff::civil::date(2025, 6, 2)
+        .to_zoned(site.state.content().tz.clone())
+        .unwrap()
+        .timestamp();
+    let entry = handler::store::auth::ActivityEntry {
+        at: midnight,
+        actor: ALEX.into(),
+        date_only: false,
+        action: Activity::Viewed {
+            reference: Reference::parse("K7MW4XTA").unwrap(),
+        },
+    };
+    site.state.store().log_activity(entry).await.unwrap();
+    let html = page(&site, "/coordination/en/activity", &session).await;
+    assert!(html.contains("Monday, June 2, 2025, midnight ET"), "{html}");
 }

@@ -91,6 +91,7 @@ pub async fn invite(
         .log_activity(ActivityEntry {
             at: now,
             actor: actor.to_string(),
+            date_only: false,
             action: Activity::Invited {
                 email: email.clone(),
             },

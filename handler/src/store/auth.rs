@@ -106,6 +106,10 @@ pub struct ActivityEntry {
     pub at: Timestamp,
     /// The coordinator's email address (or `operator` for the `handler` command).
     pub actor: String,
+    /// Shown with its date only: it names an anonymous form's submission, and `at` is the
+    /// start of its day. Stored with the entry, never guessed from `at` (an entry made at
+    /// midnight keeps its time).
+    pub date_only: bool,
     pub action: Activity,
 }
 

@@ -517,6 +517,7 @@ mod inbox {
         a_submission_marked_done_is_deleted_after_its_days,
         a_registration_marked_done_early_keeps_its_place_until_its_deletion_day,
         deleting_a_registration_withdrawn_first_frees_no_second_place,
+        an_activity_entry_keeps_its_date_only_marker,
     );
 
     /// Marked done, every item of a submission (and its idempotency record) expires at the

@@ -53,6 +53,7 @@ async fn activity_entries_expire_after_their_retention() {
     let entry = |days: i64| ActivityEntry {
         at: t0() - jiff::SignedDuration::from_hours(24 * days),
         actor: "alex@example.ca".into(),
+        date_only: false,
         action: Activity::SignedIn,
     };
     store.log_activity(entry(11)).await.unwrap();

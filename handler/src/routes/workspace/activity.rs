@@ -1,7 +1,7 @@
 //! `GET /coordination/{lang}/activity`: the activity log, newest first: who signed in, viewed,
 //! exported (with the row count), changed a progress, deleted, invited or removed whom, and
 //! when. Never an answer: an entry names a submission by its reference at most. An entry
-//! dated at the start of a day names anonymous feedback (crate::anonymous): its date only.
+//! marked "date only" names anonymous feedback (crate::anonymous): its date only.
 
 use super::LangSegment;
 use super::page::{self, Page};
@@ -10,7 +10,7 @@ use crate::auth::SignedIn;
 use crate::content::Content;
 use crate::reference::Reference;
 use crate::state::AppState;
-use crate::store::auth::{Activity, ActivityEntry};
+use crate::store::auth::Activity;
 use crate::store::inbox::Progress;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -55,7 +55,7 @@ pub async fn activity(
         entries: entries
             .iter()
             .map(|entry| EntryView {
-                when: views::when(entry.at, &content.site, lang, date_only(entry, &content.tz)),
+                when: views::when(entry.at, &content.site, lang, entry.date_only),
                 who: entry.actor.clone(),
                 what: describe(&content, &entry.action, lang),
             })
@@ -67,22 +67,6 @@ pub async fn activity(
         path: "activity",
     };
     page::render_page(&state, lang, page, Some(&who), StatusCode::OK, &context)
-}
-
-/// Whether an entry keeps its date only: one that names a submission and is dated at the start
-/// of its day, as entries about anonymous feedback are (views::log).
-fn date_only(entry: &ActivityEntry, tz: &jiff::tz::TimeZone) -> bool {
-    let names_submission = matches!(
-        entry.action,
-        Activity::Viewed { .. }
-            | Activity::StatusChanged { .. }
-            | Activity::Deleted { .. }
-            | Activity::Withdrew { .. }
-            | Activity::MarkedNotAttending { .. }
-            | Activity::GavePlace { .. }
-    );
-    let zoned = entry.at.to_zoned(tz.clone());
-    names_submission && zoned.start_of_day().is_ok_and(|start| start == zoned)
 }
 
 /// What the entry says, in `lang` (a form by its title, an offering by its id).

@@ -200,6 +200,7 @@ pub async fn remove(
             .log_activity(ActivityEntry {
                 at: state.received_now(),
                 actor: who.coordinator.clone(),
+                date_only: false,
                 action: Activity::Removed {
                     email: email.clone(),
                 },

@@ -31,6 +31,7 @@ pub async fn start(
                 .log_activity(ActivityEntry {
                     at: state.received_now(),
                     actor: email.to_string(),
+                    date_only: false,
                     action: action.clone(),
                 })
                 .await?;

@@ -43,6 +43,7 @@ pub async fn sign_out(
         .log_activity(ActivityEntry {
             at: state.received_now(),
             actor: signed_in.coordinator.clone(),
+            date_only: false,
             action: Activity::SignedOut,
         })
         .await;

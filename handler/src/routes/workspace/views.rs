@@ -152,8 +152,8 @@ pub struct Choice {
 }
 
 /// Appends `action` by the coordinator to the activity log, dated `now`, or the start of its
-/// day when it names an anonymous form's submission (crate::anonymous): the log then dates
-/// that submission no finer than the store does.
+/// day, marked "date only", when it names an anonymous form's submission (crate::anonymous):
+/// the log then dates that submission no finer than the store does.
 pub async fn log(
     state: &AppState,
     coordinator: &str,
@@ -171,6 +171,7 @@ pub async fn log(
         .log_activity(ActivityEntry {
             at,
             actor: coordinator.to_string(),
+            date_only: names_anonymous,
             action,
         })
         .await

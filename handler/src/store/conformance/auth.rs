@@ -254,6 +254,7 @@ pub async fn the_activity_log_lists_the_newest_entries_first(store: &impl AuthSt
             .log_activity(ActivityEntry {
                 at: t0() + minutes(minute),
                 actor: "alex@example.ca".into(),
+                date_only: false,
                 action,
             })
             .await

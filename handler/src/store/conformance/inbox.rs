@@ -17,7 +17,7 @@ use model::forms::{Answer, Submission};
 use std::collections::BTreeMap;
 
 /// Every inbox case that needs only the store.
-pub const INBOX_CASES: [&str; 8] = [
+pub const INBOX_CASES: [&str; 9] = [
     "the_inbox_lists_a_forms_submissions_newest_first_with_counts",
     "a_submission_is_opened_with_its_handling",
     "deleting_now_removes_the_submission_its_notices_and_its_keys",
@@ -26,6 +26,7 @@ pub const INBOX_CASES: [&str; 8] = [
     "a_submission_marked_done_is_deleted_after_its_days",
     "a_registration_marked_done_early_keeps_its_place_until_its_deletion_day",
     "deleting_a_registration_withdrawn_first_frees_no_second_place",
+    "an_activity_entry_keeps_its_date_only_marker",
 ];
 
 /// Inbox cases that also read everything the backend keeps.
@@ -273,6 +274,45 @@ pub async fn deleting_a_registration_withdrawn_first_frees_no_second_place(store
         stored(store, late).await.1,
         Status::Waitlisted,
         "no second place"
+    );
+}
+
+/// An activity entry's "date only" marker is stored with it: an entry about anonymous
+/// feedback keeps its day only, and one made at midnight exactly is not taken for one.
+pub async fn an_activity_entry_keeps_its_date_only_marker(store: &impl Store) {
+    use crate::store::auth::{Activity, ActivityEntry};
+    let midnight = jiff::civil::date(2025, 6, 2)
+        .to_zoned(toronto())
+        .expect("a day's start")
+        .timestamp();
+    for (reference, date_only) in [("K7MW4XTA", false), ("P3RT9KXA", true)] {
+        let entry = ActivityEntry {
+            at: midnight,
+            actor: "alex@example.ca".into(),
+            date_only,
+            action: Activity::Viewed {
+                reference: Reference::parse(reference).expect("a reference"),
+            },
+        };
+        store.log_activity(entry).await.unwrap();
+    }
+    let mut read: Vec<(String, bool)> = store
+        .activity(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|entry| match entry.action {
+            Activity::Viewed { reference } => (reference.to_string(), entry.date_only),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    read.sort();
+    assert_eq!(
+        read,
+        [
+            ("K7MW4XTA".to_string(), false),
+            ("P3RT9KXA".to_string(), true)
+        ]
     );
 }
 

@@ -81,6 +81,8 @@ fn to_entry(item: &Item) -> Result<ActivityEntry, StoreError> {
     Ok(ActivityEntry {
         at: at(item, "at")?,
         actor: get_s(item, "actor")?.to_string(),
+        // Absent on entries logged before the marker was kept.
+        date_only: matches!(item.get("date_only"), Some(AttributeValue::Bool(true))),
         action: serde_json::from_str(get_s(item, "action")?).map_err(|err| {
             StoreError::Backend(format!("an activity entry is unreadable: {err}"))
         })?,
@@ -590,6 +592,7 @@ impl AuthStore for DynamoStore {
                 ("at".into(), n(entry.at.as_millisecond())),
                 ("actor".into(), s(entry.actor)),
                 ("action".into(), s(action)),
+                ("date_only".into(), AttributeValue::Bool(entry.date_only)),
                 (EXPIRES_AT.into(), ttl(entry.at + self.activity_retention)),
             ]);
             self.put(item, "logging an activity").await

@@ -52,14 +52,34 @@ CREATE TABLE IF NOT EXISTS activity (
     id          TEXT PRIMARY KEY,           -- random: no order of arrival
     at          INTEGER NOT NULL,
     actor       TEXT NOT NULL,
-    action      TEXT NOT NULL               -- Activity as JSON
+    action      TEXT NOT NULL,              -- Activity as JSON
+    date_only   INTEGER NOT NULL DEFAULT 0  -- 1: shown with its date only (anonymous feedback)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS activity_by_time ON activity (at);
 "#;
 
 /// Creates the workspace's tables if they are missing.
 pub(super) fn prepare(connection: &mut Connection) -> Result<(), StoreError> {
-    connection.execute_batch(SCHEMA).map_err(backend)
+    connection.execute_batch(SCHEMA).map_err(backend)?;
+    add_date_only(connection)
+}
+
+/// Adds `activity.date_only` to a file made before it was kept (its entries: dated to the
+/// moment, as they were shown before only when not at midnight).
+fn add_date_only(connection: &mut Connection) -> Result<(), StoreError> {
+    let present: bool = connection
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info('activity') WHERE name = 'date_only')",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(backend)?;
+    if !present {
+        connection
+            .execute_batch("ALTER TABLE activity ADD COLUMN date_only INTEGER NOT NULL DEFAULT 0")
+            .map_err(backend)?;
+    }
+    Ok(())
 }
 
 fn json_error(err: serde_json::Error) -> StoreError {
@@ -424,8 +444,15 @@ impl AuthStore for SqliteStore {
             )
             .map_err(backend)?;
             tx.execute(
-                "INSERT INTO activity (id, at, actor, action) VALUES (?1, ?2, ?3, ?4)",
-                params![random_id(), millis(entry.at), entry.actor, action],
+                "INSERT INTO activity (id, at, actor, action, date_only)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    random_id(),
+                    millis(entry.at),
+                    entry.actor,
+                    action,
+                    entry.date_only
+                ],
             )
             .map_err(backend)?;
             tx.commit().map_err(backend)
@@ -435,20 +462,22 @@ impl AuthStore for SqliteStore {
     fn activity(&self, limit: usize) -> BoxFuture<'_, Result<Vec<ActivityEntry>, StoreError>> {
         self.with(move |connection| {
             let mut statement = connection
-                .prepare("SELECT at, actor, action FROM activity ORDER BY at DESC, id LIMIT ?1")
+                .prepare("SELECT at, actor, action, date_only FROM activity ORDER BY at DESC, id LIMIT ?1")
                 .map_err(backend)?;
             let limit = i64::try_from(limit).unwrap_or(i64::MAX);
             let rows = statement
                 .query_map(params![limit], |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
                 })
                 .map_err(backend)?;
             let mut entries = Vec::new();
             for row in rows {
-                let (at, actor, action): (i64, String, String) = row.map_err(backend)?;
+                let (at, actor, action, date_only): (i64, String, String, bool) =
+                    row.map_err(backend)?;
                 entries.push(ActivityEntry {
                     at: from_millis(at)?,
                     actor,
+                    date_only,
                     action: serde_json::from_str(&action).map_err(json_error)?,
                 });
             }
