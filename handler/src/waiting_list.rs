@@ -56,9 +56,9 @@ pub fn cohort_of(content: &Content, stored: &StoredSubmission) -> Option<Registe
     })
 }
 
-/// The change `action` makes to `stored` at `at`: a freed place goes to someone waiting only
-/// before the cohort's first session, and a cohort gone from the offering's file frees its
-/// place for no one.
+/// The change `action` makes to `stored` at `at` (the offerings' clock): a freed place goes to
+/// someone waiting only before the cohort's first session, and a cohort gone from the
+/// offering's file frees its place for no one. Its notifications are due at the real time.
 pub fn change_for(
     content: &Arc<Content>,
     config: &Config,
@@ -73,6 +73,7 @@ pub fn change_for(
         group_size: cohort.as_ref().map_or(0, |c| c.group_size),
         promote: cohort.is_some_and(|c| at < c.starts),
         at,
+        notify_at: Timestamp::now(),
         notices: promotion_notices(config, Arc::clone(content)),
     }
 }

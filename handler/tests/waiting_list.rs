@@ -313,3 +313,50 @@ async fn withdrawals_are_told_and_a_promotion_since_withdrawn_is_dropped() {
     }
     assert_eq!(notifier::run_once(site.state.delivery()).await.unwrap(), 0);
 }
+
+/// A preview served at a future moment (`site serve --now`) sees the offerings then, but the
+/// news a change queues is due now (real time): the notifier sends it at once.
+#[tokio::test]
+async fn a_preview_clock_in_the_future_does_not_delay_the_news() {
+    let site = TestSite::new(OPEN);
+    register(&site, "workshop:english", 0, 11).await;
+    notifier::run_once(site.state.delivery()).await.unwrap();
+    let before = site.outbox();
+    let content = site.state.content();
+    let stored = site
+        .state
+        .store()
+        .list("registration")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.submission.email() == Some("person0@example.ca"))
+        .unwrap();
+    let future = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 365);
+    let mut change = waiting_list::change_for(
+        &content,
+        site.state.config(),
+        &stored,
+        handler::store::places::PlaceAction::Withdraw,
+        future,
+    );
+    // The fixtures' cohort is dated before that moment; a preview's would be after it.
+    change.promote = true;
+    let outcome = site.state.store().change_place(change).await.unwrap();
+    assert!(
+        format!("{outcome:?}").contains("promoted: Some"),
+        "{outcome:?}"
+    );
+    notifier::run_once(site.state.delivery()).await.unwrap();
+    let new: Vec<String> = site
+        .outbox()
+        .into_iter()
+        .filter(|m| !before.contains(m))
+        .collect();
+    assert_eq!(of_kind(&new, "promotion").len(), 1, "sent now");
+    assert_eq!(
+        of_kind(&new, "withdrawal-confirmation").len(),
+        1,
+        "sent now"
+    );
+}

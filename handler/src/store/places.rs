@@ -83,7 +83,12 @@ pub struct PlaceChange {
     /// Whether a freed place may still go to someone waiting (before the cohort's first
     /// session; afterwards a place freed by "not attending" stays free).
     pub promote: bool,
+    /// The moment of the change as the offerings are seen (a preview's fixed clock, or the
+    /// real time): whether a withdrawal link still works.
     pub at: Timestamp,
+    /// When the notifications it queues are due: the real time (a preview's clock may be in
+    /// the future, and mail must not wait for it).
+    pub notify_at: Timestamp,
     pub notices: PromotionNotices,
 }
 
@@ -95,6 +100,7 @@ impl std::fmt::Debug for PlaceChange {
             .field("group_size", &self.group_size)
             .field("promote", &self.promote)
             .field("at", &self.at)
+            .field("notify_at", &self.notify_at)
             .finish_non_exhaustive()
     }
 }

@@ -254,6 +254,7 @@ pub async fn deleting_a_registration_withdrawn_first_frees_no_second_place(store
         group_size: 1,
         promote: true,
         at: t0() + SignedDuration::from_hours(1),
+        notify_at: t0() + SignedDuration::from_hours(1),
         notices: super::places::notices(),
     };
     store.change_place(change).await.unwrap();

@@ -98,6 +98,7 @@ fn change(reference: &Reference, action: PlaceAction, group_size: u32) -> PlaceC
         group_size,
         promote: true,
         at: t0() + SignedDuration::from_hours(1),
+        notify_at: t0() + SignedDuration::from_hours(1),
         notices: notices(),
     }
 }

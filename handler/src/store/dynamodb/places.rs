@@ -536,7 +536,7 @@ impl DynamoStore {
                 received_at: get_n(&item, "received_at")?,
                 expires_at: get_n(&item, EXPIRES_AT)?,
             };
-            self.note_writes(&moved, change.at, &change.notices, &mut writes)
+            self.note_writes(&moved, change.notify_at, &change.notices, &mut writes)
                 .await?;
         }
         let candidate = match frees && change.promote {
@@ -545,7 +545,7 @@ impl DynamoStore {
         };
         match (&candidate, &person.cohort) {
             (Some(candidate), _) => {
-                self.promotion_writes(candidate, change.at, &change.notices, &mut writes)
+                self.promotion_writes(candidate, change.notify_at, &change.notices, &mut writes)
                     .await?;
             }
             (None, Some((offering, _, cohort_key))) if frees => {

@@ -223,7 +223,12 @@ fn change(tx: &Transaction<'_>, change: &PlaceChange) -> Result<PlaceOutcome, St
     )
     .map_err(backend)?;
     if status == Status::Withdrawn {
-        queue(tx, &withdrawn(tx, reference)?, change.at, &change.notices)?;
+        queue(
+            tx,
+            &withdrawn(tx, reference)?,
+            change.notify_at,
+            &change.notices,
+        )?;
     }
     let promoted = match (frees && change.promote, row.offering, row.cohort) {
         (true, Some(offering), Some(cohort)) => {
@@ -235,7 +240,7 @@ fn change(tx: &Transaction<'_>, change: &PlaceChange) -> Result<PlaceOutcome, St
                 cohort_key,
                 group_size: change.group_size,
             };
-            promote_next(tx, &places, change.at, &change.notices)?
+            promote_next(tx, &places, change.notify_at, &change.notices)?
         }
         _ => None,
     };
