@@ -311,3 +311,50 @@ async fn purging_keeps_its_own_clock_so_no_line_follows_the_arrival_of_feedback(
         "a line followed the feedback: {log}"
     );
 }
+
+/// A coordinator deletes a submission while its notices are being sent (claimed, not yet
+/// read): there is nothing left to send and nothing went wrong, so nothing is sent, nothing is
+/// given up on, and no `notification_failed` line trips the alarm (review m9); at most a debug
+/// line.
+#[tokio::test]
+async fn a_submission_deleted_while_its_notices_are_sent_is_dropped_quietly() {
+    use handler::store::inbox::InboxStore as _;
+    let site = TestSite::new(OPEN);
+    let response = site.post_form("intake", &intake("en")).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let reference = handler::Reference::parse(&reference_in(&location(&response))).unwrap();
+    let now = Timestamp::now();
+    let store = site.state.store();
+    let claimed = store.claim_due(now, notifier::LEASE, 10).await.unwrap();
+    assert_eq!(claimed.len(), 2, "the notice and the acknowledgement");
+    assert!(store.delete_now(&reference).await.unwrap());
+    let (outcomes, lines) = logged_json(async {
+        let mut outcomes = Vec::new();
+        for notification in &claimed {
+            outcomes.push(
+                notifier::send_claimed(site.state.delivery(), notification, now)
+                    .await
+                    .unwrap(),
+            );
+        }
+        outcomes
+    })
+    .await;
+    assert!(
+        outcomes.iter().all(|o| *o == notifier::Outcome::NotClaimed),
+        "{outcomes:?}"
+    );
+    for line in &lines {
+        assert_ne!(
+            line["fields"]["message"],
+            notifier::FAILED_EVENT,
+            "{lines:#?}"
+        );
+        assert!(
+            line["level"] == "DEBUG" || line["level"] == "TRACE",
+            "{lines:#?}"
+        );
+    }
+    assert!(site.outbox().is_empty(), "nothing sent");
+    assert!(store.failed_notifications().await.unwrap().is_empty());
+}

@@ -148,6 +148,9 @@ enum Failure {
     /// It is no longer true (a promotion whose person has withdrawn since, or was deleted):
     /// dropped quietly, recorded as done without sending.
     Moot,
+    /// Its submission was deleted after it was claimed: nothing left to send, nothing to alarm
+    /// anyone; recorded as done (when anything of it is left) with a debug line.
+    Gone,
     /// Try again later (up to the attempt cap).
     Retry(String),
     /// It can never be sent.
@@ -163,7 +166,8 @@ pub enum Outcome {
     Retrying,
     /// Given up on: marked failed, and logged as [`FAILED_EVENT`].
     GaveUp,
-    /// Nothing to do (sent already, held by another notifier, not due).
+    /// Nothing to do (sent already, held by another notifier, not due, no longer true, or its
+    /// submission deleted meanwhile).
     NotClaimed,
 }
 
@@ -260,6 +264,18 @@ pub async fn send_claimed(
                 .mark_sent(&notification.id, delivery.now())
                 .await?;
             tracing::info!(reference, kind, "notification dropped: no longer true");
+            return Ok(Outcome::NotClaimed);
+        }
+        Err(Failure::Gone) => {
+            delivery
+                .store()
+                .mark_sent(&notification.id, delivery.now())
+                .await?;
+            tracing::debug!(
+                reference,
+                kind,
+                "notification dropped: its submission is deleted"
+            );
             return Ok(Outcome::NotClaimed);
         }
         Err(Failure::Retry(reason)) => format!("gave up after {attempts} attempts: {reason}"),
@@ -384,7 +400,9 @@ async fn deliver(delivery: &Delivery, notification: &PendingNotification) -> Res
         }
         None if promotion => return Err(Failure::Moot),
         Some(stored) => stored,
-        None => return Err(Failure::Abandon("the submission is no longer kept".into())),
+        // Deleted (by a coordinator, or by retention) since it was claimed: nothing to send,
+        // and nothing went wrong, so no alarm (review m9).
+        None => return Err(Failure::Gone),
     };
     let content = delivery.content();
     let form = content
