@@ -318,7 +318,6 @@ async fn purging_keeps_its_own_clock_so_no_line_follows_the_arrival_of_feedback(
 /// line.
 #[tokio::test]
 async fn a_submission_deleted_while_its_notices_are_sent_is_dropped_quietly() {
-    use handler::store::inbox::InboxStore as _;
     let site = TestSite::new(OPEN);
     let response = site.post_form("intake", &intake("en")).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
