@@ -29,7 +29,7 @@ pub struct ConfirmationView {
     pub support: Option<SupportLine>,
 }
 
-/// "If you need to talk to someone now, call the <line> at <a>phone</a>.", in parts so the
+/// "If you need to talk to someone now, call the `<line>` at `<a>phone</a>`.", in parts so the
 /// number is a link people can tap.
 #[derive(Debug, Clone, Serialize)]
 pub struct SupportLine {

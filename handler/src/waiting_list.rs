@@ -147,7 +147,7 @@ pub async fn fill_before_registering(
 /// Gives the free places of every cohort whose first session is after `offerings_now` (the
 /// moment offerings are seen at) to the people waiting for it, in order, each with their
 /// notifications due at `at` (the real time: a preview's fixed clock must not delay mail).
-/// One [`crate::store::PlaceStore::fill_places`] per form with a cohort field and cohort:
+/// One [`crate::store::places::PlaceStore::fill_places`] per form with a cohort field and cohort:
 /// each as atomic as a withdrawal's promotion. Returns who was promoted.
 pub async fn fill_open_cohorts(
     store: &dyn Store,

@@ -5,7 +5,7 @@
 //! The link carries a random token (256 bits). The store keeps only its SHA-256 hash, with the
 //! registration it names and the moment it stops working (the cohort's first session), so a
 //! copy of the table or a backup cannot be turned into working links. A token is issued by
-//! the notifier when it sends the email ([`crate::store::PlaceStore::add_withdrawal_link`]):
+//! the notifier when it sends the email ([`crate::store::places::PlaceStore::add_withdrawal_link`]):
 //! the plain token exists only in that email. It works once: using it withdraws the
 //! registration, after which every link of that registration says it was used.
 

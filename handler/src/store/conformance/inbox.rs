@@ -1,6 +1,7 @@
-//! The conformance cases of [`InboxStore`]: the coordinators' workspace's store operations.
-//! `handler/tests/store_inbox.rs` runs them on SQLite, `handler/tests/services/store_inbox.rs`
-//! on DynamoDB; both check they run every case of [`INBOX_CASES`] and [`INBOX_DUMP_CASES`].
+//! The conformance cases of [`InboxStore`](crate::store::InboxStore): the coordinators'
+//! workspace's store operations. `handler/tests/store_sqlite.rs` runs them on SQLite,
+//! `handler/tests/services/store.rs` on DynamoDB; both check they run every case of
+//! [`INBOX_CASES`] and [`INBOX_DUMP_CASES`].
 
 use super::{Dump, cohort_start, new_submission, stored, t0};
 use crate::anonymous;

@@ -1,6 +1,7 @@
-//! The conformance cases of [`PlaceStore`]: withdrawals, the waiting list advancing, changes
-//! by hand, a raised group size, and their races. Each backend's test file runs every case
-//! of [`CASES`] and [`RACE_CASES`] (handler/tests/store_sqlite.rs, tests/services/store.rs).
+//! The conformance cases of [`PlaceStore`](crate::store::places::PlaceStore): withdrawals,
+//! the waiting list advancing, changes by hand, a raised group size, and their races. Each
+//! backend's test file runs every case of [`CASES`] and [`RACE_CASES`]
+//! (handler/tests/store_places.rs, handler/tests/services/places.rs).
 
 use super::{cohort_start, new_submission, t0};
 use crate::reference::Reference;
