@@ -501,6 +501,16 @@ if notifier_table != ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", 
 # The firewall: a per-IP rule on /coordination/, a stricter one on sign-in and enrolment.
 [acl] = [r for r in waf["Resources"].values() if r["Type"] == "AWS::WAFv2::WebACL"]
 rules = {r["Name"]: r for r in acl["Properties"]["Rules"]}
+# Nothing the firewall keeps shows a token or a session (review m1): its log of blocked
+# requests redacts the cookie and the query string, and the workspace's rules keep no samples.
+[logging] = [r for r in waf["Resources"].values() if r["Type"] == "AWS::WAFv2::LoggingConfiguration"]
+redacted = logging["Properties"].get("RedactedFields", [])
+if {"SingleHeader": {"Name": "cookie"}} not in redacted or {"QueryString": {}} not in redacted:
+    problems.append(f"the firewall's log must redact the cookie and the query string: {redacted}")
+for name in ("rate-limit-workspace", "rate-limit-sign-in"):
+    sampled = rules.get(name, {}).get("VisibilityConfig", {}).get("SampledRequestsEnabled")
+    if sampled is not False:
+        problems.append(f"the workspace's rule {name} keeps sampled requests (cookies, tokens)")
 def limit(rule):
     ref = rule["Statement"]["RateBasedStatement"]["Limit"]["Ref"]
     return waf["Parameters"][ref]["Default"]
