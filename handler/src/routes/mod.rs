@@ -20,6 +20,7 @@
 
 mod back_to_form;
 mod confirmation;
+mod frame;
 mod responses;
 mod submit;
 mod withdraw;

@@ -6,6 +6,7 @@
 //! link gets a page that says so, in the language the link names. No sign-in: the link is the
 //! key, and it works once.
 
+use super::frame::{Frame, page_frame};
 use super::responses::{Format, html, refusal};
 use crate::content::Content;
 use crate::origin;
@@ -22,7 +23,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use model::Lang;
 use model::typography::in_lang;
-use render::{PageContext, PageFrame, SiteContext, TranslationContext, error_chain};
+use render::error_chain;
 use serde::{Deserialize, Serialize};
 
 /// What the link (or the posted form) carries.
@@ -319,14 +320,15 @@ fn page(
         }
         _ => format!("{PATH}?lang={}", lang.code()),
     };
-    let frame = frame(
+    let frame = page_frame(
         state,
-        &content,
         lang,
-        &view.title,
-        url(lang),
-        url(lang.other()),
-        title_key,
+        Frame {
+            template: "withdraw.html",
+            title_key,
+            url: url(lang),
+            other_url: url(lang.other()),
+        },
     );
     let mut context = frame.context();
     context.insert("withdraw", &view);
@@ -359,45 +361,4 @@ fn urlencode(token: &str) -> String {
     WithdrawalToken::parse(token)
         .map(|t| t.expose().to_string())
         .unwrap_or_default()
-}
-
-/// The site's frame around the page: its facts with the built assets, the strings, the
-/// language toggle.
-fn frame(
-    state: &AppState,
-    content: &Content,
-    lang: Lang,
-    title: &str,
-    url: String,
-    other_url: String,
-    title_key: &str,
-) -> PageFrame {
-    let other = lang.other();
-    PageFrame {
-        template: "withdraw.html".into(),
-        lang,
-        other_lang: other,
-        site: SiteContext::new(&content.site, lang, &state.pages().assets()),
-        t: render::strings_in(&content.strings, lang),
-        nav: Vec::new(),
-        page: PageContext {
-            title: title.to_string(),
-            description: String::new(),
-            content: String::new(),
-            url,
-            date_modified: String::new(),
-            is_section: false,
-            children: Vec::new(),
-            recent: Vec::new(),
-            breadcrumbs: Vec::new(),
-        },
-        translation: Some(TranslationContext {
-            url: other_url,
-            title: content.words().get(title_key, other),
-            lang: other,
-            lang_name: other.endonym().into(),
-        }),
-        alternates: None,
-        offering: None,
-    }
 }

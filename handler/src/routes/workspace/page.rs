@@ -4,11 +4,12 @@
 //! the page's own typed context.
 
 use crate::auth::{CSRF_FIELD, SignedIn};
+use crate::routes::frame::{Frame, page_frame};
 use crate::state::AppState;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use model::Lang;
-use render::{PageContext, PageFrame, SiteContext, TranslationContext, error_chain};
+use render::{PageFrame, error_chain};
 use serde::Serialize;
 
 /// Who is signed in, as templates see it (`signed_in`): the address, and the sign-out form's
@@ -38,37 +39,13 @@ pub struct Page<'a> {
 /// The frame of a workspace page in `lang` (the workspace's own navigation is
 /// `templates/workspace/nav.html`, not the site's).
 fn frame(state: &AppState, lang: Lang, page: Page<'_>) -> PageFrame {
-    let content = state.content();
-    let assets = state.pages().assets();
-    let title = content.words().get(page.title_key, lang);
-    let other = lang.other();
-    PageFrame {
-        template: page.template.to_string(),
-        lang,
-        other_lang: other,
-        site: SiteContext::new(&content.site, lang, &assets),
-        t: render::strings_in(&content.strings, lang),
-        nav: Vec::new(),
-        page: PageContext {
-            title,
-            description: String::new(),
-            content: String::new(),
-            url: crate::auth::url(lang, page.path),
-            date_modified: String::new(),
-            is_section: false,
-            children: Vec::new(),
-            recent: Vec::new(),
-            breadcrumbs: Vec::new(),
-        },
-        translation: Some(TranslationContext {
-            url: crate::auth::url(other, page.path),
-            title: content.words().get(page.title_key, other),
-            lang: other,
-            lang_name: other.endonym().into(),
-        }),
-        alternates: None,
-        offering: None,
-    }
+    let frame = Frame {
+        template: page.template,
+        title_key: page.title_key,
+        url: crate::auth::url(lang, page.path),
+        other_url: crate::auth::url(lang.other(), page.path),
+    };
+    page_frame(state, lang, frame)
 }
 
 /// The page, rendered with `context` (its fields are top-level names in the template), with
