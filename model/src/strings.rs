@@ -102,7 +102,7 @@ pub const WORKSPACE_INBOX_KEYS: &[&str] = &[
 
 /// The keys the form handler reads, with what each is for (`site check` reports a missing one;
 /// the handler refuses to start without them).
-pub const HANDLER_KEYS: [(&str, &str); 68] = [
+pub const HANDLER_KEYS: [(&str, &str); 80] = [
     (
         "support_line",
         "the support line on the confirmation page and in acknowledgements ({phone})",
@@ -362,6 +362,54 @@ pub const HANDLER_KEYS: [(&str, &str); 68] = [
     (
         "workspace_activity_gave_place",
         "the activity log: gave a person waiting a place by hand ({reference})",
+    ),
+    (
+        "promotion_email_subject",
+        "the email to a person who got a place from the waiting list: subject",
+    ),
+    (
+        "withdrawal_email_subject",
+        "the confirmation to a person whose place was cancelled: subject",
+    ),
+    (
+        "withdrawal_email_title",
+        "the confirmation to a person whose place was cancelled: title",
+    ),
+    (
+        "withdrawal_email_text",
+        "the confirmation to a person whose place was cancelled: text",
+    ),
+    (
+        "withdrawal_notice_heading",
+        "the coordinators' notice of a withdrawal: heading and subject",
+    ),
+    (
+        "withdrawal_notice_text",
+        "the coordinators' notice of a withdrawal: what happened",
+    ),
+    (
+        "place_confirm_withdraw_title",
+        "the roster's question before withdrawing a person: title",
+    ),
+    (
+        "place_confirm_withdraw_text",
+        "the roster's question before withdrawing a person: what will happen",
+    ),
+    (
+        "place_confirm_not_attending_title",
+        "the roster's question before marking a person not attending: title",
+    ),
+    (
+        "place_confirm_not_attending_text",
+        "the roster's question before marking a person not attending: what will happen",
+    ),
+    (
+        "place_confirm_give_place_title",
+        "the roster's question before giving a person waiting a place: title",
+    ),
+    (
+        "place_confirm_give_place_text",
+        "the roster's question before giving a person waiting a place: what will happen",
     ),
 ];
 
