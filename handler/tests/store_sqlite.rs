@@ -340,6 +340,7 @@ mod inbox {
         a_registration_marked_done_early_keeps_its_place_until_its_deletion_day,
         deleting_a_registration_withdrawn_first_frees_no_second_place,
         an_activity_entry_keeps_its_date_only_marker,
+        the_activity_log_is_read_page_by_page_newest_first,
     );
 
     #[tokio::test]

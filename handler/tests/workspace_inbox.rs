@@ -828,3 +828,43 @@ async fn an_entry_logged_at_midnight_keeps_its_time_unless_marked_date_only() {
     let html = page(&site, "/coordination/en/activity", &session).await;
     assert!(html.contains("Monday, June 2, 2025, midnight ET"), "{html}");
 }
+
+#[tokio::test]
+async fn the_activity_log_pages_to_older_entries() {
+    let site = site();
+    let session = signed_in(&site.state, ALEX).await;
+    let start: Timestamp = "2025-06-02T14:00:00Z".parse().unwrap();
+    for n in 0..120 {
+        let entry = handler::store::auth::ActivityEntry {
+            at: start + jiff::SignedDuration::from_mins(n),
+            actor: format!("person{n:03}@example.ca"),
+            date_only: false,
+            action: Activity::SignedIn,
+        };
+        site.state.store().log_activity(entry).await.unwrap();
+    }
+    let first = page(&site, "/coordination/en/activity", &session).await;
+    assert!(first.contains("person119@example.ca") && !first.contains("person000@"));
+    let older = first
+        .split(r#"href="/coordination/en/activity?older="#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("a link to older entries: {first}"));
+    let second = page(
+        &site,
+        &format!("/coordination/en/activity?older={older}"),
+        &session,
+    )
+    .await;
+    assert!(second.contains("person000@example.ca"), "{second}");
+    assert!(!second.contains("person119@example.ca"));
+    assert!(second.contains("Newest entries"));
+    assert!(!second.contains("Older entries"), "nothing older");
+    let french = page(
+        &site,
+        &format!("/coordination/fr/activity?older={older}"),
+        &session,
+    )
+    .await;
+    assert!(french.contains("Entrées les plus récentes"), "{french}");
+}

@@ -303,6 +303,26 @@ pub fn flagged(
         && now >= ends - SignedDuration::from_hours(24 * FLAG_DAYS)
 }
 
+/// One page of the activity log, newest first, and where the next (older) page starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActivityPage {
+    pub entries: Vec<super::auth::ActivityEntry>,
+    /// The key the next page reads after (`<at ms, 15 digits>#<id>`, the last entry's), when
+    /// there are older entries.
+    pub older: Option<String>,
+}
+
+/// Whether `key` has the shape of an [`ActivityPage::older`] key (a page address may be
+/// changed by hand: anything else starts from the newest).
+pub fn is_activity_key(key: &str) -> bool {
+    key.split_once('#').is_some_and(|(at, id)| {
+        at.len() == 15
+            && at.bytes().all(|b| b.is_ascii_digit())
+            && !id.is_empty()
+            && id.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
 /// The store's operations for the coordinators' workspace (a supertrait of
 /// [`super::Store`]; every backend passes [`super::conformance`]'s inbox cases).
 pub trait InboxStore: Send + Sync {
@@ -343,6 +363,14 @@ pub trait InboxStore: Send + Sync {
         form: &'a str,
         cohort: &'a CohortId,
     ) -> BoxFuture<'a, Result<Roster, StoreError>>;
+
+    /// Up to `limit` entries of the activity log, newest first, older than the entry keyed
+    /// `older_than` (an [`ActivityPage::older`]; from the newest when `None`).
+    fn activity_page<'a>(
+        &'a self,
+        older_than: Option<&'a str>,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<ActivityPage, StoreError>>;
 
     /// Deletes the submissions marked done whose deletion day has come at `now`, with their
     /// notifications; returns how many.

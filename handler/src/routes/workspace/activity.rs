@@ -1,32 +1,45 @@
-//! `GET /coordination/{lang}/activity`: the activity log, newest first: who signed in, viewed,
+//! `GET /coordination/{lang}/activity`: the activity log, newest first, [`SHOWN`] entries a
+//! page (`?older=` leads to the next, older page): who signed in, viewed,
 //! exported (with the row count), changed a progress, deleted, invited or removed whom, and
 //! when. Never an answer: an entry names a submission by its reference at most. An entry
 //! marked "date only" names anonymous feedback (crate::anonymous): its date only.
 
 use super::LangSegment;
 use super::page::{self, Page};
-use super::views::{self, When};
+use super::views::{self, PageQuery, When};
 use crate::auth::SignedIn;
 use crate::content::Content;
 use crate::reference::Reference;
 use crate::state::AppState;
 use crate::store::auth::Activity;
-use crate::store::inbox::Progress;
+use crate::store::inbox::{ActivityPage, Progress, is_activity_key};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use model::Lang;
 use model::typography::in_lang;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// How many entries the page shows (the newest).
-pub const SHOWN: usize = 500;
+/// How many entries a page shows; older ones are on the next page (`?older=`).
+pub const SHOWN: usize = 100;
+
+/// `?older=<key>`: the page of entries older than the one keyed so (an
+/// [`ActivityPage::older`]); anything else shows the newest.
+#[derive(Debug, Default, Deserialize)]
+pub struct ActivityQuery {
+    #[serde(default)]
+    older: String,
+}
 
 /// What `workspace/activity.html` sees besides the frame.
 #[derive(Debug, Serialize)]
 struct ActivityContext {
     caption: String,
     entries: Vec<EntryView>,
+    /// The next page's address, when there are older entries.
+    older_url: Option<String>,
+    /// The first page's address, on every page after it.
+    newest_url: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -41,9 +54,12 @@ pub async fn activity(
     State(state): State<AppState>,
     Path(LangSegment(lang)): Path<LangSegment>,
     who: SignedIn,
+    PageQuery(query): PageQuery<ActivityQuery>,
 ) -> Response {
-    let entries = match state.store().activity(SHOWN).await {
-        Ok(entries) => entries,
+    let older_than = Some(query.older.as_str()).filter(|key| is_activity_key(key));
+    let ActivityPage { entries, older } = match state.store().activity_page(older_than, SHOWN).await
+    {
+        Ok(page) => page,
         Err(err) => return views::unavailable(&state, lang, "activity", &err),
     };
     let content = state.content();
@@ -60,13 +76,22 @@ pub async fn activity(
                 what: describe(&content, &entry.action, lang),
             })
             .collect(),
+        // The key's `#` escaped: in an address it would start the fragment.
+        older_url: older.map(|key| crate::auth::url(lang, &older_path(&key))),
+        newest_url: older_than.map(|_| crate::auth::url(lang, "activity")),
     };
+    let path = older_than.map_or_else(|| "activity".to_string(), older_path);
     let page = Page {
         template: "workspace/activity.html",
         title_key: "workspace_activity_title",
-        path: "activity",
+        path: &path,
     };
     page::render_page(&state, lang, page, Some(&who), StatusCode::OK, &context)
+}
+
+/// The address of the page of entries older than `key`, after `/coordination/{lang}/`.
+fn older_path(key: &str) -> String {
+    format!("activity?older={}", key.replace('#', "%23"))
 }
 
 /// What the entry says, in `lang` (a form by its title, an offering by its id).

@@ -18,7 +18,7 @@ use model::forms::{Answer, Submission};
 use std::collections::BTreeMap;
 
 /// Every inbox case that needs only the store.
-pub const INBOX_CASES: [&str; 9] = [
+pub const INBOX_CASES: [&str; 10] = [
     "the_inbox_lists_a_forms_submissions_newest_first_with_counts",
     "a_submission_is_opened_with_its_handling",
     "deleting_now_removes_the_submission_its_notices_and_its_keys",
@@ -28,6 +28,7 @@ pub const INBOX_CASES: [&str; 9] = [
     "a_registration_marked_done_early_keeps_its_place_until_its_deletion_day",
     "deleting_a_registration_withdrawn_first_frees_no_second_place",
     "an_activity_entry_keeps_its_date_only_marker",
+    "the_activity_log_is_read_page_by_page_newest_first",
 ];
 
 /// Inbox cases that also read everything the backend keeps.
@@ -316,6 +317,39 @@ pub async fn an_activity_entry_keeps_its_date_only_marker(store: &impl Store) {
             ("P3RT9KXA".to_string(), true)
         ]
     );
+}
+
+/// The activity log reads page by page, newest first: every entry once, in order, and the
+/// last page says there is nothing older.
+pub async fn the_activity_log_is_read_page_by_page_newest_first(store: &impl Store) {
+    use crate::store::auth::{Activity, ActivityEntry};
+    for minute in 0..7 {
+        let entry = ActivityEntry {
+            at: at_minute(minute),
+            actor: format!("person{minute}@example.ca"),
+            date_only: false,
+            action: Activity::SignedIn,
+        };
+        store.log_activity(entry).await.unwrap();
+    }
+    let (mut read, mut older) = (Vec::new(), None::<String>);
+    for pages in 1.. {
+        let page = store.activity_page(older.as_deref(), 3).await.unwrap();
+        assert!(page.entries.len() <= 3);
+        read.extend(page.entries.into_iter().map(|e| e.actor));
+        older = page.older;
+        if let Some(key) = &older {
+            assert!(crate::store::inbox::is_activity_key(key), "{key}");
+        } else {
+            assert_eq!(pages, 3);
+            break;
+        }
+    }
+    let expected: Vec<String> = (0..7)
+        .rev()
+        .map(|m| format!("person{m}@example.ca"))
+        .collect();
+    assert_eq!(read, expected);
 }
 
 /// Delete now leaves nothing that names the submission: not its item or row, its notices,

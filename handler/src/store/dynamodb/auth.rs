@@ -33,7 +33,7 @@ use std::collections::HashMap;
 const SESSION_SK: &str = "SESSION";
 const TOKEN_SK: &str = "TOKEN";
 const ATTEMPT_SK: &str = "ATTEMPT";
-const ACTIVITY_PK: &str = "ACTIVITY";
+pub(super) const ACTIVITY_PK: &str = "ACTIVITY";
 const REVOKED_SK: &str = "REVOKED";
 
 fn session_pk(id_hash: &str) -> String {
@@ -77,7 +77,7 @@ fn to_passkey(item: &Item) -> Result<StoredPasskey, StoreError> {
     })
 }
 
-fn to_entry(item: &Item) -> Result<ActivityEntry, StoreError> {
+pub(super) fn to_entry(item: &Item) -> Result<ActivityEntry, StoreError> {
     Ok(ActivityEntry {
         at: at(item, "at")?,
         actor: get_s(item, "actor")?.to_string(),

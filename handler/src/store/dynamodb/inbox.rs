@@ -17,8 +17,8 @@ use super::{
 };
 use crate::reference::Reference;
 use crate::store::inbox::{
-    CohortId, DoneMark, FormInbox, HandledSubmission, Handling, InboxStore, Progress, Roster,
-    SubmissionSummary,
+    ActivityPage, CohortId, DoneMark, FormInbox, HandledSubmission, Handling, InboxStore, Progress,
+    Roster, SubmissionSummary,
 };
 use crate::store::{BoxFuture, Status, StoreError};
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
@@ -522,6 +522,58 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// [`InboxStore::activity_page`]: the `ACTIVITY` partition newest first, from after the
+    /// key given, leaving out expired entries (TTL deletes them within a day or two), with
+    /// one entry more than the page to know whether there are older ones.
+    async fn read_activity_page(
+        &self,
+        older_than: Option<&str>,
+        limit: usize,
+    ) -> Result<ActivityPage, StoreError> {
+        let client = self.client().await;
+        let now = self.now_seconds();
+        let mut items: Vec<Item> = Vec::new();
+        let mut start = older_than.map(|sk| key(super::auth::ACTIVITY_PK, sk));
+        loop {
+            let page = client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .scan_index_forward(false)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_values(":pk", s(super::auth::ACTIVITY_PK))
+                .limit(i32::try_from(limit.saturating_add(1)).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|err| sdk("reading the activity log", err))?;
+            items.extend(
+                page.items
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|item| !expired(item, now)),
+            );
+            match page.last_evaluated_key {
+                Some(key) if items.len() <= limit => start = Some(key),
+                _ => break,
+            }
+        }
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let older = items
+            .last()
+            .filter(|_| more)
+            .and_then(|item| get_s(item, SK).ok().map(str::to_string));
+        let entries = items
+            .iter()
+            .map(super::auth::to_entry)
+            .collect::<Result<_, _>>()?;
+        Ok(ActivityPage { entries, older })
+    }
+}
+
 use aws_sdk_dynamodb::error::ProvideErrorMetadata as _;
 
 impl InboxStore for DynamoStore {
@@ -626,6 +678,14 @@ impl InboxStore for DynamoStore {
             let people = self.form_summaries(form, Some(filter)).await?;
             Ok(Roster::from_summaries(people))
         })
+    }
+
+    fn activity_page<'a>(
+        &'a self,
+        older_than: Option<&'a str>,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<ActivityPage, StoreError>> {
+        Box::pin(self.read_activity_page(older_than, limit))
     }
 
     fn purge_done(&self, now: Timestamp) -> BoxFuture<'_, Result<usize, StoreError>> {

@@ -6,9 +6,10 @@
 
 use super::{SqliteStore, backend, from_millis, millis, parse_reference, parse_status};
 use crate::reference::Reference;
+use crate::store::auth::ActivityEntry;
 use crate::store::inbox::{
-    CohortId, DoneMark, FormInbox, HandledSubmission, Handling, InboxStore, Progress, Roster,
-    SubmissionSummary,
+    ActivityPage, CohortId, DoneMark, FormInbox, HandledSubmission, Handling, InboxStore, Progress,
+    Roster, SubmissionSummary,
 };
 use crate::store::{BoxFuture, StoreError, StoredSubmission};
 use jiff::Timestamp;
@@ -248,6 +249,59 @@ impl InboxStore for SqliteStore {
                 params![form, cohort.offering, cohort.cohort, cohort.key()],
             )?;
             Ok(Roster::from_summaries(people))
+        })
+    }
+
+    fn activity_page<'a>(
+        &'a self,
+        older_than: Option<&'a str>,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<ActivityPage, StoreError>> {
+        // After `<at>#<id>`: in the log's order (at DESC, id), the rows past that one.
+        let after = older_than.and_then(|key| {
+            let (at, id) = key.split_once('#')?;
+            Some((at.parse::<i64>().ok()?, id.to_string()))
+        });
+        let (at, id) = after.unwrap_or((i64::MAX, String::new()));
+        self.with(move |connection| {
+            let mut statement = connection
+                .prepare(
+                    "SELECT at, actor, action, date_only, id FROM activity
+                     WHERE at < ?1 OR (at = ?1 AND id > ?2)
+                     ORDER BY at DESC, id LIMIT ?3",
+                )
+                .map_err(backend)?;
+            let wanted = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
+            let rows = statement
+                .query_map(params![at, id, wanted], |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, bool>(3)?,
+                        row.get::<_, String>(4)?,
+                    ))
+                })
+                .map_err(backend)?;
+            let mut page = ActivityPage::default();
+            for row in rows {
+                let (at, actor, action, date_only, id) = row.map_err(backend)?;
+                if page.entries.len() == limit {
+                    // A row past the page: the next page starts after its last entry.
+                    return Ok(page);
+                }
+                page.older = Some(format!("{at:015}#{id}"));
+                page.entries.push(ActivityEntry {
+                    at: from_millis(at)?,
+                    actor,
+                    date_only,
+                    action: serde_json::from_str(&action).map_err(|err| {
+                        StoreError::Backend(format!("an activity entry is unreadable: {err}"))
+                    })?,
+                });
+            }
+            page.older = None;
+            Ok(page)
         })
     }
 
