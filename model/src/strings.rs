@@ -98,6 +98,8 @@ pub const WORKSPACE_INBOX_KEYS: &[&str] = &[
     "workspace_unavailable_text",
     "workspace_unavailable_title",
     "workspace_waiting_caption",
+    "workspace_bad_address_title",
+    "workspace_bad_address_text",
 ];
 
 /// The keys the form handler reads, with what each is for (`site check` reports a missing one;
