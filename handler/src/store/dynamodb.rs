@@ -431,6 +431,58 @@ struct Attempt {
 }
 
 impl DynamoStore {
+    /// Deletes every item a scan with `filter` finds (`names` and the one `value` it uses),
+    /// one at a time; returns how many of them were submissions. The purges' way (the local
+    /// server's hourly pass, `handler purge`): in AWS, the TTL deletes the same items.
+    async fn delete_scanned(
+        &self,
+        filter: &str,
+        names: &[(&str, &str)],
+        value: (&str, AttributeValue),
+    ) -> Result<usize, StoreError> {
+        let client = self.client().await;
+        let mut doomed = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let mut scan = client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression(filter)
+                .projection_expression("#pk, #sk")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#sk", SK)
+                .expression_attribute_values(value.0, value.1.clone());
+            for (name, attribute) in names {
+                scan = scan.expression_attribute_names(*name, *attribute);
+            }
+            let page = scan
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|err| sdk("scanning for expired items", err))?;
+            doomed.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => break,
+            }
+        }
+        let mut submissions = 0;
+        for item in doomed {
+            if matches!(item.get(SK), Some(AttributeValue::S(sk)) if sk == SUBMISSION_SK) {
+                submissions += 1;
+            }
+            let _write = WRITES.lock().await;
+            client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(item))
+                .send()
+                .await
+                .map_err(|err| sdk("deleting an expired item", err))?;
+        }
+        Ok(submissions)
+    }
+
     fn transaction(
         &self,
         new: &NewSubmission,
@@ -1313,46 +1365,11 @@ impl Store for DynamoStore {
         // DynamoDB's TTL deletes expired items on its own; this is for `handler purge` and the
         // local server's hourly pass: a scan of the items received before the cut-off (every
         // item of a submission carries `received_at`; place counters do not and stay).
-        Box::pin(async move {
-            let client = self.client().await;
-            let mut doomed = Vec::new();
-            let mut start: Option<Item> = None;
-            loop {
-                let page = client
-                    .scan()
-                    .table_name(&self.table)
-                    .filter_expression("#at < :before")
-                    .projection_expression("#pk, #sk")
-                    .expression_attribute_names("#at", "received_at")
-                    .expression_attribute_names("#pk", PK)
-                    .expression_attribute_names("#sk", SK)
-                    .expression_attribute_values(":before", n(before.as_millisecond()))
-                    .set_exclusive_start_key(start.take())
-                    .send()
-                    .await
-                    .map_err(|err| sdk("scanning for expired items", err))?;
-                doomed.extend(page.items.unwrap_or_default());
-                match page.last_evaluated_key {
-                    Some(key) => start = Some(key),
-                    None => break,
-                }
-            }
-            let mut submissions = 0;
-            for item in doomed {
-                if matches!(item.get(SK), Some(AttributeValue::S(sk)) if sk == SUBMISSION_SK) {
-                    submissions += 1;
-                }
-                let _write = WRITES.lock().await;
-                client
-                    .delete_item()
-                    .table_name(&self.table)
-                    .set_key(Some(item))
-                    .send()
-                    .await
-                    .map_err(|err| sdk("deleting an expired item", err))?;
-            }
-            Ok(submissions)
-        })
+        Box::pin(self.delete_scanned(
+            "#at < :before",
+            &[("#at", "received_at")],
+            (":before", n(before.as_millisecond())),
+        ))
     }
 }
 

@@ -693,46 +693,10 @@ impl InboxStore for DynamoStore {
         // is for the local server's hourly pass and `handler purge`: every item of a
         // submission (they carry `received_at`) whose expiry has come, which includes those
         // marked done whose deletion day has come.
-        Box::pin(async move {
-            let client = self.client().await;
-            let mut doomed = Vec::new();
-            let mut start: Option<Item> = None;
-            loop {
-                let page = client
-                    .scan()
-                    .table_name(&self.table)
-                    .filter_expression("attribute_exists(#at) AND #exp <= :now")
-                    .projection_expression("#pk, #sk")
-                    .expression_attribute_names("#at", "received_at")
-                    .expression_attribute_names("#exp", EXPIRES_AT)
-                    .expression_attribute_names("#pk", PK)
-                    .expression_attribute_names("#sk", SK)
-                    .expression_attribute_values(":now", n(now.as_second()))
-                    .set_exclusive_start_key(start.take())
-                    .send()
-                    .await
-                    .map_err(|err| sdk("scanning for expired items", err))?;
-                doomed.extend(page.items.unwrap_or_default());
-                match page.last_evaluated_key {
-                    Some(key) => start = Some(key),
-                    None => break,
-                }
-            }
-            let mut submissions = 0;
-            for item in doomed {
-                if matches!(item.get(SK), Some(AttributeValue::S(sk)) if sk == SUBMISSION_SK) {
-                    submissions += 1;
-                }
-                let _write = WRITES.lock().await;
-                client
-                    .delete_item()
-                    .table_name(&self.table)
-                    .set_key(Some(item))
-                    .send()
-                    .await
-                    .map_err(|err| sdk("deleting an expired item", err))?;
-            }
-            Ok(submissions)
-        })
+        Box::pin(self.delete_scanned(
+            "attribute_exists(#at) AND #exp <= :now",
+            &[("#at", "received_at"), ("#exp", EXPIRES_AT)],
+            (":now", n(now.as_second())),
+        ))
     }
 }
