@@ -431,6 +431,23 @@ struct Attempt {
 }
 
 impl DynamoStore {
+    /// The submission item of `reference`, read consistently; `None` when there is none or it
+    /// is past its expiry (the TTL may not have deleted it yet).
+    async fn live_submission(&self, reference: &Reference) -> Result<Option<Item>, StoreError> {
+        let item = self
+            .client()
+            .await
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(&submission_pk(reference.as_str()), SUBMISSION_SK)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| sdk("reading a submission", err))?
+            .item;
+        Ok(item.filter(|item| !expired(item, self.now_seconds())))
+    }
+
     /// Deletes every item a scan with `filter` finds (`names` and the one `value` it uses),
     /// one at a time; returns how many of them were submissions. The purges' way (the local
     /// server's hourly pass, `handler purge`): in AWS, the TTL deletes the same items.
@@ -1101,20 +1118,9 @@ impl Store for DynamoStore {
         reference: &'a Reference,
     ) -> BoxFuture<'a, Result<Option<StoredSubmission>, StoreError>> {
         Box::pin(async move {
-            let item = self
-                .client()
-                .await
-                .get_item()
-                .table_name(&self.table)
-                .set_key(Some(key(&submission_pk(reference.as_str()), SUBMISSION_SK)))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|err| sdk("reading a submission", err))?
-                .item;
-            match item {
-                Some(item) if !expired(&item, self.now_seconds()) => to_submission(&item).map(Some),
-                _ => Ok(None),
+            match self.live_submission(reference).await? {
+                Some(item) => to_submission(&item).map(Some),
+                None => Ok(None),
             }
         })
     }

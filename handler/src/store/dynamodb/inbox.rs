@@ -593,25 +593,14 @@ impl InboxStore for DynamoStore {
         reference: &'a Reference,
     ) -> BoxFuture<'a, Result<Option<HandledSubmission>, StoreError>> {
         Box::pin(async move {
-            let item = self
-                .client()
-                .await
-                .get_item()
-                .table_name(&self.table)
-                .set_key(Some(key(&submission_pk(reference.as_str()), SUBMISSION_SK)))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|err| sdk("reading a submission", err))?
-                .item;
-            match item {
-                Some(item) if !expired(&item, self.now_seconds()) => Ok(Some(HandledSubmission {
+            match self.live_submission(reference).await? {
+                Some(item) => Ok(Some(HandledSubmission {
                     stored: to_submission(&item)?,
                     offering: optional_s(&item, "offering"),
                     cohort: optional_s(&item, "cohort"),
                     handling: handling(&item)?,
                 })),
-                _ => Ok(None),
+                None => Ok(None),
             }
         })
     }
